@@ -1,0 +1,19 @@
+/**
+ * The mutable state a `project(...)` call builds before it is validated.
+ *
+ * @module
+ */
+import type { Listener } from "../model/resource.ts";
+
+/** What the scopes of one project accumulate. */
+export interface Draft {
+  name: string;
+  roots: Record<string, string>;
+  prefixes: Record<string, string>;
+  hosts: Record<string, unknown>[];
+  services: Record<string, unknown>[];
+  resources: Record<string, unknown>[];
+  listeners: [string | undefined, Listener][];
+  observability: { logs?: Record<string, unknown>; telemetry?: Record<string, unknown> };
+  runsRoot?: string;
+}

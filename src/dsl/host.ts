@@ -1,0 +1,65 @@
+/**
+ * The host scope: `p.host("prod", (h) => { h.hostname("…"); h.sudo(true) })`.
+ *
+ * @module
+ */
+import type { SecretRef } from "../model/secret.ts";
+
+/** SSH settings of a host, as the reference's `ssh identity_file: …, password: …`. */
+export interface SshOptions {
+  port?: number;
+  identityFile?: string;
+  identityPassphrase?: SecretRef;
+  password?: SecretRef;
+  sudoPassword?: SecretRef;
+  silentlyAcceptHosts?: boolean;
+  acceptNewHostKeys?: boolean;
+  knownHostsFiles?: string[];
+  connectTimeoutMs?: number;
+  retry?: { attempts?: number; baseDelayMs?: number; maxDelayMs?: number };
+}
+
+/** Options accepted inline: `p.host("prod", { hostname: "…", user: "root" })`. */
+export interface HostOptions {
+  hostname?: string;
+  user?: string;
+  sudo?: boolean;
+  port?: number;
+  ssh?: SshOptions;
+}
+
+/** Declares how to reach one host. */
+export class HostScope {
+  /** @internal */
+  readonly options: HostOptions & { ssh: SshOptions };
+
+  constructor(readonly name: string, options: HostOptions = {}) {
+    this.options = { ...options, ssh: { ...options.ssh } };
+    if (options.port !== undefined) this.options.ssh.port = options.port;
+  }
+
+  /** The address or DNS name to connect to. */
+  hostname(name: string): void {
+    this.options.hostname = name;
+  }
+
+  /** The SSH login user. */
+  user(name: string): void {
+    this.options.user = name;
+  }
+
+  /** Run everything under sudo. */
+  sudo(on = true): void {
+    this.options.sudo = on;
+  }
+
+  /** The SSH port. */
+  port(port: number): void {
+    this.options.ssh.port = port;
+  }
+
+  /** SSH settings: identity file, password secret, host key policy, retry. */
+  ssh(options: SshOptions): void {
+    Object.assign(this.options.ssh, options);
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * `project(name, body)`: the entry point of every config. Runs the body,
+ * checks for duplicate ids, and returns the validated ProjectSpec.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { ProjectSchema, type ProjectSpec } from "../model/project.ts";
+import { type Resource, resourceId } from "../model/resource.ts";
+import type { Conventions } from "./conventions.ts";
+import type { Draft } from "./draft.ts";
+import { HostOptions, HostScope } from "./host.ts";
+import { callerOrigin } from "./origin.ts";
+import { ResourceScope } from "./scope.ts";
+import { ServiceScope } from "./service.ts";
+
+/** A config mistake found while building the project; names the resource and its origin. */
+export class ProjectError extends Error {
+  constructor(message: string, readonly origin?: string) {
+    super(message);
+    this.name = "ProjectError";
+  }
+}
+
+let defaultConventions: Conventions | undefined;
+
+/** @internal Used by the loader for `--require` modules that export conventions. */
+export function setDefaultConventions(conventions: Conventions | undefined): void {
+  defaultConventions = conventions;
+}
+
+/** Observability defaults for the whole project. */
+export interface ObservabilityScope {
+  logs(options: Record<string, unknown>): void;
+  telemetry(options: Record<string, unknown>): void;
+}
+
+/** The top-level scope of a config. */
+export class ProjectScope extends ResourceScope {
+  /** @internal */
+  constructor(draft: Draft) {
+    super(draft);
+  }
+
+  /** Named roots, e.g. `{ data: "/srv/toys", config: "/etc/toys" }`. */
+  roots(roots: Record<string, string>): void {
+    Object.assign(this.draft.roots, roots);
+  }
+
+  /** Name prefixes, e.g. `{ user: "toys-", unit: "toys-" }`. */
+  prefixes(prefixes: Record<string, string>): void {
+    Object.assign(this.draft.prefixes, prefixes);
+  }
+
+  /** A host: `p.host("prod", (h) => { … })` or `p.host("prod", { hostname }, (h) => { … })`. */
+  host(
+    name: string,
+    optionsOrBody?: HostOptions | ((h: HostScope) => void),
+    body?: (h: HostScope) => void,
+  ): void {
+    const options = typeof optionsOrBody === "function" ? {} : optionsOrBody;
+    const fill = typeof optionsOrBody === "function" ? optionsOrBody : body;
+    const scope = new HostScope(name, options);
+    fill?.(scope);
+    const { hostname, ...rest } = scope.options;
+    this.draft.hosts.push({ name, hostname: hostname ?? name, ...rest, origin: callerOrigin() });
+  }
+
+  /** A service: a named group of resources with naming helpers. */
+  service(name: string, body: (s: ServiceScope) => void): void {
+    const scope = new ServiceScope(this.draft, name);
+    body(scope);
+    this.draft.services.push({
+      name,
+      listeners: this.draft.listeners.filter(([s]) => s === name).map(([, l]) => l),
+      storage: scope.volumes,
+    });
+  }
+
+  /** Project-wide log and telemetry defaults. */
+  observability(body: (o: ObservabilityScope) => void): void {
+    const o = this.draft.observability;
+    body({
+      logs: (options) => o.logs = { ...o.logs, ...options },
+      telemetry: (options) => o.telemetry = { ...o.telemetry, ...options },
+    });
+  }
+
+  /** Where tracked runs keep records and backups on hosts (default /var/lib/hostkit). */
+  runsRoot(path: string): void {
+    this.draft.runsRoot = path;
+  }
+}
+
+/**
+ * Declares a project. The body receives the {@link ProjectScope}; the result
+ * is plain, JSON-serializable, validated data.
+ *
+ * @example
+ * ```ts
+ * import { project } from "./project.ts";
+ * export default project("demo", (p) => {
+ *   p.directory("/srv/demo", { mode: "public_dir" });
+ * });
+ * ```
+ */
+export function project(name: string, body: (p: ProjectScope) => void): ProjectSpec;
+export function project(
+  name: string,
+  conventions: Conventions,
+  body: (p: ProjectScope) => void,
+): ProjectSpec;
+export function project(
+  name: string,
+  conventionsOrBody: Conventions | ((p: ProjectScope) => void),
+  maybeBody?: (p: ProjectScope) => void,
+): ProjectSpec {
+  const conventions = typeof conventionsOrBody === "function"
+    ? defaultConventions
+    : conventionsOrBody;
+  const body = typeof conventionsOrBody === "function" ? conventionsOrBody : maybeBody!;
+  const draft: Draft = {
+    name,
+    roots: { ...conventions?.roots },
+    prefixes: { ...conventions?.prefixes },
+    hosts: [],
+    services: [],
+    resources: [],
+    listeners: [],
+    observability: {},
+  };
+  body(new ProjectScope(draft));
+  const { listeners: _, ...spec } = draft;
+  return validate(spec);
+}
+
+function validate(draft: Omit<Draft, "listeners">): ProjectSpec {
+  const parsed = ProjectSchema.safeParse(JSON.parse(JSON.stringify(draft)));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const [top, index] = issue.path;
+    const item = typeof index === "number"
+      ? (draft[top as "resources" | "hosts"] as Record<string, unknown>[])?.[index]
+      : undefined;
+    const label = item ? `${item.kind ?? "host"}:${item.path ?? item.name}` : issue.path.join(".");
+    throw new ProjectError(
+      `invalid ${label}: ${z.prettifyError(new z.ZodError([issue])).replace(/^✖ /, "")}`,
+      item?.origin as string | undefined,
+    );
+  }
+  checkDuplicates(parsed.data.resources);
+  const hosts = new Map<string, string | undefined>();
+  for (const h of parsed.data.hosts) {
+    if (hosts.has(h.name)) {
+      throw new ProjectError(
+        `host ${h.name} is declared twice: at ${hosts.get(h.name) ?? "?"} and ${h.origin ?? "?"}`,
+        h.origin,
+      );
+    }
+    hosts.set(h.name, h.origin);
+  }
+  return parsed.data;
+}
+
+function checkDuplicates(resources: Resource[]): void {
+  const seen = new Map<string, Resource>();
+  for (const resource of resources) {
+    const id = resourceId(resource);
+    const first = seen.get(id);
+    if (first) {
+      throw new ProjectError(
+        `${id} is declared twice: at ${first.origin ?? "?"} and at ${resource.origin ?? "?"}`,
+        resource.origin,
+      );
+    }
+    seen.set(id, resource);
+  }
+}

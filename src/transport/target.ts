@@ -1,0 +1,87 @@
+/**
+ * The one way hostkit reaches a host: run a shell command with streamed stdin,
+ * stdout and stderr. Implementations: {@link ./local.ts} and {@link ./ssh.ts}.
+ *
+ * @module
+ */
+
+/** Input for a command: bytes, text, or a stream consumed as it is read. */
+export type Stdin = Uint8Array | string | ReadableStream<Uint8Array>;
+
+/** Options for {@link Target.spawn} and {@link Target.run}. */
+export interface RunOptions {
+  /** Streamed to the command's stdin, which is then closed. Without it stdin is empty. */
+  stdin?: Stdin;
+  /** Aborting kills the command (local) or closes its channel (ssh). */
+  signal?: AbortSignal;
+}
+
+/** How a command ended. `signal` is set when it was killed by one. */
+export interface ExitStatus {
+  code: number;
+  signal?: string;
+}
+
+/** A running command. Both output streams must be consumed (or cancelled). */
+export interface Process {
+  stdout: ReadableStream<Uint8Array>;
+  stderr: ReadableStream<Uint8Array>;
+  /** Settles when the command ends; rejects when the connection drops. */
+  status: Promise<ExitStatus>;
+}
+
+/** A command's buffered result, from {@link Target.run}. */
+export interface RunResult extends ExitStatus {
+  stdout: Uint8Array;
+  stderr: Uint8Array;
+}
+
+/**
+ * A host hostkit can run commands on.
+ *
+ * Commands are POSIX `sh` command strings. A target configured with sudo runs
+ * every command under one `sudo`, so callers never add it themselves.
+ */
+export interface Target {
+  /** Human description for messages, e.g. `ssh root@10.0.0.5:22` or `local`. */
+  readonly description: string;
+  /** The host name plans are made for (`--host` name, remote hostname, or `local`). */
+  readonly name: string;
+  /** Starts a command; output is streamed. */
+  spawn(command: string, options?: RunOptions): Process;
+  /** Runs a command to completion and buffers its output. */
+  run(command: string, options?: RunOptions): Promise<RunResult>;
+  /** Releases the connection. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/**
+ * Buffers a {@link Process} into a {@link RunResult}. Implementations use it for `run`.
+ *
+ * @example
+ * ```ts
+ * import { collect } from "./target.ts";
+ * const result = await collect(target.spawn("uname -a"));
+ * console.log(new TextDecoder().decode(result.stdout));
+ * ```
+ */
+export async function collect(process: Process): Promise<RunResult> {
+  const [stdout, stderr, status] = await Promise.all([
+    new Response(process.stdout).bytes(),
+    new Response(process.stderr).bytes(),
+    process.status,
+  ]);
+  return { ...status, stdout, stderr };
+}
+
+/** Turns any {@link Stdin} into a byte stream. */
+export function toStream(stdin: Stdin): ReadableStream<Uint8Array> {
+  if (stdin instanceof ReadableStream) return stdin;
+  const bytes = typeof stdin === "string" ? new TextEncoder().encode(stdin) : stdin;
+  return new ReadableStream({
+    start(controller) {
+      controller.enqueue(bytes);
+      controller.close();
+    },
+  });
+}
