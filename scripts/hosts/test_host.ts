@@ -61,8 +61,8 @@ export interface Backend {
   name: BackendName;
   /** Boots `count` hosts (or reuses running ones) and waits until they are ready. */
   ensure(count: number, opts?: { signal?: AbortSignal }): Promise<TestHost[]>;
-  /** The address of one host. */
-  ip(name: string): Promise<string>;
+  /** The address of one host (default: the first). */
+  ip(name?: string): Promise<string>;
   /** Discards every change made to one host and boots it fresh (same host keys). */
   reset(name: string): Promise<TestHost>;
   /** Stops and removes every host; `purge` also removes cached images. */
