@@ -379,7 +379,7 @@ async function writeKnownHosts(): Promise<void> {
     for await (const entry of Deno.readDir(keyDir)) {
       if (entry.name.endsWith(".pub")) keys.push(await Deno.readTextFile(join(keyDir, entry.name)));
     }
-    lines.push(...knownHostsLines(hostIp(host.name), 22, keys));
+    lines.push(...knownHostsLines(hostIp(host.name), 22, keys, host.name));
   }
   await Deno.writeTextFile(`${KNOWN_HOSTS}.tmp`, lines.sort().join("\n") + "\n");
   await Deno.rename(`${KNOWN_HOSTS}.tmp`, KNOWN_HOSTS);

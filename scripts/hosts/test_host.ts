@@ -136,11 +136,19 @@ export async function waitReady(
   );
 }
 
-/** known_hosts lines for `address` from the contents of ssh_host_*_key.pub files. */
-export function knownHostsLines(address: string, port: number, publicKeys: string[]): string[] {
+/**
+ * known_hosts lines for `address` from the contents of ssh_host_*_key.pub files, each ending
+ * with `name` as its comment.
+ */
+export function knownHostsLines(
+  address: string,
+  port: number,
+  publicKeys: string[],
+  name: string,
+): string[] {
   const hostField = port === 22 ? address : `[${address}]:${port}`;
   return publicKeys.map((key) => {
     const [type, blob] = key.trim().split(/\s+/);
-    return `${hostField} ${type} ${blob}`;
+    return `${hostField} ${type} ${blob} ${name}`;
   });
 }
