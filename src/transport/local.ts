@@ -52,6 +52,7 @@ export function localTarget(options: LocalOptions = {}): Target {
   return {
     description: options.sudo ? "local (sudo)" : "local",
     name: "local",
+    sudo: options.sudo ?? false,
     spawn,
     run: (command: string, runOptions?: RunOptions): Promise<RunResult> =>
       collect(spawn(command, runOptions)),

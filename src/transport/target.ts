@@ -47,6 +47,10 @@ export interface Target {
   readonly description: string;
   /** The host name plans are made for (`--host` name, remote hostname, or `local`). */
   readonly name: string;
+  /** Where an SSH target connects; plans record it to reach the host again. */
+  readonly address?: { host: string; port: number; user: string };
+  /** Whether every command runs under sudo. */
+  readonly sudo?: boolean;
   /** Starts a command; output is streamed. */
   spawn(command: string, options?: RunOptions): Process;
   /** Runs a command to completion and buffers its output. */

@@ -1,0 +1,91 @@
+/**
+ * The CLI: dispatches a subcommand, turns errors into messages and exit codes.
+ * Subcommand modules are imported only when used, so `hostkit --help` starts fast.
+ *
+ * @module
+ */
+import { HostkitError } from "../errors.ts";
+import { type CommandSpec, type Flags, helpText, parseCommand } from "./args.ts";
+
+/** A subcommand module: its spec and its runner. */
+interface CommandModule {
+  spec: CommandSpec;
+  run(flags: Flags, positionals: string[]): Promise<number>;
+}
+
+const COMMANDS: Record<string, () => Promise<CommandModule>> = {
+  plan: () => import("./plan.ts"),
+  dump: () => import("./dump.ts"),
+  render: () => import("./render.ts"),
+  demo: () => import("./demo.ts"),
+};
+
+/** The hostkit version, also written into plan artifacts. */
+import { HOSTKIT_VERSION } from "../version.ts";
+
+async function overview(): Promise<string> {
+  const modules = await Promise.all(Object.values(COMMANDS).map((load) => load()));
+  return [
+    "hostkit: an agentless push engine for Linux hosts.",
+    "Declare hosts and services in TypeScript; plan reads each host in one round trip;",
+    "apply makes it match the reviewed plan in one round trip.",
+    "",
+    "Usage: hostkit COMMAND [FLAGS] (hostkit COMMAND --help for its flags)",
+    "",
+    "Commands:",
+    ...modules.map((m) => `  ${m.spec.name.padEnd(10)} ${m.spec.summary}`),
+    "",
+    "Exit codes: 0 ok, 1 internal error, 2 config error (or changes with --detailed-exitcode),",
+    "3 apply step failed, 4 stale plan, 5 host locked, 64 usage, 65 bad data file,",
+    "69 host unreachable, 76 host key, 77 authentication, 78 missing input (secret).",
+  ].join("\n");
+}
+
+/**
+ * Runs the CLI with `argv` and returns the exit code. Output goes to stdout/stderr.
+ *
+ * @example
+ * ```ts
+ * import { main } from "./main.ts";
+ * Deno.exit(await main(["dump", "examples/toys.ts", "--format", "text"]));
+ * ```
+ */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  try {
+    if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+      console.log(await overview());
+      return name === undefined ? 64 : 0;
+    }
+    if (name === "--version" || name === "version") {
+      console.log(`hostkit ${HOSTKIT_VERSION}`);
+      return 0;
+    }
+    const loadCommand = COMMANDS[name];
+    if (!loadCommand) {
+      throw new HostkitError(
+        "usage",
+        `unknown command ${JSON.stringify(name)} (commands: ${Object.keys(COMMANDS).join(", ")})`,
+      );
+    }
+    const command = await loadCommand();
+    const { flags, positionals } = parseCommand(command.spec, rest);
+    if (flags.help) {
+      console.log(helpText(command.spec));
+      return 0;
+    }
+    return await command.run(flags, positionals);
+  } catch (error) {
+    return report(error);
+  }
+}
+
+function report(error: unknown): number {
+  if (error instanceof HostkitError) {
+    console.error(`error: ${error.message}`);
+    for (const line of error.details) console.error(`  ${line}`);
+    return error.exitCode;
+  }
+  console.error(`internal error: ${error instanceof Error ? error.stack : String(error)}`);
+  return 1;
+}

@@ -1,0 +1,98 @@
+/**
+ * `hostkit plan CONFIG`: read the target(s), print what apply would change,
+ * optionally save the plan artifact.
+ *
+ * @module
+ */
+import { ExitCode, HostkitError } from "../errors.ts";
+import {
+  type CommandSpec,
+  expectPositionals,
+  type Flags,
+  listFlag,
+  numberFlag,
+  stringFlag,
+} from "./args.ts";
+import { CONFIG_FLAGS, loadFromFlags } from "./common.ts";
+import { hasTargetFlags, resolveTargets, TARGET_FLAGS } from "./targets.ts";
+
+export const spec: CommandSpec = {
+  name: "plan",
+  summary: "show what apply would change (one read per host); save it with --out",
+  usage:
+    "hostkit plan CONFIG [--local | --host NAME… | --all-hosts | --remote HOST …] [--out FILE]",
+  flags: {
+    ...CONFIG_FLAGS,
+    ...TARGET_FLAGS,
+    out: { type: "string", value: "FILE", description: "Write the plan artifact (JSON) to FILE" },
+    ignore: {
+      type: "string",
+      multiple: true,
+      value: "KIND:NAME",
+      description: "Treat this resource as unchanged",
+    },
+    "show-graph": { type: "boolean", description: "Print the dependency graph and exit" },
+    "detailed-exitcode": {
+      type: "boolean",
+      description: "Exit 2 when there are changes, 0 when none",
+    },
+    verbose: { type: "boolean", short: "v", description: "Also list unchanged resources" },
+    json: { type: "boolean", description: "Print the plan as JSON instead of text" },
+  },
+  notes: [
+    "Without a target flag the plan is made offline: nothing is read and every resource is a create.",
+    "Examples:",
+    "  hostkit plan infra/config.ts --host prod --out up.plan.json",
+    "  hostkit plan infra/config.ts --local --ignore systemd_service:toys-exograph.service",
+  ],
+};
+
+/** Runs the command; returns the exit code. */
+export async function run(flags: Flags, positionals: string[]): Promise<number> {
+  const [config] = expectPositionals(spec, positionals, ["CONFIG"]);
+  const project = await loadFromFlags(config, flags);
+  const planning = await import("../plan/mod.ts");
+  if (flags["show-graph"]) {
+    const deps = planning.dependencies(project.resources);
+    const ids = project.resources.map((r) => `${r.kind}:${"path" in r ? r.path : r.name}`);
+    await Deno.stdout.write(
+      new TextEncoder().encode(planning.formatGraph(planning.order(ids, deps), deps)),
+    );
+    return 0;
+  }
+  const targets = hasTargetFlags(flags) ? await resolveTargets(flags, project) : undefined;
+  try {
+    const result = await planning.plan(project, {
+      targets: targets?.targets,
+      ignore: listFlag(flags, "ignore"),
+      parallel: numberFlag(flags, "parallel", 10),
+    });
+    const out = stringFlag(flags, "out");
+    if (out) await planning.savePlan(result, out);
+    if (flags.json) console.log(JSON.stringify(result, null, 2));
+    else {
+      await Deno.stdout.write(
+        new TextEncoder().encode(planning.formatPlan(result, { verbose: flags.verbose === true })),
+      );
+      if (out) {
+        console.log(
+          `Saved plan to ${out}. Apply exactly this plan with: hostkit apply --plan ${out} --confirm`,
+        );
+      }
+    }
+    const failed = result.hosts.filter((h) => h.error);
+    if (failed.length) {
+      throw new HostkitError(
+        "unreachable",
+        `${failed.length} of ${result.hosts.length} hosts could not be planned`,
+        {
+          details: failed.map((h) => `${h.target.name}: ${h.error}`),
+        },
+      );
+    }
+    const { create, update, delete: deletes } = result.summary;
+    return flags["detailed-exitcode"] && create + update + deletes > 0 ? ExitCode.changes : 0;
+  } finally {
+    await targets?.close();
+  }
+}

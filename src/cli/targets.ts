@@ -1,0 +1,195 @@
+/**
+ * Target flags shared by every command that reaches a host, and their
+ * resolution into open {@link Target}s.
+ *
+ * @module
+ */
+import { HostkitError } from "../errors.ts";
+import type { HostSpec, ProjectSpec } from "../model/project.ts";
+import { resolveSecret, type SecretRef } from "../model/secret.ts";
+import type { Target } from "../transport/target.ts";
+import { type Flags, type FlagSpec, listFlag, numberFlag, stringFlag } from "./args.ts";
+
+/** The flags of {@link resolveTargets}. */
+export const TARGET_FLAGS: Record<string, FlagSpec> = {
+  local: { type: "boolean", description: "Use this machine as the target" },
+  host: {
+    type: "string",
+    multiple: true,
+    value: "NAME",
+    description: "A host declared in the config",
+  },
+  "all-hosts": { type: "boolean", description: "Every host declared in the config" },
+  remote: {
+    type: "string",
+    value: "HOST",
+    description: "Raw SSH target (escape hatch): address or name",
+  },
+  user: { type: "string", value: "USER", description: "SSH user for --remote (default $USER)" },
+  port: { type: "string", value: "PORT", description: "SSH port for --remote (default 22)" },
+  "identity-file": { type: "string", value: "FILE", description: "Private key for --remote" },
+  "password-env": {
+    type: "string",
+    value: "VAR",
+    description: "SSH password from environment variable VAR",
+  },
+  sudo: { type: "boolean", description: "Run everything on the target under sudo" },
+  "sudo-password-env": {
+    type: "string",
+    value: "VAR",
+    description: "sudo password from environment variable VAR",
+  },
+  "known-hosts": {
+    type: "string",
+    multiple: true,
+    value: "FILE",
+    description: "Extra known_hosts file",
+  },
+  "accept-new-host-key": {
+    type: "boolean",
+    description: "Trust an unknown host key on first use and record it",
+  },
+  "silently-accept-hosts": {
+    type: "boolean",
+    description: "Do not verify host keys at all (unsafe)",
+  },
+  parallel: { type: "string", value: "N", description: "Hosts handled at once (default 10)" },
+};
+
+/** Resolved targets, closed together. */
+export interface Targets {
+  targets: Target[];
+  close(): Promise<void>;
+}
+
+const RAW_ONLY = ["user", "port", "identity-file", "password-env"];
+
+function env(name: string): string | undefined {
+  return Deno.env.get(name);
+}
+
+function secretFromFlag(flags: Flags, flag: string): string | undefined {
+  const variable = stringFlag(flags, flag);
+  if (variable === undefined) return undefined;
+  const ref: SecretRef = { $secret: { env: variable } };
+  return resolveSecret(ref, env, `--${flag}`);
+}
+
+function sshFromHost(host: HostSpec, flags: Flags) {
+  const secret = (ref: SecretRef | undefined, purpose: string) =>
+    ref ? resolveSecret(ref, env, `${purpose} of host ${host.name}`) : undefined;
+  const policy = flags["silently-accept-hosts"] || host.ssh.silentlyAcceptHosts
+    ? "accept-any" as const
+    : flags["accept-new-host-key"] || host.ssh.acceptNewHostKeys
+    ? "accept-new" as const
+    : "strict" as const;
+  return {
+    name: host.name,
+    host: host.hostname,
+    port: host.ssh.port ?? 22,
+    user: host.user ?? env("USER") ?? "root",
+    identityFile: host.ssh.identityFile,
+    identityPassphrase: secret(host.ssh.identityPassphrase, "identity passphrase"),
+    password: secretFromFlag(flags, "password-env") ?? secret(host.ssh.password, "SSH password"),
+    sudo: host.sudo || flags.sudo === true,
+    sudoPassword: secretFromFlag(flags, "sudo-password-env") ??
+      secret(host.ssh.sudoPassword, "sudo password"),
+    hostKeyPolicy: policy,
+    knownHostsFiles: [...host.ssh.knownHostsFiles, ...listFlag(flags, "known-hosts")],
+    ...(host.ssh.connectTimeoutMs ? { connectTimeoutMs: host.ssh.connectTimeoutMs } : {}),
+    ...(host.ssh.retry ? { retry: host.ssh.retry } : {}),
+  };
+}
+
+/** Whether any target flag was given. */
+export function hasTargetFlags(flags: Flags): boolean {
+  return Boolean(
+    flags.local || flags["all-hosts"] || listFlag(flags, "host").length || flags.remote,
+  );
+}
+
+/**
+ * The targets the flags name: `--local`, `--host NAME…`, `--all-hosts`, or the raw
+ * `--remote HOST …`. Bad combinations are usage errors; a missing secret variable
+ * is an input error naming it. SSH targets connect lazily, on first use.
+ *
+ * @example
+ * ```ts
+ * import { resolveTargets } from "./targets.ts";
+ * const { targets, close } = await resolveTargets(flags, project);
+ * ```
+ */
+export async function resolveTargets(
+  flags: Flags,
+  project: ProjectSpec | undefined,
+): Promise<Targets> {
+  const hosts = listFlag(flags, "host");
+  const chosen = [
+    flags.local && "--local",
+    hosts.length && "--host",
+    flags["all-hosts"] && "--all-hosts",
+    flags.remote && "--remote",
+  ]
+    .filter(Boolean);
+  if (chosen.length > 1) {
+    throw new HostkitError(
+      "usage",
+      `${chosen.join(" and ")} cannot be combined: pick one kind of target`,
+    );
+  }
+  const misplaced = RAW_ONLY.filter((f) => flags[f] !== undefined && !flags.remote);
+  if (misplaced.length) {
+    throw new HostkitError("usage", `--${misplaced.join(", --")} only go with --remote`);
+  }
+  numberFlag(flags, "parallel", 10);
+  if (flags.local) {
+    const { localTarget } = await import("../transport/local.ts");
+    const target = localTarget({ sudo: flags.sudo === true });
+    return { targets: [target], close: () => target.close() };
+  }
+  const { sshTarget } = await import("../transport/ssh.ts");
+  let inputs: ReturnType<typeof sshFromHost>[];
+  if (flags.remote) {
+    const port = stringFlag(flags, "port");
+    if (port !== undefined && !/^\d+$/.test(port)) {
+      throw new HostkitError("usage", `--port wants a number, got ${JSON.stringify(port)}`);
+    }
+    const raw: HostSpec = {
+      name: stringFlag(flags, "remote")!,
+      hostname: stringFlag(flags, "remote")!,
+      user: stringFlag(flags, "user"),
+      sudo: false,
+      ssh: {
+        port: port === undefined ? undefined : Number(port),
+        identityFile: stringFlag(flags, "identity-file"),
+        silentlyAcceptHosts: false,
+        acceptNewHostKeys: false,
+        knownHostsFiles: [],
+      },
+    };
+    inputs = [sshFromHost(raw, flags)];
+  } else {
+    if (!project) {
+      throw new HostkitError("usage", "--host and --all-hosts need a CONFIG that declares hosts");
+    }
+    const declared = new Map(project.hosts.map((h) => [h.name, h]));
+    const names = flags["all-hosts"] ? [...declared.keys()] : hosts;
+    if (names.length === 0) {
+      throw new HostkitError("usage", `--all-hosts: ${project.name} declares no hosts`);
+    }
+    inputs = names.map((name) => {
+      const host = declared.get(name);
+      if (!host) {
+        throw new HostkitError(
+          "usage",
+          `--host ${name}: no such host in ${project.name} (declared: ${
+            [...declared.keys()].join(", ") || "none"
+          })`,
+        );
+      }
+      return sshFromHost(host, flags);
+    });
+  }
+  const targets = inputs.map((input) => sshTarget(input));
+  return { targets, close: async () => void await Promise.all(targets.map((t) => t.close())) };
+}

@@ -1,0 +1,154 @@
+/**
+ * Parses probe output (`INDEX<TAB>TAG<TAB>VALUE` lines) into {@link Facts}.
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { type Resource, resourceId } from "../model/resource.ts";
+import type { AccountState, Facts, PathState, State } from "./state.ts";
+import { VOLATILE_TAGS } from "./probe.ts";
+
+type Lines = Map<string, [string, string][]>;
+
+function group(output: string): Lines {
+  const lines: Lines = new Map();
+  for (const line of output.split("\n")) {
+    const first = line.indexOf("\t");
+    const second = line.indexOf("\t", first + 1);
+    if (first < 0 || second < 0) continue;
+    const index = line.slice(0, first);
+    const entry: [string, string] = [line.slice(first + 1, second), line.slice(second + 1)];
+    lines.set(index, [...(lines.get(index) ?? []), entry]);
+  }
+  return lines;
+}
+
+function decodeHex(hex: string): string {
+  const bytes = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return new TextDecoder().decode(bytes);
+}
+
+function pathState(tags: [string, string][]): PathState | undefined {
+  const path = tags.find(([tag]) => tag === "path")?.[1];
+  if (path === undefined) return undefined;
+  if (path === "missing") return { exists: false };
+  const [type, owner, group, mode, size] = path.split(" ");
+  const state: PathState = {
+    exists: true,
+    type: type as "file",
+    owner,
+    group,
+    mode: parseInt(mode, 8),
+    size: Number(size),
+  };
+  for (const [tag, value] of tags) {
+    if (tag === "sha256") state.sha256 = value;
+    // readlink ends its output with a newline, which is not part of the target.
+    if (tag === "target") state.target = decodeHex(value.replace(/0a$/, ""));
+    if (tag === "env") {
+      const [key, hash] = value.split(" ");
+      state.envKeys = { ...state.envKeys, [key]: hash };
+    }
+  }
+  return state;
+}
+
+function accountState(tags: [string, string][]): AccountState | undefined {
+  const entry = tags.find(([tag]) => tag === "account")?.[1];
+  if (entry === undefined) return undefined;
+  if (entry === "missing") return { exists: false };
+  const [, , uid, gid, , home, shell] = entry.split(":");
+  const value = (tag: string) => tags.find(([t]) => t === tag)?.[1] ?? "";
+  return {
+    exists: true,
+    uid: Number(uid),
+    gid: Number(gid),
+    home,
+    shell,
+    group: value("group"),
+    groups: value("groups").split(" ").filter(Boolean),
+  };
+}
+
+function stateOf(resource: Resource, tags: [string, string][]): State {
+  const state: State = {};
+  const value = (tag: string) => tags.find(([t]) => t === tag)?.[1];
+  const path = pathState(tags);
+  if (path) state.path = path;
+  if (resource.kind === "systemd_service" || resource.kind === "systemd_timer") {
+    state.unit = {
+      load: value("load") ?? "unknown",
+      active: value("active") ?? "unknown",
+      sub: value("sub") ?? "unknown",
+      unitFile: value("unitfile") ?? "",
+    };
+  }
+  const account = accountState(tags);
+  if (account) state.account = account;
+  if (resource.kind === "package") {
+    const found = value("package");
+    const [, status, version] = /^(\S+)\s+(.*)$/.exec(found ?? "") ?? [];
+    state.package = status?.startsWith("ii") ? { installed: true, version } : { installed: false };
+  }
+  if (resource.kind === "mise_tool") state.installed = value("mise") === "installed";
+  if (resource.kind === "command") {
+    const guard = value("guard");
+    if (guard) state.satisfied = guard;
+  }
+  return state;
+}
+
+/**
+ * The stable probe lines of one resource, without its index: what apply
+ * compares to detect a stale plan.
+ *
+ * @example
+ * ```ts
+ * import { stableLines } from "./parse.ts";
+ * stableLines("0\tpath\tmissing\n", 0); // ["path\tmissing"]
+ * ```
+ */
+export function stableLines(output: string, index: number): string[] {
+  return (group(output).get(String(index)) ?? [])
+    .filter(([tag]) => !VOLATILE_TAGS.has(tag))
+    .map(([tag, value]) => `${tag}\t${value}`);
+}
+
+/**
+ * Parses a probe's output for `resources` (in probe order).
+ *
+ * @example
+ * ```ts
+ * import { parseProbe } from "./parse.ts";
+ * const facts = parseProbe(stdout, resources);
+ * facts.states["directory:/srv/app"].path?.exists;
+ * ```
+ */
+export function parseProbe(output: string, resources: Resource[]): Facts {
+  const lines = group(output);
+  const host = new Map(lines.get("host") ?? []);
+  const [osId = "unknown", osVersion = ""] = (host.get("os") ?? "").split(" ");
+  const facts: Facts = {
+    os: { id: osId, version: osVersion },
+    packageManager: (host.get("pm") || undefined) as Facts["packageManager"],
+    systemd: host.get("systemd") === "yes",
+    machineId: host.get("machine") ?? "",
+    states: {},
+    fingerprints: {},
+    previews: {},
+    errors: {},
+  };
+  resources.forEach((resource, index) => {
+    const id = resourceId(resource);
+    const tags = lines.get(String(index)) ?? [];
+    const error = tags.find(([tag]) => tag === "error");
+    if (error) facts.errors[id] = error[1];
+    facts.states[id] = stateOf(resource, tags);
+    const stable = tags.filter(([tag]) => !VOLATILE_TAGS.has(tag)).map(([t, v]) => `${t}\t${v}`);
+    facts.fingerprints[id] = createHash("sha256").update(stable.join("\n")).digest("hex");
+    const preview = tags.find(([tag]) => tag === "preview");
+    if (preview) facts.previews[id] = Uint8Array.from(atob(preview[1]), (c) => c.charCodeAt(0));
+  });
+  return facts;
+}

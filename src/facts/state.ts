@@ -1,0 +1,85 @@
+/**
+ * What hostkit reads from a host, per resource: plain data that plans carry as
+ * `before`.
+ *
+ * @module
+ */
+import { z } from "zod";
+
+/** A path on the host: missing, or its type and metadata. */
+export const PathStateSchema = z.union([
+  z.strictObject({ exists: z.literal(false) }),
+  z.strictObject({
+    exists: z.literal(true),
+    type: z.enum(["file", "directory", "symlink", "other"]),
+    owner: z.string(),
+    group: z.string(),
+    mode: z.number().int(),
+    size: z.number().int(),
+    sha256: z.string().optional(),
+    /** Symlink target. */
+    target: z.string().optional(),
+    /** Env files: key → sha256 of its `KEY=value` line (values themselves are never read). */
+    envKeys: z.record(z.string(), z.string()).optional(),
+  }),
+]);
+
+export const UnitStateSchema = z.strictObject({
+  load: z.string(),
+  active: z.string(),
+  sub: z.string(),
+  unitFile: z.string(),
+});
+
+export const AccountStateSchema = z.union([
+  z.strictObject({ exists: z.literal(false) }),
+  z.strictObject({
+    exists: z.literal(true),
+    uid: z.number().int(),
+    gid: z.number().int(),
+    home: z.string(),
+    shell: z.string(),
+    group: z.string(),
+    groups: z.array(z.string()),
+  }),
+]);
+
+export const PackageStateSchema = z.strictObject({
+  installed: z.boolean(),
+  version: z.string().optional(),
+});
+
+/** The state of one resource, by kind family. */
+export const StateSchema = z.strictObject({
+  path: PathStateSchema.optional(),
+  unit: UnitStateSchema.optional(),
+  account: AccountStateSchema.optional(),
+  package: PackageStateSchema.optional(),
+  /** mise tool installed. */
+  installed: z.boolean().optional(),
+  /** Command guard: why the command need not run (`creates` exists, `unless` succeeded). */
+  satisfied: z.string().optional(),
+});
+
+export type PathState = z.infer<typeof PathStateSchema>;
+export type UnitState = z.infer<typeof UnitStateSchema>;
+export type AccountState = z.infer<typeof AccountStateSchema>;
+export type PackageState = z.infer<typeof PackageStateSchema>;
+export type State = z.infer<typeof StateSchema>;
+
+/** What one probe learned about a host. */
+export interface Facts {
+  os: { id: string; version: string };
+  packageManager?: "apt" | "dnf" | "apk" | "pacman";
+  systemd: boolean;
+  /** /etc/machine-id: tells hosts apart even behind the same address. */
+  machineId: string;
+  /** Per resource id. */
+  states: Record<string, State>;
+  /** Per resource id: hash of the stable probe lines, re-checked by apply (stale plans). */
+  fingerprints: Record<string, string>;
+  /** Per resource id: current content (capped) of changed text files, for diffs. */
+  previews: Record<string, Uint8Array>;
+  /** Per resource id: a read failure (permission denied, tool missing). */
+  errors: Record<string, string>;
+}

@@ -1,0 +1,84 @@
+/**
+ * The plan artifact on disk: versioned JSON, validated when loaded.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { HostkitError } from "../errors.ts";
+import { type Plan, PLAN_FORMAT, PLAN_VERSION, PlanSchema } from "./types.ts";
+
+/**
+ * Writes a plan as JSON (atomically: temp file, then rename).
+ *
+ * @example
+ * ```ts
+ * import { savePlan } from "./artifact.ts";
+ * await savePlan(plan, "up.plan.json");
+ * ```
+ */
+export async function savePlan(plan: Plan, path: string): Promise<void> {
+  const temp = `${path}.tmp-${crypto.randomUUID().slice(0, 8)}`;
+  await Deno.writeTextFile(temp, JSON.stringify(plan, null, 2) + "\n");
+  await Deno.rename(temp, path);
+}
+
+/**
+ * Parses and validates plan JSON. Other formats or versions, truncated files
+ * and tampered types are refused with the file named.
+ *
+ * @example
+ * ```ts
+ * import { parsePlan } from "./artifact.ts";
+ * const plan = parsePlan(await Deno.readTextFile("up.plan.json"), "up.plan.json");
+ * ```
+ */
+export function parsePlan(text: string, file: string): Plan {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new HostkitError(
+      "data",
+      `${file}: not a plan: invalid JSON (${(error as Error).message})`,
+    );
+  }
+  const head = value as { format?: unknown; version?: unknown };
+  if (typeof value !== "object" || value === null || head.format !== PLAN_FORMAT) {
+    throw new HostkitError(
+      "data",
+      `${file}: not a hostkit plan (format is ${JSON.stringify(head?.format)})`,
+    );
+  }
+  if (head.version !== PLAN_VERSION) {
+    throw new HostkitError(
+      "data",
+      `${file}: plan version ${
+        JSON.stringify(head.version)
+      } is not supported (this hostkit reads version ${PLAN_VERSION}); re-plan`,
+    );
+  }
+  const parsed = PlanSchema.safeParse(value);
+  if (!parsed.success) {
+    throw new HostkitError("data", `${file}: invalid plan: ${z.prettifyError(parsed.error)}`);
+  }
+  return parsed.data;
+}
+
+/**
+ * Reads and validates a plan file.
+ *
+ * @example
+ * ```ts
+ * import { loadPlan } from "./artifact.ts";
+ * const plan = await loadPlan("up.plan.json");
+ * ```
+ */
+export async function loadPlan(path: string): Promise<Plan> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    throw new HostkitError("data", `cannot read plan ${path}: ${(error as Error).message}`);
+  }
+  return parsePlan(text, path);
+}

@@ -1,0 +1,113 @@
+/**
+ * Plans as text for people: a summary line per host, then one block per
+ * change with a mark (`+ ~ - = !`), its id, its reason and a colored diff.
+ *
+ * @module
+ */
+import type { Change, HostPlan, Plan, Summary } from "./types.ts";
+
+/** Options of {@link formatPlan}. */
+export interface FormatOptions {
+  /** ANSI colors; default: only on a TTY and when NO_COLOR is unset. */
+  color?: boolean;
+  /** Also list unchanged resources. */
+  verbose?: boolean;
+}
+
+const MARKS: Record<Change["action"], string> = {
+  create: "+",
+  update: "~",
+  delete: "-",
+  noop: "=",
+  read_error: "!",
+};
+
+const COLORS: Record<string, string> = {
+  "+": "\x1b[32m",
+  "~": "\x1b[33m",
+  "-": "\x1b[31m",
+  "=": "\x1b[2m",
+  "!": "\x1b[35m",
+};
+
+/** Whether stdout should get colors. */
+export function wantsColor(): boolean {
+  return Deno.stdout.isTerminal() && !Deno.env.get("NO_COLOR");
+}
+
+/**
+ * `Plan: 3 to create, 1 to update, 0 to delete, 12 unchanged`.
+ *
+ * @example
+ * ```ts
+ * import { summaryLine } from "./format.ts";
+ * summaryLine({ create: 1, update: 0, delete: 0, noop: 2, read_error: 0 });
+ * ```
+ */
+export function summaryLine(summary: Summary): string {
+  const errors = summary.read_error ? `, ${summary.read_error} unreadable` : "";
+  return `Plan: ${summary.create} to create, ${summary.update} to update, ` +
+    `${summary.delete} to delete, ${summary.noop} unchanged${errors}`;
+}
+
+function paint(text: string, code: string | undefined, color: boolean): string {
+  return color && code ? `${code}${text}\x1b[0m` : text;
+}
+
+function formatDiff(diff: string, color: boolean): string[] {
+  return diff.trimEnd().split("\n").map((line) => {
+    const code = line.startsWith("+") && !line.startsWith("+++")
+      ? COLORS["+"]
+      : line.startsWith("-") && !line.startsWith("---")
+      ? COLORS["-"]
+      : line.startsWith("@@")
+      ? "\x1b[36m"
+      : undefined;
+    return `    ${paint(line, code, color)}`;
+  });
+}
+
+function formatHost(host: HostPlan, options: Required<FormatOptions>): string[] {
+  const target = host.target;
+  const where = target.kind === "ssh"
+    ? `${target.user}@${target.host}:${target.port}${target.sudo ? " (sudo)" : ""}`
+    : target.kind;
+  const about = [host.os, host.packageManager].filter(Boolean).join(", ");
+  const lines = [`Host ${target.name} (${where}${about ? `; ${about}` : ""})`];
+  if (host.error) {
+    return [...lines, `  ${paint(`error: ${host.error}`, COLORS["!"], options.color)}`];
+  }
+  if (target.kind === "offline") {
+    lines.push("  (offline: no host was read, so every resource is shown as a create)");
+  }
+  lines.push(`  ${summaryLine(host.summary)}`);
+  for (const change of host.changes) {
+    if (change.action === "noop" && !options.verbose) continue;
+    const mark = MARKS[change.action];
+    lines.push(
+      `  ${paint(`${mark} ${change.id}`, COLORS[mark], options.color)} (${change.reason})`,
+    );
+    if (change.after?.restart) lines.push("      then restart");
+    if (change.diff) lines.push(...formatDiff(change.diff, options.color));
+  }
+  return lines;
+}
+
+/**
+ * The whole plan as text.
+ *
+ * @example
+ * ```ts
+ * import { formatPlan } from "./format.ts";
+ * console.log(formatPlan(plan, { color: false }));
+ * ```
+ */
+export function formatPlan(plan: Plan, options: FormatOptions = {}): string {
+  const resolved = { color: options.color ?? wantsColor(), verbose: options.verbose ?? false };
+  const lines: string[] = [];
+  if (plan.direction === "down") lines.push(`Down plan for project ${plan.project}`);
+  if (plan.hosts.length > 1) lines.push(summaryLine(plan.summary), "");
+  for (const host of plan.hosts) lines.push(...formatHost(host, resolved), "");
+  for (const note of plan.diagnostics) lines.push(`note: ${note}`);
+  return lines.join("\n").trimEnd() + "\n";
+}

@@ -1,0 +1,154 @@
+/**
+ * Planning: read each host once, diff against the declaration, order, and
+ * return a Plan (plain data; see types.ts for the artifact format).
+ *
+ * @example
+ * ```ts
+ * import { formatPlan, plan } from "./mod.ts";
+ * const result = await plan(project, { targets: [target] });
+ * console.log(formatPlan(result));
+ * ```
+ *
+ * @module
+ */
+import { HostkitError } from "../errors.ts";
+import { readFacts } from "../facts/mod.ts";
+import type { ProbeHints } from "../facts/probe.ts";
+import type { ProjectSpec } from "../model/project.ts";
+import { resourceId } from "../model/resource.ts";
+import type { Target } from "../transport/target.ts";
+import { buildChanges, desiredStates } from "./build.ts";
+import {
+  addSummaries,
+  type HostPlan,
+  type Plan,
+  PLAN_FORMAT,
+  PLAN_VERSION,
+  summarize,
+  type TargetRef,
+} from "./types.ts";
+
+export { loadPlan, parsePlan, savePlan } from "./artifact.ts";
+export { formatPlan, summaryLine } from "./format.ts";
+export { dependencies, formatGraph, order } from "./graph.ts";
+export * from "./types.ts";
+
+import { HOSTKIT_VERSION } from "../version.ts";
+
+/** Options of {@link plan}. */
+export interface PlanOptions {
+  /** Hosts to read; none plans offline (every resource a create). */
+  targets?: Target[];
+  /** Ids (`kind:name`) whose changes become `noop/ignored`. */
+  ignore?: string[];
+  /** How many hosts are read at once (default 10). */
+  parallel?: number;
+  /** Reads controller-side file sources (default: from disk). */
+  readSource?: (path: string) => Uint8Array;
+}
+
+/**
+ * What a plan records to reach a target again.
+ *
+ * @example
+ * ```ts
+ * import { targetRef } from "./mod.ts";
+ * targetRef(localTarget()); // { kind: "local", name: "local", sudo: false }
+ * ```
+ */
+export function targetRef(target: Target): TargetRef {
+  if (target.address) {
+    return { kind: "ssh", name: target.name, ...target.address, sudo: target.sudo ?? false };
+  }
+  return { kind: "local", name: target.name, sudo: target.sudo ?? false };
+}
+
+async function pool<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]);
+    }
+  });
+  await Promise.all(runners);
+  return results;
+}
+
+/**
+ * Plans a project against its targets (or offline). One probe exec per host;
+ * an unreachable host gets an `error` in its HostPlan instead of hiding the others.
+ *
+ * @example
+ * ```ts
+ * import { plan } from "./mod.ts";
+ * const offline = await plan(project);
+ * offline.summary.create; // number of resources
+ * ```
+ */
+export async function plan(project: ProjectSpec, options: PlanOptions = {}): Promise<Plan> {
+  const readSource = options.readSource ?? ((path: string) => {
+    try {
+      return Deno.readFileSync(path);
+    } catch (error) {
+      throw new HostkitError(
+        "input",
+        `cannot read file source ${path}: ${(error as Error).message}`,
+      );
+    }
+  });
+  const resources = project.resources;
+  const desired = desiredStates(resources, readSource);
+  const known = new Set(resources.map(resourceId));
+  for (const id of options.ignore ?? []) {
+    if (!known.has(id)) {
+      throw new HostkitError("usage", `--ignore ${id}: no such resource in ${project.name}`);
+    }
+  }
+  const hints: ProbeHints[] = resources.map((r) => {
+    const d = desired.get(resourceId(r))!;
+    return d.content && "text" in d.content ? { previewUnlessSha: d.sha256 } : {};
+  });
+  const targets = options.targets ?? [];
+  let hosts: HostPlan[];
+  if (targets.length === 0) {
+    const changes = buildChanges(resources, desired, undefined, options);
+    hosts = [{
+      target: { kind: "offline", name: "offline" },
+      changes,
+      summary: summarize(changes),
+    }];
+  } else {
+    hosts = await pool(targets, options.parallel ?? 10, async (target): Promise<HostPlan> => {
+      const ref = targetRef(target);
+      try {
+        const facts = await readFacts(target, resources, hints);
+        const changes = buildChanges(resources, desired, facts, options);
+        return {
+          target: ref,
+          os: `${facts.os.id} ${facts.os.version}`.trim(),
+          packageManager: facts.packageManager,
+          machineId: facts.machineId || undefined,
+          changes,
+          summary: summarize(changes),
+        };
+      } catch (error) {
+        if (!(error instanceof HostkitError) || error.kind === "config") throw error;
+        return { target: ref, changes: [], summary: summarize([]), error: error.message };
+      }
+    });
+  }
+  return {
+    format: PLAN_FORMAT,
+    version: PLAN_VERSION,
+    generatedAt: new Date().toISOString(),
+    hostkitVersion: HOSTKIT_VERSION,
+    project: project.name,
+    direction: "up",
+    runsRoot: project.runsRoot,
+    hosts,
+    summary: addSummaries(hosts.map((h) => h.summary)),
+    diagnostics: [],
+  };
+}

@@ -1,0 +1,127 @@
+/**
+ * Plans as plain data: a Plan holds one HostPlan per host, each a list of
+ * Changes. This is also the versioned artifact format (`hostkit plan --out`).
+ *
+ * @module
+ */
+import { z } from "zod";
+import { ResourceSchema } from "../model/resource.ts";
+import { StateSchema } from "../facts/state.ts";
+
+/** The artifact's format name and version; loading refuses anything else. */
+export const PLAN_FORMAT = "hostkit.plan";
+export const PLAN_VERSION = 1;
+
+export const ActionSchema = z.enum(["create", "update", "delete", "noop", "read_error"]);
+export type Action = z.infer<typeof ActionSchema>;
+
+/** Desired state of a file-like resource, with its content as bytes or text. */
+export const DesiredSchema = z.strictObject({
+  /** Rendered content; absent for env files with secrets (rendered at apply). */
+  content: z.union([z.strictObject({ text: z.string() }), z.strictObject({ base64: z.string() })])
+    .optional(),
+  sha256: z.string().optional(),
+  size: z.number().int().optional(),
+  owner: z.string().optional(),
+  group: z.string().optional(),
+  mode: z.number().int().optional(),
+  /** Units: restart (or start) after apply. */
+  restart: z.boolean().optional(),
+  /** Units: enable (WantedBy=). */
+  enable: z.boolean().optional(),
+});
+export type Desired = z.infer<typeof DesiredSchema>;
+
+export const ChangeSchema = z.strictObject({
+  id: z.string(),
+  action: ActionSchema,
+  /** Why: missing, content, metadata, drift, in_sync, ignored, guard, not_running, … */
+  reason: z.string(),
+  /** The declared resource; for deletes, what is removed. */
+  resource: ResourceSchema,
+  /** What was read on the host (null when planned offline). */
+  before: StateSchema.nullable(),
+  /** Hash of the probe lines `before` came from; apply re-reads and compares (stale plans). */
+  fingerprint: z.string().optional(),
+  after: DesiredSchema.nullable(),
+  /** Unified diff of text content (never for secrets). */
+  diff: z.string().optional(),
+  /** Ids this change must come after. */
+  dependsOn: z.array(z.string()),
+});
+export type Change = z.infer<typeof ChangeSchema>;
+
+/** How a plan reaches its host again at apply time. Secrets only as references. */
+export const TargetRefSchema = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("local"), name: z.string(), sudo: z.boolean() }),
+  z.strictObject({
+    kind: z.literal("ssh"),
+    name: z.string(),
+    host: z.string(),
+    port: z.number().int(),
+    user: z.string(),
+    sudo: z.boolean(),
+  }),
+  z.strictObject({ kind: z.literal("offline"), name: z.string() }),
+]);
+export type TargetRef = z.infer<typeof TargetRefSchema>;
+
+export const SummarySchema = z.strictObject({
+  create: z.number().int(),
+  update: z.number().int(),
+  delete: z.number().int(),
+  noop: z.number().int(),
+  read_error: z.number().int(),
+});
+export type Summary = z.infer<typeof SummarySchema>;
+
+export const HostPlanSchema = z.strictObject({
+  target: TargetRefSchema,
+  /** What the probe said about the host. */
+  os: z.string().optional(),
+  packageManager: z.string().optional(),
+  machineId: z.string().optional(),
+  changes: z.array(ChangeSchema),
+  summary: SummarySchema,
+  /** Set when the host could not be planned (unreachable, …). */
+  error: z.string().optional(),
+});
+export type HostPlan = z.infer<typeof HostPlanSchema>;
+
+export const PlanSchema = z.strictObject({
+  format: z.literal(PLAN_FORMAT),
+  version: z.literal(PLAN_VERSION),
+  generatedAt: z.string(),
+  hostkitVersion: z.string(),
+  project: z.string(),
+  direction: z.enum(["up", "down"]),
+  runsRoot: z.string(),
+  hosts: z.array(HostPlanSchema),
+  summary: SummarySchema,
+  diagnostics: z.array(z.string()),
+});
+export type Plan = z.infer<typeof PlanSchema>;
+
+/**
+ * Counts changes by action.
+ *
+ * @example
+ * ```ts
+ * import { summarize } from "./types.ts";
+ * summarize([]); // { create: 0, update: 0, delete: 0, noop: 0, read_error: 0 }
+ * ```
+ */
+export function summarize(changes: { action: Action }[]): Summary {
+  const summary: Summary = { create: 0, update: 0, delete: 0, noop: 0, read_error: 0 };
+  for (const change of changes) summary[change.action]++;
+  return summary;
+}
+
+/** Adds summaries together. */
+export function addSummaries(summaries: Summary[]): Summary {
+  return summarize(
+    summaries.flatMap((s) =>
+      (Object.keys(s) as Action[]).flatMap((action) => Array(s[action]).fill({ action }))
+    ),
+  );
+}
