@@ -159,9 +159,20 @@ export async function terminate(pid: number, graceMs = 5000): Promise<void> {
     } catch {
       return; // already gone
     }
-    if (await waitGone(ms)) return;
+    if (await waitGone(ms)) break;
   }
-  throw new Error(`process ${pid} survived SIGKILL`);
+  if (alive(pid)) throw new Error(`process ${pid} survived SIGKILL`);
+  // a zombie lingers until its parent reaps it (PID 1 once its starter has exited): give it a moment
+  for (let i = 0; i < 20 && procExists(pid); i++) await sleep(100);
+}
+
+function procExists(pid: number): boolean {
+  try {
+    Deno.statSync(`/proc/${pid}`);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -180,5 +191,6 @@ export function spawnDetached(cmd: string, args: string[], logFile: string): num
     stderr: "null",
   }).spawn();
   child.unref();
+  child.status.catch(() => {}); // reaps it if it ends while we run: no zombie left behind
   return child.pid;
 }
