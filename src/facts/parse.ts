@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
+import { HostkitError } from "../errors.ts";
 import { type Resource, resourceId } from "../model/resource.ts";
 import type { AccountState, Facts, PathState, State } from "./state.ts";
 import { VOLATILE_TAGS } from "./probe.ts";
@@ -100,22 +100,6 @@ function stateOf(resource: Resource, tags: [string, string][]): State {
 }
 
 /**
- * The stable probe lines of one resource, without its index: what apply
- * compares to detect a stale plan.
- *
- * @example
- * ```ts
- * import { stableLines } from "./parse.ts";
- * stableLines("0\tpath\tmissing\n", 0); // ["path\tmissing"]
- * ```
- */
-export function stableLines(output: string, index: number): string[] {
-  return (group(output).get(String(index)) ?? [])
-    .filter(([tag]) => !VOLATILE_TAGS.has(tag))
-    .map(([tag, value]) => `${tag}\t${value}`);
-}
-
-/**
  * Parses a probe's output for `resources` (in probe order).
  *
  * @example
@@ -128,6 +112,9 @@ export function stableLines(output: string, index: number): string[] {
 export function parseProbe(output: string, resources: Resource[]): Facts {
   const lines = group(output);
   const host = new Map(lines.get("host") ?? []);
+  if (host.has("error")) {
+    throw new HostkitError("unreachable", `reading the host failed: ${host.get("error")}`);
+  }
   const [osId = "unknown", osVersion = ""] = (host.get("os") ?? "").split(" ");
   const facts: Facts = {
     os: { id: osId, version: osVersion },
@@ -135,8 +122,7 @@ export function parseProbe(output: string, resources: Resource[]): Facts {
     systemd: host.get("systemd") === "yes",
     machineId: host.get("machine") ?? "",
     states: {},
-    fingerprints: {},
-    previews: {},
+    observed: {},
     errors: {},
   };
   resources.forEach((resource, index) => {
@@ -145,10 +131,9 @@ export function parseProbe(output: string, resources: Resource[]): Facts {
     const error = tags.find(([tag]) => tag === "error");
     if (error) facts.errors[id] = error[1];
     facts.states[id] = stateOf(resource, tags);
-    const stable = tags.filter(([tag]) => !VOLATILE_TAGS.has(tag)).map(([t, v]) => `${t}\t${v}`);
-    facts.fingerprints[id] = createHash("sha256").update(stable.join("\n")).digest("hex");
-    const preview = tags.find(([tag]) => tag === "preview");
-    if (preview) facts.previews[id] = Uint8Array.from(atob(preview[1]), (c) => c.charCodeAt(0));
+    facts.observed[id] = tags.filter(([tag]) => !VOLATILE_TAGS.has(tag)).map(([t, v]) =>
+      `${t}\t${v}`
+    );
   });
   return facts;
 }

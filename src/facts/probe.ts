@@ -1,8 +1,11 @@
 /**
  * Generates the one POSIX sh probe that reads every resource of a host. Each
  * resource gets an index; every output line is `INDEX<TAB>TAG<TAB>VALUE`. The
- * same snippets run again inside apply to detect stale plans, so they must be
- * deterministic for an unchanged host.
+ * same probe runs again inside apply to detect stale plans, so its output must
+ * be deterministic for an unchanged host.
+ *
+ * Cost does not grow with forks per resource: existence checks use shell
+ * builtins, then ONE `stat` and ONE `sha256sum` (through xargs) cover all paths.
  *
  * @module
  */
@@ -10,40 +13,46 @@ import { hostPath, type Resource } from "../model/resource.ts";
 import { quote } from "../transport/shell.ts";
 
 /** Tags whose values may change without the plan being stale (and are not compared). */
-export const VOLATILE_TAGS = new Set(["preview", "active", "sub"]);
+export const VOLATILE_TAGS = new Set(["active", "sub"]);
 
-/** Largest current content fetched to show a diff. */
-export const PREVIEW_LIMIT = 64 * 1024;
-
-/** Shell functions every probe starts with. Paths arrive as single-quoted words. */
+/**
+ * Shell functions every probe starts with. `$HK` is a private temp dir; fds
+ * 4-7 collect NUL-separated path lists and their indices (builtins only).
+ */
 export const PROBE_PRELUDE = String.raw`
-hk_path() {
-  if [ -L "$2" ]; then t=symlink
-  elif [ -d "$2" ]; then t=directory
-  elif [ -f "$2" ]; then t=file
-  elif [ -e "$2" ]; then t=other
-  else printf '%s\tpath\tmissing\n' "$1"; return 1; fi
-  m=$(stat -c '%U %G %a %s' -- "$2" 2>&1) || { printf '%s\terror\t%s\n' "$1" "$m" | head -n 1; return 1; }
-  printf '%s\tpath\t%s %s\n' "$1" "$t" "$m"
-  if [ "$t" = symlink ]; then
-    printf '%s\ttarget\t%s\n' "$1" "$(readlink -- "$2" | od -An -v -tx1 | tr -d ' \n')"
-  fi
-  [ "$t" = file ]
-}
-hk_file() {
-  hk_path "$1" "$2" || return 0
-  h=$(sha256sum < "$2" 2>/dev/null | cut -c1-64) || { printf '%s\terror\tcannot read %s\n' "$1" "$2"; return 0; }
-  printf '%s\tsha256\t%s\n' "$1" "$h"
-  if [ -n "$3" ] && [ "$h" != "$3" ]; then
-    printf '%s\tpreview\t' "$1"; head -c __PREVIEW_LIMIT__ "$2" | base64 | tr -d '\n'; printf '\n'
+hk_p() {
+  if [ -e "$2" ] || [ -L "$2" ]; then
+    printf '%s\0' "$2" >&4; printf '%s\n' "$1" >&5
+    if [ "$3" = f ] && [ -f "$2" ] && [ ! -L "$2" ]; then printf '%s\0' "$2" >&6; printf '%s\n' "$1" >&7; fi
+    if [ "$3" = l ] && [ -L "$2" ]; then
+      printf '%s\ttarget\t%s\n' "$1" "$(readlink -- "$2" | od -An -v -tx1 | tr -d ' \n')"
+    fi
+    if [ "$3" = e ] && [ -f "$2" ]; then
+      while IFS= read -r line || [ -n "$line" ]; do
+        case $line in ''|'#'*) continue ;; esac
+        printf '%s\tenv\t%s %s\n' "$1" "\${line%%=*}" "$(printf '%s' "$line" | sha256sum | cut -c1-64)"
+      done < "$2"
+    fi
+  else
+    printf '%s\tpath\tmissing\n' "$1"
   fi
 }
-hk_env() {
-  hk_path "$1" "$2" || return 0
-  while IFS= read -r line || [ -n "$line" ]; do
-    case $line in ''|'#'*) continue ;; esac
-    printf '%s\tenv\t%s %s\n' "$1" "\${line%%=*}" "$(printf '%s' "$line" | sha256sum | cut -c1-64)"
-  done < "$2"
+hk_stats() {
+  [ -s "$HK/paths" ] || return 0
+  xargs -0 stat -c '%F|%U|%G|%a|%s' -- < "$HK/paths" > "$HK/stats" 2>"$HK/stat.err"
+  if [ "$(wc -l < "$HK/stats")" -ne "$(wc -l < "$HK/pidx")" ]; then
+    printf 'host\terror\tstat: %s\n' "$(head -n 1 "$HK/stat.err")"; return 0
+  fi
+  paste "$HK/pidx" "$HK/stats" | awk -F '\t' '{
+    split($2, f, "|"); t = f[1]
+    t = t ~ /^regular/ ? "file" : t == "directory" ? "directory" : t == "symbolic link" ? "symlink" : "other"
+    print $1 "\tpath\t" t " " f[2] " " f[3] " " f[4] " " (t == "file" ? f[5] : 0) }'
+  [ -s "$HK/files" ] || return 0
+  xargs -0 sha256sum -- < "$HK/files" > "$HK/sums" 2>"$HK/sum.err"
+  if [ "$(wc -l < "$HK/sums")" -ne "$(wc -l < "$HK/fidx")" ]; then
+    printf 'host\terror\tsha256sum: %s\n' "$(head -n 1 "$HK/sum.err")"; return 0
+  fi
+  paste -d ' ' "$HK/fidx" "$HK/sums" | awk '{ h = $2; sub(/^\\/, "", h); print $1 "\tsha256\t" h }'
 }
 hk_account() {
   if e=$(getent passwd "$2"); then
@@ -76,7 +85,7 @@ hk_packages() {
     BEGIN { n = split(idx, ix, " "); split(names, nm, " "); for (i = 1; i <= n; i++) want[nm[i]] = want[nm[i]] " " ix[i] }
     { split($0, f, "\t"); if (f[1] in want) { m = split(want[f[1]], targets, " "); for (j = 1; j <= m; j++) print targets[j] "\tpackage\t" f[2] " " f[3] } }'
 }
-`.replace("__PREVIEW_LIMIT__", String(PREVIEW_LIMIT)).replaceAll("\\${", "${");
+`.replaceAll("\\${", "${");
 
 /** The host-level facts every probe prints first (index `host`). */
 const HOST_FACTS = String.raw`
@@ -90,33 +99,28 @@ if [ -d /run/systemd/system ]; then printf 'host\tsystemd\tyes\n'; else printf '
 printf 'host\tmachine\t%s\n' "$(cat /etc/machine-id 2>/dev/null)"
 `.replaceAll("\\${", "${");
 
-/** Per-resource extra input for a probe: the desired hash, for diff previews. */
-export interface ProbeHints {
-  /** Desired sha256 of a text file's content: when the host's differs, its content is previewed. */
-  previewUnlessSha?: string;
-}
-
 /**
- * The sh snippet reading one resource (units and packages are batched separately).
+ * The sh snippet reading one resource (paths, units and packages are batched).
  *
  * @example
  * ```ts
  * import { probeSnippet } from "./probe.ts";
- * probeSnippet(0, { kind: "directory", path: "/srv/app" } as never); // "hk_path 0 /srv/app"
+ * probeSnippet(0, { kind: "directory", path: "/srv/app" } as never); // "hk_p 0 /srv/app d"
  * ```
  */
-export function probeSnippet(index: number, resource: Resource, hints: ProbeHints = {}): string {
+export function probeSnippet(index: number, resource: Resource): string {
   const path = hostPath(resource);
   switch (resource.kind) {
     case "file":
     case "systemd_service":
     case "systemd_timer":
-      return `hk_file ${index} ${quote(path!)} ${hints.previewUnlessSha ?? "''"}`;
+      return `hk_p ${index} ${quote(path!)} f`;
     case "env_file":
-      return `hk_env ${index} ${quote(path!)}`;
+      return `hk_p ${index} ${quote(path!)} e`;
     case "directory":
+      return `hk_p ${index} ${quote(path!)} d`;
     case "symlink":
-      return `hk_path ${index} ${quote(path!)} || :`;
+      return `hk_p ${index} ${quote(path!)} l`;
     case "account":
       return `hk_account ${index} ${quote(resource.name)}`;
     case "mise_tool": {
@@ -158,14 +162,16 @@ export function probeSnippet(index: number, resource: Resource, hints: ProbeHint
  * const result = await target.run("sh -s", { stdin: script });
  * ```
  */
-export function probeScript(resources: Resource[], hints: ProbeHints[] = []): string {
-  const body: string[] = [HOST_FACTS];
+export function probeScript(resources: Resource[]): string {
+  const paths: string[] = [];
+  const others: string[] = [];
   const units: number[] = [];
   const unitNames: string[] = [];
   const packages: number[] = [];
   const packageNames: string[] = [];
   resources.forEach((resource, index) => {
-    body.push(probeSnippet(index, resource, hints[index]));
+    const snippet = probeSnippet(index, resource);
+    (snippet.startsWith("hk_p ") ? paths : others).push(snippet);
     if (resource.kind === "systemd_service" || resource.kind === "systemd_timer") {
       units.push(index);
       unitNames.push(resource.name);
@@ -176,12 +182,12 @@ export function probeScript(resources: Resource[], hints: ProbeHints[] = []): st
     }
   });
   if (units.length) {
-    body.push(
+    others.push(
       `HK_UNIT_IDX=${quote(units.join(" "))} hk_units ${unitNames.map((n) => quote(n)).join(" ")}`,
     );
   }
   if (packages.length) {
-    body.push(
+    others.push(
       `HK_PKG_IDX=${quote(packages.join(" "))} HK_PKG_NAMES=${quote(packageNames.join(" "))} ` +
         `hk_packages ${packageNames.map((n) => quote(n)).join(" ")}`,
     );
@@ -190,7 +196,14 @@ export function probeScript(resources: Resource[], hints: ProbeHints[] = []): st
     "export LC_ALL=C",
     "hk_probe() {",
     PROBE_PRELUDE,
-    ...body,
+    HOST_FACTS,
+    "HK=$(mktemp -d) || exit 1",
+    "trap 'rm -rf \"$HK\"' EXIT",
+    "{",
+    ...paths,
+    '} 4>"$HK/paths" 5>"$HK/pidx" 6>"$HK/files" 7>"$HK/fidx"',
+    "hk_stats",
+    ...others,
     "}",
     "hk_probe </dev/null",
     "",

@@ -76,10 +76,8 @@ export interface Facts {
   machineId: string;
   /** Per resource id. */
   states: Record<string, State>;
-  /** Per resource id: hash of the stable probe lines, re-checked by apply (stale plans). */
-  fingerprints: Record<string, string>;
-  /** Per resource id: current content (capped) of changed text files, for diffs. */
-  previews: Record<string, Uint8Array>;
+  /** Per resource id: the stable probe lines (no index), re-checked by apply (stale plans). */
+  observed: Record<string, string[]>;
   /** Per resource id: a read failure (permission denied, tool missing). */
   errors: Record<string, string>;
 }

@@ -48,7 +48,7 @@ export function buildChanges(
   resources: Resource[],
   desired: Map<string, Desired>,
   facts: Facts | undefined,
-  options: { ignore?: string[] } = {},
+  options: { ignore?: string[]; previews?: Map<string, Uint8Array> } = {},
 ): Change[] {
   const deps = dependencies(resources);
   const byId = new Map(resources.map((r) => [resourceId(r), r]));
@@ -78,16 +78,22 @@ export function buildChanges(
       reason: verdict.reason,
       resource,
       before: facts?.states[id] ?? null,
-      fingerprint: facts?.fingerprints[id],
+      observed: facts?.observed[id],
       after,
       dependsOn: deps.get(id) ?? [],
     };
     const changed = verdict.action === "create" || verdict.action === "update";
     if (changed && isFileLike(resource) && after.content && "text" in after.content) {
-      const diff = textDiff(hostPath(resource)!, facts?.previews[id], after.content.text);
-      if (diff && (facts?.previews[id] || verdict.action === "create")) change.diff = diff;
+      const diff = textDiff(
+        hostPath(resource)!,
+        options.previews?.get(hostPath(resource)!),
+        after.content.text,
+      );
+      if (diff && (options.previews?.get(hostPath(resource)!) || verdict.action === "create")) {
+        change.diff = diff;
+      }
     }
-    if (!change.fingerprint) delete change.fingerprint;
+    if (!change.observed) delete change.observed;
     if (!change.diff) delete change.diff;
     return change;
   });

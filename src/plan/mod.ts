@@ -12,14 +12,15 @@
  * @module
  */
 import { HostkitError } from "../errors.ts";
-import { readFacts } from "../facts/mod.ts";
-import type { ProbeHints } from "../facts/probe.ts";
+import { readFacts, readPreviews } from "../facts/mod.ts";
 import type { ProjectSpec } from "../model/project.ts";
-import { resourceId } from "../model/resource.ts";
+import { hostPath, type Resource, resourceId } from "../model/resource.ts";
+import type { Facts } from "../facts/state.ts";
 import type { Target } from "../transport/target.ts";
 import { buildChanges, desiredStates } from "./build.ts";
 import {
   addSummaries,
+  type Desired,
   type HostPlan,
   type Plan,
   PLAN_FORMAT,
@@ -61,6 +62,20 @@ export function targetRef(target: Target): TargetRef {
     return { kind: "ssh", name: target.name, ...target.address, sudo: target.sudo ?? false };
   }
   return { kind: "local", name: target.name, sudo: target.sudo ?? false };
+}
+
+/** Paths of existing text files whose content differs from the declaration. */
+function changedTextFiles(
+  resources: Resource[],
+  desired: Map<string, Desired>,
+  facts: Facts,
+): string[] {
+  return resources.flatMap((r) => {
+    const want = desired.get(resourceId(r))!;
+    const path = facts.states[resourceId(r)]?.path;
+    const differs = path?.exists && path.sha256 !== undefined && path.sha256 !== want.sha256;
+    return differs && want.content && "text" in want.content ? [hostPath(r)!] : [];
+  });
 }
 
 async function pool<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
@@ -106,10 +121,6 @@ export async function plan(project: ProjectSpec, options: PlanOptions = {}): Pro
       throw new HostkitError("usage", `--ignore ${id}: no such resource in ${project.name}`);
     }
   }
-  const hints: ProbeHints[] = resources.map((r) => {
-    const d = desired.get(resourceId(r))!;
-    return d.content && "text" in d.content ? { previewUnlessSha: d.sha256 } : {};
-  });
   const targets = options.targets ?? [];
   let hosts: HostPlan[];
   if (targets.length === 0) {
@@ -123,8 +134,9 @@ export async function plan(project: ProjectSpec, options: PlanOptions = {}): Pro
     hosts = await pool(targets, options.parallel ?? 10, async (target): Promise<HostPlan> => {
       const ref = targetRef(target);
       try {
-        const facts = await readFacts(target, resources, hints);
-        const changes = buildChanges(resources, desired, facts, options);
+        const facts = await readFacts(target, resources);
+        const previews = await readPreviews(target, changedTextFiles(resources, desired, facts));
+        const changes = buildChanges(resources, desired, facts, { ...options, previews });
         return {
           target: ref,
           os: `${facts.os.id} ${facts.os.version}`.trim(),

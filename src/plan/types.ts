@@ -41,8 +41,8 @@ export const ChangeSchema = z.strictObject({
   resource: ResourceSchema,
   /** What was read on the host (null when planned offline). */
   before: StateSchema.nullable(),
-  /** Hash of the probe lines `before` came from; apply re-reads and compares (stale plans). */
-  fingerprint: z.string().optional(),
+  /** The probe lines `before` came from; apply re-reads and compares them (stale plans). */
+  observed: z.array(z.string()).optional(),
   after: DesiredSchema.nullable(),
   /** Unified diff of text content (never for secrets). */
   diff: z.string().optional(),
