@@ -15,6 +15,7 @@ interface CommandModule {
 
 const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   plan: () => import("./plan.ts"),
+  apply: () => import("./apply.ts"),
   dump: () => import("./dump.ts"),
   render: () => import("./render.ts"),
   demo: () => import("./demo.ts"),

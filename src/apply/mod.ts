@@ -1,0 +1,125 @@
+/**
+ * Apply: make each host match its reviewed plan, in one round trip per host.
+ *
+ * @example
+ * ```ts
+ * import { apply } from "./mod.ts";
+ * const results = await apply(plan, { targets: [target], confirm: true });
+ * ```
+ *
+ * @module
+ */
+import { HostkitError } from "../errors.ts";
+import type { SecretSource } from "../model/secret.ts";
+import type { Plan } from "../plan/types.ts";
+import type { Target } from "../transport/target.ts";
+import { compileProgram, type Step } from "./program.ts";
+import { type ApplyEvent, type HostResult, runProgram } from "./run.ts";
+
+export { compileProgram } from "./program.ts";
+export type { Program, Step } from "./program.ts";
+export { REMOTE_COMMAND, runProgram } from "./run.ts";
+export type { ApplyEvent, HostResult } from "./run.ts";
+
+/** Options of {@link apply}. */
+export interface ApplyOptions {
+  /** One target per host of the plan, matched by name. */
+  targets: Target[];
+  /** Required unless dryRun: applying changes hosts. */
+  confirm?: boolean;
+  /** Compile and report the steps; touch nothing. */
+  dryRun?: boolean;
+  /** Remove a lock left by a killed apply. */
+  breakLock?: boolean;
+  /** Where secret values come from (default: the controller's environment). */
+  secrets?: SecretSource;
+  /** Hosts applied at once (default 10). */
+  parallel?: number;
+  /** Seconds a (re)started service has to become active (default 10). */
+  startTimeoutS?: number;
+  onEvent?: (event: ApplyEvent) => void;
+  /** Receives each host's compiled steps before anything runs (dry runs print them). */
+  onCompiled?: (host: string, steps: Step[]) => void;
+}
+
+/**
+ * A run id: UTC timestamp, project, direction and a random suffix.
+ *
+ * @example
+ * ```ts
+ * import { runId } from "./mod.ts";
+ * runId("toys", "up"); // "20260614-101148-toys-up-3f9a"
+ * ```
+ */
+export function runId(project: string, direction: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  return `${stamp}-${project}-${direction}-${crypto.randomUUID().slice(0, 4)}`;
+}
+
+/**
+ * Applies a plan. Every host's program is compiled first, so a missing secret
+ * or an unappliable plan fails before any host is touched.
+ *
+ * @example
+ * ```ts
+ * import { apply } from "./mod.ts";
+ * const [result] = await apply(plan, { targets: [target], dryRun: true });
+ * ```
+ */
+export async function apply(plan: Plan, options: ApplyOptions): Promise<HostResult[]> {
+  if (!options.confirm && !options.dryRun) {
+    throw new HostkitError(
+      "usage",
+      "apply changes hosts: pass --confirm (or --dry-run to see the steps)",
+    );
+  }
+  const byName = new Map(options.targets.map((t) => [t.name, t]));
+  for (const host of plan.hosts) {
+    if (host.target.kind === "offline") {
+      throw new HostkitError(
+        "usage",
+        "this plan was made offline (no host was read); plan against a host to apply it",
+      );
+    }
+    if (host.error) {
+      throw new HostkitError(
+        "data",
+        `the plan for ${host.target.name} has no changes: ${host.error}`,
+      );
+    }
+    if (!byName.has(host.target.name)) {
+      throw new HostkitError(
+        "usage",
+        `the plan is for host ${host.target.name}, not ${
+          [...byName.keys()].join(", ") || "no target"
+        }`,
+      );
+    }
+  }
+  const secrets = options.secrets ?? ((name: string) => Deno.env.get(name));
+  const id = runId(plan.project, plan.direction);
+  const programs = plan.hosts.map((host) =>
+    compileProgram(host, {
+      runId: id,
+      runsRoot: plan.runsRoot,
+      secrets,
+      breakLock: options.breakLock,
+      startTimeoutS: options.startTimeoutS,
+    })
+  );
+  plan.hosts.forEach((host, i) => options.onCompiled?.(host.target.name, programs[i].steps));
+  if (options.dryRun) {
+    return plan.hosts.map((host) => ({ host: host.target.name, status: "dry-run", applied: [] }));
+  }
+  const results: HostResult[] = new Array(plan.hosts.length);
+  let next = 0;
+  const limit = Math.max(1, options.parallel ?? 10);
+  await Promise.all(Array.from({ length: Math.min(limit, plan.hosts.length) }, async () => {
+    while (next < plan.hosts.length) {
+      const i = next++;
+      const target = byName.get(plan.hosts[i].target.name)!;
+      results[i] = await runProgram(target, programs[i], options.onEvent);
+    }
+  }));
+  return results;
+}

@@ -1,0 +1,179 @@
+/**
+ * The shell side of apply: a launcher that detaches the program from the SSH
+ * session (so a dropped connection cannot leave the host half-applied) and
+ * streams its events back, and the library of operations the program calls.
+ *
+ * Event lines are `hk<TAB>KIND<TAB>…`; everything else is ignored by the controller.
+ *
+ * @module
+ */
+
+/**
+ * `run.sh DIR`: starts `DIR/apply.sh` in a new session with its output in
+ * `DIR/events.log`, follows that log until the program ends, and exits with
+ * its status.
+ */
+export const RUN_SH = String.raw`
+d=$1
+: > "$d/events.log"
+if command -v setsid >/dev/null 2>&1; then
+  setsid sh "$d/apply.sh" "$d" >> "$d/events.log" 2>&1 < /dev/null &
+else
+  nohup sh "$d/apply.sh" "$d" >> "$d/events.log" 2>&1 < /dev/null &
+fi
+pid=$!
+printf 'hk\tstarted\t%s\t%s\n' "$pid" "$d/events.log"
+tail -n +1 --pid="$pid" -f "$d/events.log" 2>/dev/null || { wait "$pid"; cat "$d/events.log"; }
+wait "$pid" 2>/dev/null
+status=$(cat "$d/status" 2>/dev/null || echo 1)
+exit "$status"
+`;
+
+/** Operations the generated program calls; each step's output goes to `$D/out`. */
+export const REMOTE_LIB = String.raw`
+set -u
+# The launcher unpacked the payload with umask 077; what apply creates gets the usual default.
+umask 022
+export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+hk_ms() { date +%s%3N 2>/dev/null || echo 0; }
+hk_event() { printf 'hk'; for f in "$@"; do printf '\t%s' "$f"; done; printf '\n'; }
+hk_finish() {
+  echo "$1" > "$D/status"
+  [ "\${HK_LOCKED:-0}" = 1 ] && rm -rf "$HK_LOCK"
+  rm -rf "$D/f" "$D/probe.sh" "$D/expected"
+  hk_event done "$1"
+  exit "$1"
+}
+hk_lock() {
+  HK_LOCK="$HK_RUNS_ROOT/lock"
+  mkdir -p "$HK_RUNS_ROOT" || { hk_event error "cannot create $HK_RUNS_ROOT"; hk_finish 3; }
+  if ! mkdir "$HK_LOCK" 2>/dev/null; then
+    holder=$(cat "$HK_LOCK/holder" 2>/dev/null || echo unknown)
+    pid=$(printf '%s\n' "$holder" | sed -n 's/^pid=\([0-9]*\).*/\1/p')
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+      hk_event locked "$holder"; hk_finish 5
+    fi
+    if [ "$HK_BREAK_LOCK" != 1 ]; then
+      hk_event stale-lock "$holder"; hk_finish 5
+    fi
+    rm -rf "$HK_LOCK"
+    mkdir "$HK_LOCK" || { hk_event locked "$holder"; hk_finish 5; }
+    hk_event broke-lock "$holder"
+  fi
+  HK_LOCKED=1
+  printf 'pid=%s started=%s run=%s user=%s\n' "$$" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$HK_RUN_ID" "\${SUDO_USER:-$(id -un)}" > "$HK_LOCK/holder"
+}
+hk_check_stale() {
+  if [ -n "$HK_MACHINE" ] && [ "$(cat /etc/machine-id 2>/dev/null)" != "$HK_MACHINE" ]; then
+    hk_event wrong-host "$(cat /etc/machine-id 2>/dev/null)"; hk_finish 4
+  fi
+  [ -s "$D/expected" ] || return 0
+  tab=$(printf '\t')
+  sh "$D/probe.sh" | grep -v -e "^host$tab" -e "\${tab}active$tab" -e "\${tab}sub$tab" | sort > "$D/actual"
+  sort "$D/expected" > "$D/expected.sorted"
+  if ! cmp -s "$D/expected.sorted" "$D/actual"; then
+    diff "$D/expected.sorted" "$D/actual" | sed -n "s/^[<>] \([0-9]*\)$tab.*/\1/p" | sort -un |
+      while read -r i; do hk_event stale "$i"; done
+    hk_finish 4
+  fi
+}
+hk_step() {
+  n=$1; shift
+  hk_event step "$n" start
+  t0=$(hk_ms)
+  if ( "$@" ) > "$D/out" 2>&1 < /dev/null; then
+    hk_event step "$n" ok $(( $(hk_ms) - t0 ))
+  else
+    rc=$?
+    hk_event step "$n" fail $(( $(hk_ms) - t0 )) "$rc"
+    tail -n 40 "$D/out" | while IFS= read -r line; do hk_event log "$n" "$line"; done
+    hk_finish 3
+  fi
+}
+hk_own() { # path owner group mode
+  if [ -n "$2" ] || [ -n "$3" ]; then chown -h -- "$2\${3:+:$3}" "$1" || return 1; fi
+  [ -z "$4" ] || chmod -- "$4" "$1"
+}
+hk_write() { # dest payload owner group mode
+  dir=$(dirname -- "$1")
+  mkdir -p -- "$dir" || return 1
+  if [ "$2" = - ]; then hk_own "$1" "$3" "$4" "$5"; return; fi
+  tmp="$dir/.hostkit.$$.$(basename -- "$1")"
+  cp -- "$D/$2" "$tmp" && hk_own "$tmp" "$3" "$4" "$5" && sync -- "$tmp" 2>/dev/null
+  if ! mv -f -- "$tmp" "$1"; then rm -f -- "$tmp"; return 1; fi
+}
+hk_dir() { # path owner group mode
+  mkdir -p -- "$1" && hk_own "$1" "$2" "$3" "$4"
+}
+hk_link() { # path target
+  mkdir -p -- "$(dirname -- "$1")" || return 1
+  tmp="$(dirname -- "$1")/.hostkit.$$.link"
+  ln -sfn -- "$2" "$tmp" && mv -Tf -- "$tmp" "$1"
+}
+hk_rm() { rm -f -- "$1"; }
+hk_rmdir() { rm -rf -- "$1"; }
+hk_group() { getent group "$1" >/dev/null || groupadd "$@"; }
+hk_install() { # manager update packages…
+  pm=$1; update=$2; shift 2
+  case $pm in
+    apt)
+      export DEBIAN_FRONTEND=noninteractive
+      if [ "$update" = 1 ] || [ -z "$(ls -A /var/lib/apt/lists 2>/dev/null | grep -v -e lock -e partial)" ]; then
+        apt-get update -q || return 1
+      fi
+      apt-get install -y -q --no-install-recommends -- "$@" ;;
+    dnf) dnf install -y -- "$@" ;;
+    apk) [ "$update" = 1 ] && apk update; apk add -- "$@" ;;
+    pacman) pacman -S --noconfirm --needed $([ "$update" = 1 ] && echo -y) -- "$@" ;;
+    *) echo "no supported package manager on this host"; return 1 ;;
+  esac
+}
+hk_remove_packages() { # manager packages…
+  pm=$1; shift
+  case $pm in
+    apt) DEBIAN_FRONTEND=noninteractive apt-get remove -y -q -- "$@" ;;
+    dnf) dnf remove -y -- "$@" ;;
+    apk) apk del -- "$@" ;;
+    pacman) pacman -R --noconfirm -- "$@" ;;
+  esac
+}
+hk_mise() { # binary datadir tool version
+  if [ ! -x "$1" ]; then
+    command -v curl >/dev/null 2>&1 || { echo "mise is missing at $1 and curl is not installed"; return 1; }
+    curl -fsSL https://mise.run | MISE_INSTALL_PATH="$1" sh || return 1
+  fi
+  MISE_SYSTEM_DATA_DIR="$2" "$1" install --system "$3@$4"
+}
+hk_as() { # user cwd argv…
+  user=$1; cwd=$2; shift 2
+  [ -z "$cwd" ] || cd -- "$cwd" || return 1
+  if [ -z "$user" ] || [ "$user" = "$(id -un)" ]; then "$@"; return; fi
+  if command -v runuser >/dev/null 2>&1; then runuser -u "$user" -- "$@"; else sudo -n -u "$user" -- "$@"; fi
+}
+hk_activate() { # reload enable… -- start… -- stop…
+  reload=$1; shift
+  [ "$reload" = 1 ] && { systemctl daemon-reload || return 1; }
+  while [ "$1" != -- ]; do systemctl enable --quiet -- "$1" || return 1; shift; done; shift
+  started=
+  while [ "$1" != -- ]; do systemctl restart -- "$1" || { hk_journal "$1"; return 1; }; started="$started $1"; shift; done; shift
+  for u in $started; do
+    case $u in *.service) ;; *) continue ;; esac
+    i=0
+    while :; do
+      state=$(systemctl show -p ActiveState --value -- "$u")
+      if [ "$state" = active ]; then
+        sleep 0.2
+        [ "$(systemctl show -p ActiveState --value -- "$u")" = active ] && break
+      fi
+      if [ "$state" = failed ] || [ $i -ge $HK_START_TIMEOUT ]; then
+        echo "$u did not become active (state: $state)"; hk_journal "$u"; return 1
+      fi
+      i=$((i + 1)); sleep 0.1
+    done
+  done
+}
+hk_deactivate() { # units… (stop and disable before their files are removed)
+  for u in "$@"; do systemctl disable --now --quiet -- "$u" 2>/dev/null || :; done
+}
+hk_journal() { journalctl -u "$1" -n 20 --no-pager -o cat 2>/dev/null | sed "s|^|$1: |"; }
+`.replaceAll("\\${", "${");

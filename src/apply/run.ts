@@ -1,0 +1,176 @@
+/**
+ * Runs a compiled program on one host over ONE exec channel and turns its
+ * event lines into {@link ApplyEvent}s and a {@link HostResult}.
+ *
+ * @module
+ */
+import { HostkitError } from "../errors.ts";
+import { tarStream } from "../transport/tar.ts";
+import type { Target } from "../transport/target.ts";
+import type { Program } from "./program.ts";
+
+/** Something that happened while applying, streamed as it happens. */
+export type ApplyEvent =
+  | { type: "started"; host: string; log: string }
+  | {
+    type: "step";
+    host: string;
+    index: number;
+    label: string;
+    status: "start" | "ok" | "fail";
+    ms?: number;
+    exit?: number;
+  }
+  | { type: "log"; host: string; index: number; line: string }
+  | { type: "stale"; host: string; id: string }
+  | { type: "locked"; host: string; holder: string; stale: boolean }
+  | { type: "done"; host: string; code: number };
+
+/** How one host's apply ended. */
+export interface HostResult {
+  host: string;
+  status: "applied" | "nothing" | "failed" | "stale" | "locked" | "unreachable" | "dry-run";
+  /** Ids of changes applied (steps that finished ok). */
+  applied: string[];
+  /** The failing step, its exit code and last output lines. */
+  failed?: { label: string; ids: string[]; exit: number; output: string[] };
+  /** Ids whose state changed since the plan. */
+  stale?: string[];
+  /** Lock holder when locked. */
+  holder?: string;
+  /** Events log on the host (survives a dropped connection). */
+  log?: string;
+  message?: string;
+}
+
+/** The remote command: unpack the tar stream into a private dir, then run the launcher. */
+export const REMOTE_COMMAND =
+  'umask 077; d=$(mktemp -d /var/tmp/hostkit-apply.XXXXXX) && tar -x -C "$d" && exec sh "$d/run.sh" "$d"';
+
+/**
+ * Sends the program and runs it. Never throws for host-side outcomes (failed
+ * step, stale, locked); those are in the result.
+ *
+ * @example
+ * ```ts
+ * import { runProgram } from "./run.ts";
+ * const result = await runProgram(target, program, (event) => console.log(event));
+ * ```
+ */
+export async function runProgram(
+  target: Target,
+  program: Program,
+  onEvent: (event: ApplyEvent) => void = () => {},
+): Promise<HostResult> {
+  const host = target.name;
+  const result: HostResult = { host, status: "applied", applied: [] };
+  const output = new Map<number, string[]>();
+  let done: number | undefined;
+  const handle = (line: string) => {
+    const [tag, kind, ...fields] = line.split("\t");
+    if (tag !== "hk") return;
+    switch (kind) {
+      case "started":
+        result.log = fields[1];
+        onEvent({ type: "started", host, log: fields[1] });
+        break;
+      case "step": {
+        const index = Number(fields[0]);
+        const step = program.steps[index];
+        const status = fields[1] as "start" | "ok" | "fail";
+        if (status === "ok") result.applied.push(...step.ids);
+        if (status === "fail") {
+          result.failed = {
+            label: step.label,
+            ids: step.ids,
+            exit: Number(fields[3]),
+            output: output.get(index) ?? [],
+          };
+        }
+        onEvent({
+          type: "step",
+          host,
+          index,
+          label: step.label,
+          status,
+          ms: fields[2] ? Number(fields[2]) : undefined,
+          exit: fields[3] ? Number(fields[3]) : undefined,
+        });
+        break;
+      }
+      case "log": {
+        const index = Number(fields[0]);
+        const line = fields.slice(1).join("\t");
+        output.set(index, [...(output.get(index) ?? []), line]);
+        if (result.failed && program.steps[index]?.label === result.failed.label) {
+          result.failed.output = output.get(index)!;
+        }
+        onEvent({ type: "log", host, index, line });
+        break;
+      }
+      case "stale": {
+        const id = program.checked[Number(fields[0])] ?? `#${fields[0]}`;
+        result.stale = [...(result.stale ?? []), id];
+        onEvent({ type: "stale", host, id });
+        break;
+      }
+      case "wrong-host":
+        result.status = "stale";
+        result.message = `this plan was made for another host (machine-id differs: ${
+          fields[0] || "none"
+        })`;
+        break;
+      case "locked":
+      case "stale-lock":
+        result.holder = fields.join("\t");
+        onEvent({ type: "locked", host, holder: result.holder, stale: kind === "stale-lock" });
+        result.message = kind === "locked"
+          ? `another apply holds the lock on ${host}: ${result.holder}`
+          : `a killed apply left its lock on ${host} (${result.holder}); rerun with --break-lock if it is gone`;
+        break;
+      case "done":
+        done = Number(fields[0]);
+        onEvent({ type: "done", host, code: done });
+        break;
+    }
+  };
+
+  const process = target.spawn(REMOTE_COMMAND, { stdin: tarStream(program.entries) });
+  const stderrText = new Response(process.stderr).text();
+  let pending = "";
+  const decoder = new TextDecoder();
+  try {
+    for await (const chunk of process.stdout) {
+      pending += decoder.decode(chunk, { stream: true });
+      let newline: number;
+      while ((newline = pending.indexOf("\n")) >= 0) {
+        handle(pending.slice(0, newline));
+        pending = pending.slice(newline + 1);
+      }
+    }
+    if (pending) handle(pending);
+    await process.status;
+  } catch (error) {
+    const how = result.log
+      ? ` The apply goes on on the host; read its events with: ssh ${host} cat ${result.log}`
+      : "";
+    return {
+      ...result,
+      status: "unreachable",
+      message: `${error instanceof Error ? error.message : String(error)}.${how}`,
+    };
+  }
+  if (done === undefined) {
+    const stderr = (await stderrText).trim();
+    throw new HostkitError(
+      "applyFailed",
+      `apply on ${host} ended without finishing: ${stderr || "no output"}`,
+    );
+  }
+  if (done === 3) result.status = "failed";
+  else if (done === 4) result.status = "stale";
+  else if (done === 5) result.status = "locked";
+  else if (done !== 0) result.status = "failed";
+  else if (program.steps.length === 0) result.status = "nothing";
+  return result;
+}

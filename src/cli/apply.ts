@@ -1,0 +1,194 @@
+/**
+ * `hostkit apply`: plan then apply a config, or apply exactly a saved plan.
+ *
+ * @module
+ */
+import { ExitCode, HostkitError } from "../errors.ts";
+import type { Plan } from "../plan/types.ts";
+import type { ProjectSpec } from "../model/project.ts";
+import type { Target } from "../transport/target.ts";
+import type { HostResult } from "../apply/run.ts";
+import type { Step } from "../apply/program.ts";
+import { type CommandSpec, type Flags, listFlag, numberFlag, stringFlag } from "./args.ts";
+import { CONFIG_FLAGS, loadFromFlags } from "./common.ts";
+import { hasTargetFlags, resolveTargets, TARGET_FLAGS, type Targets } from "./targets.ts";
+import { progress } from "./progress.ts";
+
+export const spec: CommandSpec = {
+  name: "apply",
+  summary: "make hosts match a plan (one round trip per host)",
+  usage:
+    "hostkit apply (CONFIG [--host NAME…|--local|--remote HOST…] | --plan FILE) (--confirm | --dry-run)",
+  flags: {
+    ...CONFIG_FLAGS,
+    ...TARGET_FLAGS,
+    plan: { type: "string", value: "FILE", description: "Apply exactly this saved plan" },
+    confirm: { type: "boolean", description: "Really change the hosts" },
+    "dry-run": { type: "boolean", description: "Print every step that would run; touch nothing" },
+    ignore: {
+      type: "string",
+      multiple: true,
+      value: "KIND:NAME",
+      description: "Leave this resource alone",
+    },
+    "break-lock": { type: "boolean", description: "Remove a lock left by a killed apply" },
+    "start-timeout": {
+      type: "string",
+      value: "SECONDS",
+      description: "Time a service has to become active (default 10)",
+    },
+    json: { type: "boolean", description: "Print events as JSON lines" },
+  },
+  notes: [
+    "Examples:",
+    "  hostkit apply infra/config.ts --host prod --confirm",
+    "  hostkit plan infra/config.ts --host prod --out up.plan.json && hostkit apply --plan up.plan.json --confirm",
+    "A plan is refused when the host changed since it was made (re-plan), or when it was made for another host.",
+  ],
+};
+
+async function planTargets(
+  plan: Plan,
+  flags: Flags,
+  project: ProjectSpec | undefined,
+): Promise<Targets> {
+  if (hasTargetFlags(flags)) return resolveTargets(flags, project);
+  const targets: Target[] = [];
+  for (const host of plan.hosts) {
+    const ref = host.target;
+    if (ref.kind === "local") {
+      const { localTarget } = await import("../transport/local.ts");
+      targets.push(localTarget({ sudo: ref.sudo }));
+    } else if (ref.kind === "ssh") {
+      const declared = project?.hosts.find((h) => h.name === ref.name);
+      if (declared) {
+        targets.push(...(await resolveTargets({ ...flags, host: [ref.name] }, project)).targets);
+        continue;
+      }
+      const { sshTarget } = await import("../transport/ssh.ts");
+      targets.push(sshTarget({
+        name: ref.name,
+        host: ref.host,
+        port: ref.port,
+        user: ref.user,
+        sudo: ref.sudo,
+        knownHostsFiles: listFlag(flags, "known-hosts"),
+        hostKeyPolicy: flags["accept-new-host-key"] ? "accept-new" : "strict",
+      }));
+    }
+  }
+  return { targets, close: async () => void await Promise.all(targets.map((t) => t.close())) };
+}
+
+function printSteps(host: string, steps: Step[]): void {
+  console.log(`Host ${host}: ${steps.length} steps would run`);
+  for (const step of steps) {
+    console.log(`  ${step.index + 1}. ${step.label}\n       ${step.command}`);
+  }
+}
+
+function report(results: HostResult[]): number {
+  let code = 0;
+  for (const r of results) {
+    switch (r.status) {
+      case "applied":
+        console.log(`[${r.host}] applied ${r.applied.length} changes`);
+        break;
+      case "nothing":
+        console.log(`[${r.host}] nothing to do`);
+        break;
+      case "failed":
+        console.error(`[${r.host}] FAILED at "${r.failed?.label}" (exit ${r.failed?.exit})`);
+        for (const line of r.failed?.output ?? []) console.error(`    | ${line}`);
+        console.error(
+          `  applied before the failure: ${r.applied.length ? r.applied.join(", ") : "nothing"}`,
+        );
+        code ||= ExitCode.applyFailed;
+        break;
+      case "stale":
+        console.error(
+          `[${r.host}] ${r.message ?? "the plan is stale: re-plan"}; nothing was changed`,
+        );
+        for (const id of r.stale ?? []) console.error(`  changed since the plan: ${id}`);
+        code ||= ExitCode.stale;
+        break;
+      case "locked":
+        console.error(`[${r.host}] ${r.message}; nothing was changed`);
+        code ||= ExitCode.locked;
+        break;
+      case "unreachable":
+        console.error(`[${r.host}] ${r.message}`);
+        code ||= ExitCode.unreachable;
+        break;
+    }
+  }
+  return code;
+}
+
+/** Runs the command; returns the exit code. */
+export async function run(flags: Flags, positionals: string[]): Promise<number> {
+  const planFile = stringFlag(flags, "plan");
+  if (positionals.length > 1 || (!planFile && positionals.length === 0)) {
+    throw new HostkitError("usage", `usage: ${spec.usage}`);
+  }
+  if (!flags.confirm && !flags["dry-run"]) {
+    throw new HostkitError(
+      "usage",
+      "apply changes hosts: pass --confirm (or --dry-run to see the steps)",
+    );
+  }
+  const project = positionals[0] ? await loadFromFlags(positionals[0], flags) : undefined;
+  const planning = await import("../plan/mod.ts");
+  const { apply } = await import("../apply/mod.ts");
+  let plan: Plan;
+  let targets: Targets;
+  if (planFile) {
+    plan = await planning.loadPlan(planFile);
+    if (project && project.name !== plan.project) {
+      throw new HostkitError(
+        "usage",
+        `${planFile} is a plan for project ${plan.project}, not ${project.name}`,
+      );
+    }
+    targets = await planTargets(plan, flags, project);
+  } else {
+    if (!hasTargetFlags(flags)) {
+      throw new HostkitError(
+        "usage",
+        "apply needs a target: --host NAME, --local or --remote HOST",
+      );
+    }
+    targets = await resolveTargets(flags, project);
+    plan = await planning.plan(project!, {
+      targets: targets.targets,
+      ignore: listFlag(flags, "ignore"),
+    });
+    const failed = plan.hosts.filter((h) => h.error);
+    if (failed.length) {
+      await targets.close();
+      throw new HostkitError("unreachable", "some hosts could not be read; nothing was applied", {
+        details: failed.map((h) => `${h.target.name}: ${h.error}`),
+      });
+    }
+    await Deno.stdout.write(new TextEncoder().encode(planning.formatPlan(plan)));
+  }
+  try {
+    const steps = new Map<string, Step[]>();
+    const results = await apply(plan, {
+      targets: targets.targets,
+      confirm: flags.confirm === true,
+      dryRun: flags["dry-run"] === true,
+      breakLock: flags["break-lock"] === true,
+      parallel: numberFlag(flags, "parallel", 10),
+      startTimeoutS: numberFlag(flags, "start-timeout", 10),
+      onEvent: progress({ json: flags.json === true, tty: Deno.stderr.isTerminal(), steps }),
+      onCompiled: (host, hostSteps) => {
+        steps.set(host, hostSteps);
+        if (flags["dry-run"]) printSteps(host, hostSteps);
+      },
+    });
+    return flags["dry-run"] ? 0 : report(results);
+  } finally {
+    await targets.close();
+  }
+}

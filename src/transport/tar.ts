@@ -1,0 +1,51 @@
+/**
+ * A tar stream of in-memory files, for sending a program and its payload to a
+ * host over one exec channel (`tar -x` on the other side).
+ *
+ * @module
+ */
+import { pack } from "tar-stream";
+
+/** One file of a tar stream: a relative path and its bytes. */
+export interface TarEntry {
+  name: string;
+  data: Uint8Array;
+  /** Default 0o600: payloads may hold secrets. */
+  mode?: number;
+}
+
+/**
+ * A ustar stream of `entries`, produced as it is read.
+ *
+ * @example
+ * ```ts
+ * import { tarStream } from "./tar.ts";
+ * const stream = tarStream([{ name: "run.sh", data: new TextEncoder().encode("echo hi\n") }]);
+ * await target.run("tar -x -C /tmp/x", { stdin: stream });
+ * ```
+ */
+export function tarStream(entries: TarEntry[]): ReadableStream<Uint8Array> {
+  const archive = pack();
+  (async () => {
+    for (const entry of entries) {
+      if (entry.name.startsWith("/") || entry.name.split("/").includes("..")) {
+        archive.destroy(new Error(`tar entry ${entry.name} escapes the archive`));
+        return;
+      }
+      await new Promise<void>((resolve, reject) => {
+        archive.entry(
+          {
+            name: entry.name,
+            size: entry.data.length,
+            mode: entry.mode ?? 0o600,
+            mtime: new Date(0),
+          },
+          entry.data,
+          (error?: Error | null) => error ? reject(error) : resolve(),
+        );
+      });
+    }
+    archive.finalize();
+  })().catch((error) => archive.destroy(error));
+  return ReadableStream.from(archive as AsyncIterable<Uint8Array>);
+}
