@@ -1,0 +1,36 @@
+/**
+ * hostkit's public API: everything the CLI does, as calls.
+ *
+ * @example
+ * ```ts
+ * import { apply, formatPlan, load, plan, sshTarget } from "./mod.ts";
+ *
+ * const project = await load("infra/config.ts");
+ * const prod = sshTarget({ name: "prod", host: "elixir.toys", user: "deploy", sudo: true });
+ * try {
+ *   const reviewed = await plan(project, { targets: [prod] });
+ *   console.log(formatPlan(reviewed));
+ *   await apply(reviewed, { targets: [prod], confirm: true });
+ * } finally {
+ *   await prod.close();
+ * }
+ * ```
+ *
+ * @module
+ */
+export * from "./src/dsl/mod.ts";
+export { ConfigError, load } from "./src/config/mod.ts";
+export type { LoadOptions } from "./src/config/mod.ts";
+export { render, renderContent } from "./src/render/mod.ts";
+export type { RenderContext } from "./src/render/mod.ts";
+export { formatPlan, loadPlan, parsePlan, plan, savePlan, targetRef } from "./src/plan/mod.ts";
+export type { Change, HostPlan, Plan, PlanOptions } from "./src/plan/mod.ts";
+export { apply, compileProgram, runId } from "./src/apply/mod.ts";
+export type { ApplyEvent, ApplyOptions, HostResult } from "./src/apply/mod.ts";
+export { readFacts } from "./src/facts/mod.ts";
+export type { Facts } from "./src/facts/mod.ts";
+export { localTarget } from "./src/transport/local.ts";
+export { openSsh, sshTarget } from "./src/transport/ssh.ts";
+export type { Target } from "./src/transport/target.ts";
+export { ExitCode, HostkitError } from "./src/errors.ts";
+export { HOSTKIT_VERSION } from "./src/version.ts";
