@@ -225,20 +225,21 @@ export function lookupHostKey(
 }
 
 /**
- * Reads and parses known_hosts files; a missing file is treated as empty.
+ * Reads and parses known_hosts files; a missing file is treated as empty. Synchronous because
+ * it runs inside ssh2's host key callback (see {@link verifyHostKey}).
  *
  * @example
  * ```ts
  * import { readKnownHosts } from "./known_hosts.ts";
- * const entries = await readKnownHosts(["/root/.ssh/known_hosts"]);
+ * const entries = readKnownHosts(["/root/.ssh/known_hosts"]);
  * ```
  */
-export async function readKnownHosts(files: string[]): Promise<KnownHostsEntry[]> {
+export function readKnownHosts(files: string[]): KnownHostsEntry[] {
   const entries: KnownHostsEntry[] = [];
   for (const file of files) {
     let text: string;
     try {
-      text = await Deno.readTextFile(file);
+      text = Deno.readTextFileSync(file);
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) continue;
       throw new HostkitError("input", `cannot read known_hosts file ${file}: ${message(error)}`);
@@ -273,32 +274,27 @@ export function preferredHostKeyAlgorithms(types: string[]): string[] {
  * @example
  * ```ts
  * import { addKnownHost } from "./known_hosts.ts";
- * await addKnownHost("/root/.ssh/known_hosts", "[10.0.0.5]:2222", key);
+ * addKnownHost("/root/.ssh/known_hosts", "[10.0.0.5]:2222", key);
  * ```
  */
-export async function addKnownHost(
-  file: string,
-  name: string,
-  key: HostKey,
-): Promise<HostKeyLookup> {
-  await Deno.mkdir(dirname(file), { recursive: true, mode: 0o700 });
-  using handle = await Deno.open(file, { read: true, append: true, create: true, mode: 0o644 });
-  await handle.lock(true);
+export function addKnownHost(file: string, name: string, key: HostKey): HostKeyLookup {
+  Deno.mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  using handle = Deno.openSync(file, { read: true, append: true, create: true, mode: 0o644 });
+  handle.lockSync(true);
   try {
-    const text = await Deno.readTextFile(file);
+    const text = Deno.readTextFileSync(file);
     const current = lookupHostKey(parseKnownHosts(text, file), name, key);
     if (current.status !== "unknown") return current;
     const base64 = btoa(String.fromCharCode(...key.blob));
     const separator = text === "" || text.endsWith("\n") ? "" : "\n";
-    const line = `${separator}${name} ${key.type} ${base64}\n`;
-    await handle.write(new TextEncoder().encode(line));
-    const lineNumber = (text + separator).split("\n").length;
-    return {
-      status: "known",
-      entry: { file, line: lineNumber, hosts: name, type: key.type, blob: key.blob },
-    };
+    const bytes = new TextEncoder().encode(`${separator}${name} ${key.type} ${base64}\n`);
+    for (let written = 0; written < bytes.length;) {
+      written += handle.writeSync(bytes.subarray(written));
+    }
+    const line = (text + separator).split("\n").length;
+    return { status: "known", entry: { file, line, hosts: name, type: key.type, blob: key.blob } };
   } finally {
-    await handle.unlock();
+    handle.unlockSync();
   }
 }
 
@@ -315,25 +311,28 @@ export interface VerifyHostKeyOptions {
 }
 
 /**
- * Verifies a server's host key under a policy. Resolves when the key may be used; otherwise
+ * Verifies a server's host key under a policy. Returns when the key may be used; otherwise
  * throws a `hostKey` HostkitError that says what is wrong and what to do about it.
+ *
+ * It is synchronous on purpose: ssh2 (1.17) can stall the handshake when an asynchronous
+ * host verifier answers just as the server's NEWKEYS arrives.
  *
  * @example
  * ```ts
  * import { verifyHostKey } from "./known_hosts.ts";
- * await verifyHostKey({
+ * verifyHostKey({
  *   host: "10.0.0.5", port: 22, key, policy: "strict",
  *   files: ["/root/.ssh/known_hosts"], writeFile: "/root/.ssh/known_hosts",
  * });
  * ```
  */
-export async function verifyHostKey(options: VerifyHostKeyOptions): Promise<void> {
+export function verifyHostKey(options: VerifyHostKeyOptions): void {
   if (options.policy === "accept-any") return;
   const { host, port, key } = options;
   const name = knownHostName(host, port);
-  let result = lookupHostKey(await readKnownHosts(options.files), name, key);
+  let result = lookupHostKey(readKnownHosts(options.files), name, key);
   if (result.status === "unknown" && options.policy === "accept-new" && options.writeFile) {
-    result = await addKnownHost(options.writeFile, name, key);
+    result = addKnownHost(options.writeFile, name, key);
   }
   switch (result.status) {
     case "known":

@@ -192,7 +192,7 @@ async function connectOnce(options: SshOptions, credentials: Credentials): Promi
   ];
   const algorithms = options.hostKeyPolicy === "accept-any"
     ? undefined
-    : await hostKeyAlgorithms(files, knownHostName(host, port));
+    : hostKeyAlgorithms(files, knownHostName(host, port));
   const auth = new AuthSession(credentials);
   let hostKey: HostKey | undefined;
   let hostKeyError: HostkitError | undefined;
@@ -224,20 +224,24 @@ async function connectOnce(options: SshOptions, credentials: Credentials): Promi
       keepaliveInterval: options.keepaliveIntervalMs,
       keepaliveCountMax: 3,
       algorithms,
-      hostVerifier: (blob: Buffer, verify: (valid: boolean) => void) => {
+      hostVerifier: (blob: Buffer) => {
         try {
           hostKey = hostKeyFromBlob(new Uint8Array(blob.buffer, blob.byteOffset, blob.byteLength));
-        } catch (error) {
-          hostKeyError = error as HostkitError;
-          return verify(false);
-        }
-        verifyHostKey({ host, port, key: hostKey, policy: options.hostKeyPolicy, files, writeFile })
-          .then(() => verify(true), (error) => {
-            hostKeyError = error instanceof HostkitError
-              ? error
-              : new HostkitError("hostKey", `cannot verify the host key of ${target}: ${error}`);
-            verify(false);
+          verifyHostKey({
+            host,
+            port,
+            key: hostKey,
+            policy: options.hostKeyPolicy,
+            files,
+            writeFile,
           });
+          return true;
+        } catch (error) {
+          hostKeyError = error instanceof HostkitError
+            ? error
+            : new HostkitError("hostKey", `cannot verify the host key of ${target}: ${error}`);
+          return false;
+        }
       },
     };
     client.connect(config);
@@ -245,11 +249,8 @@ async function connectOnce(options: SshOptions, credentials: Credentials): Promi
 }
 
 /** Prefer the key types known_hosts has for the host, so the server shows a key we can check. */
-async function hostKeyAlgorithms(
-  files: string[],
-  name: string,
-): Promise<ConnectConfig["algorithms"]> {
-  const entries = await readKnownHosts(files);
+function hostKeyAlgorithms(files: string[], name: string): ConnectConfig["algorithms"] {
+  const entries = readKnownHosts(files);
   const recorded = entries.filter((e) => e.marker === undefined && matchesHost(e.hosts, name));
   const types = [...new Set(recorded.map((e) => e.type))];
   if (types.length === 0) return undefined;
