@@ -1,0 +1,229 @@
+import assert from "node:assert/strict";
+import {
+  directiveName,
+  type Directives,
+  directiveValue,
+  RESOURCE_PROFILES,
+  resourceDirectives,
+  SANDBOX_PROFILES,
+  sandboxDirectives,
+  unitName,
+} from "../../src/model/systemd.ts";
+import { knownBug } from "../helpers.ts";
+
+Deno.test("target aliases resolve as semantics.md pins them", () => {
+  const pinned: Record<string, string> = {
+    multi_user: "multi-user.target",
+    graphical: "graphical.target",
+    timers: "timers.target",
+    network: "network.target",
+    network_online: "network-online.target",
+    default: "default.target",
+  };
+  for (const [alias, unit] of Object.entries(pinned)) assert.equal(unitName(alias), unit);
+});
+
+Deno.test("names with a unit suffix pass through unchanged", () => {
+  for (
+    const name of [
+      "multi-user.target",
+      "postgresql.service",
+      "docker.socket",
+      "backup.timer",
+      "srv-data.mount",
+      "user.slice",
+      "dev-sda.device",
+      "swapfile.swap",
+      "proc.automount",
+      "x.path",
+      "session-1.scope",
+    ]
+  ) {
+    assert.equal(unitName(name), name);
+  }
+});
+
+Deno.test("an unknown unit alias is an error naming it and the known aliases", () => {
+  assert.throws(() => unitName("networkonline"), /"networkonline".*network_online/);
+  assert.throws(() => unitName("postgresql"), TypeError);
+});
+
+/** Directives as a map, failing on a key that appears twice. */
+function asMap(directives: Directives): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const [key, value] of directives) {
+    assert.ok(!(key in map), `${key} appears twice`);
+    map[key] = value;
+  }
+  return map;
+}
+
+const WEB_SERVICE = {
+  NoNewPrivileges: "yes",
+  PrivateTmp: "yes",
+  PrivateDevices: "yes",
+  ProtectSystem: "full",
+  ProtectHome: "yes",
+  RestrictAddressFamilies: "AF_INET AF_INET6 AF_UNIX",
+};
+
+const STRICT_WEB = {
+  ...WEB_SERVICE,
+  ProtectSystem: "strict",
+  ProtectClock: "yes",
+  ProtectHostname: "yes",
+  ProtectKernelTunables: "yes",
+  ProtectKernelModules: "yes",
+  ProtectKernelLogs: "yes",
+  ProtectControlGroups: "yes",
+  LockPersonality: "yes",
+  RestrictRealtime: "yes",
+  RestrictSUIDSGID: "yes",
+  RemoveIPC: "yes",
+  SystemCallArchitectures: "native",
+};
+
+const VIBE_DEV = {
+  NoNewPrivileges: "yes",
+  PrivateTmp: "yes",
+  ProtectSystem: "full",
+  RestrictSUIDSGID: "yes",
+  RestrictAddressFamilies: "AF_INET AF_INET6 AF_UNIX",
+};
+
+// The profiles are a floor: every pinned directive with its value, and only
+// tightening extras measured with `systemd-analyze security`.
+function assertFloor(profile: string, floor: Record<string, string>, extras: string[] = []) {
+  const got = asMap(sandboxDirectives(profile));
+  for (const [key, value] of Object.entries(floor)) {
+    assert.equal(got[key], value, `${profile}: ${key}`);
+  }
+  const unexpected = Object.keys(got).filter((k) => !(k in floor) && !extras.includes(k));
+  assert.deepEqual(unexpected, [], `${profile} has directives beyond its floor`);
+}
+
+const STRICT_EXTRAS = ["SystemCallFilter", "CapabilityBoundingSet"];
+
+Deno.test("sandbox profile web_service", () => assertFloor("web_service", WEB_SERVICE));
+Deno.test("sandbox profile strict_web", () => {
+  assertFloor("strict_web", STRICT_WEB, STRICT_EXTRAS);
+  const got = asMap(sandboxDirectives("strict_web"));
+  assert.equal(got.SystemCallFilter, "@system-service");
+  assert.equal(got.CapabilityBoundingSet, "");
+});
+Deno.test("sandbox profile strict_app is strict_web", () => {
+  assert.deepEqual(sandboxDirectives("strict_app"), sandboxDirectives("strict_web"));
+});
+Deno.test("sandbox profile untrusted is strict_web plus PrivateNetwork", () => {
+  assertFloor("untrusted", { ...STRICT_WEB, PrivateNetwork: "yes" }, STRICT_EXTRAS);
+});
+Deno.test("sandbox profile vibe_dev", () => assertFloor("vibe_dev", VIBE_DEV));
+
+Deno.test("every sandbox profile is covered above", () => {
+  assert.deepEqual(
+    Object.keys(SANDBOX_PROFILES).sort(),
+    ["strict_app", "strict_web", "untrusted", "vibe_dev", "web_service"],
+  );
+});
+
+Deno.test("sandbox overrides replace a field in place, in any spelling", () => {
+  for (const key of ["private_network", "privateNetwork", "PrivateNetwork"]) {
+    const directives = sandboxDirectives("untrusted", { [key]: false });
+    const map = asMap(directives);
+    assert.equal(map.PrivateNetwork, "no", key);
+    assert.equal(map.ProtectSystem, "strict");
+  }
+  assert.equal(
+    asMap(sandboxDirectives("web_service", { protect_system: "strict" })).ProtectSystem,
+    "strict",
+  );
+});
+
+Deno.test("sandbox path overrides add ReadWritePaths, ReadOnlyPaths, InaccessiblePaths", () => {
+  const map = asMap(sandboxDirectives("strict_web", {
+    read_write_paths: ["/srv/app", "/var/lib/app"],
+    readOnlyPaths: ["/etc/app"],
+    inaccessible_paths: ["/home"],
+  }));
+  assert.equal(map.ReadWritePaths, "/srv/app /var/lib/app");
+  assert.equal(map.ReadOnlyPaths, "/etc/app");
+  assert.equal(map.InaccessiblePaths, "/home");
+});
+
+Deno.test("an unknown sandbox profile names it and the known ones", () => {
+  assert.throws(() => sandboxDirectives("paranoid"), /"paranoid".*web_service/);
+});
+
+Deno.test("resource profiles have the values semantics.md pins", () => {
+  const pinned: Record<string, [string, string, string]> = {
+    small: ["512M", "50%", "128"],
+    medium: ["1G", "100%", "256"],
+    large: ["2G", "200%", "512"],
+    vibe_dev: ["2G", "150%", "512"],
+    strict_app: ["512M", "50%", "128"],
+    untrusted: ["1G", "100%", "256"],
+  };
+  for (const [profile, [memory, cpu, tasks]] of Object.entries(pinned)) {
+    assert.deepEqual(
+      resourceDirectives(profile),
+      [["MemoryMax", memory], ["CPUQuota", cpu], ["TasksMax", tasks]],
+      profile,
+    );
+  }
+  assert.deepEqual(Object.keys(RESOURCE_PROFILES).sort(), Object.keys(pinned).sort());
+});
+
+Deno.test("resource overrides and explicit limits", () => {
+  assert.deepEqual(resourceDirectives("small", { memoryMax: "256M" }), [
+    ["MemoryMax", "256M"],
+    ["CPUQuota", "50%"],
+    ["TasksMax", "128"],
+  ]);
+  assert.deepEqual(resourceDirectives(undefined, { cpuQuota: "25%" }), [["CPUQuota", "25%"]]);
+  assert.deepEqual(resourceDirectives(undefined), []);
+  assert.throws(() => resourceDirectives("huge"), /"huge".*small/);
+});
+
+Deno.test("directiveName turns any spelling into the systemd key", () => {
+  const cases: Record<string, string> = {
+    private_network: "PrivateNetwork",
+    privateNetwork: "PrivateNetwork",
+    PrivateNetwork: "PrivateNetwork",
+    read_write_paths: "ReadWritePaths",
+    restrict_suid_sgid: "RestrictSUIDSGID",
+    restrictSuidSgid: "RestrictSUIDSGID",
+    remove_ipc: "RemoveIPC",
+    cpu_quota: "CPUQuota",
+    cpuWeight: "CPUWeight",
+    io_weight: "IOWeight",
+    ip_address_allow: "IPAddressAllow",
+    ipAddressDeny: "IPAddressDeny",
+    memory_max: "MemoryMax",
+    tasks_max: "TasksMax",
+    LimitNOFILE: "LimitNOFILE",
+    system_call_filter: "SystemCallFilter",
+    no_new_privileges: "NoNewPrivileges",
+  };
+  for (const [input, key] of Object.entries(cases)) assert.equal(directiveName(input), key, input);
+});
+
+Deno.test({
+  name:
+    "directiveName knows systemd keys with upper-case words (LimitNOFILE, OOMScoreAdjust, UMask)",
+  ignore: knownBug,
+  fn() {
+    assert.equal(directiveName("limit_nofile"), "LimitNOFILE");
+    assert.equal(directiveName("limitNproc"), "LimitNPROC");
+    assert.equal(directiveName("oom_score_adjust"), "OOMScoreAdjust");
+    assert.equal(directiveName("umask"), "UMask");
+    assert.equal(directiveName("tty_path"), "TTYPath");
+  },
+});
+
+Deno.test("directiveValue: booleans as yes/no, lists space-separated", () => {
+  assert.equal(directiveValue(true), "yes");
+  assert.equal(directiveValue(false), "no");
+  assert.equal(directiveValue(["a", "b"]), "a b");
+  assert.equal(directiveValue(65536), "65536");
+  assert.equal(directiveValue("x"), "x");
+});
