@@ -199,7 +199,7 @@ async function main(args: string[]): Promise<number> {
       log(SCOPE, `deno test exited ${code} after ${seconds(testStart)}`);
     }
   } catch (error) {
-    log(SCOPE, `error: ${error instanceof Error ? error.message : error}`);
+    if (!stoppedBy) log(SCOPE, `error: ${error instanceof Error ? error.message : error}`);
   } finally {
     if (config) await Deno.remove(config).catch(() => {});
     if (values.keep) {

@@ -27,7 +27,16 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { accountsScript, authorizedKeysScript } from "./hosts/fixtures.ts";
 import { backendMain } from "./hosts/cli.ts";
-import { alive, log, processes, run, sleep, spawnDetached, terminate } from "./hosts/proc.ts";
+import {
+  alive,
+  awaitReaped,
+  log,
+  processes,
+  run,
+  sleep,
+  spawnDetached,
+  terminate,
+} from "./hosts/proc.ts";
 import {
   type Backend,
   knownHostsLines,
@@ -141,7 +150,8 @@ export async function destroy(opts: { purge?: boolean } = {}): Promise<void> {
   for (const dir of [OVERLAYS, HOST_KEYS]) {
     await Deno.remove(dir, { recursive: true }).catch(ignoreNotFound);
   }
-  for (const proxy of proxyProcesses()) {
+  const proxies = proxyProcesses();
+  for (const proxy of proxies) {
     log(SCOPE, `stopping apt-cacher-ng ${proxy.pid}`);
     await terminate(proxy.pid, 2000);
   }
@@ -159,6 +169,7 @@ export async function destroy(opts: { purge?: boolean } = {}): Promise<void> {
     await Deno.remove(WORK, { recursive: true }).catch(ignoreNotFound);
     log(SCOPE, `purged ${BASE} and ${WORK}`);
   }
+  await awaitReaped([...hosts, ...proxies].map((p) => p.pid));
   log(SCOPE, "destroyed");
 }
 
@@ -336,6 +347,8 @@ async function startHost(name: string): Promise<boolean> {
   await installHostKeys(name, join(etc, "ssh"));
   const publicKey = await Deno.readTextFile(`${KEY}.pub`);
   await run("chroot", [root, "/bin/sh", "-c", authorizedKeysScript(publicKey)]);
+  const bootLog = join(STATE, `${name}.log`);
+  await Deno.remove(bootLog).catch(ignoreNotFound);
   spawnDetached("systemd-nspawn", [
     "--boot",
     `--directory=${root}`,
@@ -349,7 +362,7 @@ async function startHost(name: string): Promise<boolean> {
     "--timezone=off",
     // own network namespace, veth vb-NAME on the bridge; also grants CAP_NET_ADMIN (nft works)
     `--network-bridge=${BRIDGE}`,
-  ], join(STATE, `${name}.log`));
+  ], bootLog);
   return true;
 }
 
@@ -400,6 +413,7 @@ async function ready(name: string, signal?: AbortSignal): Promise<TestHost> {
   try {
     await waitReady(SCOPE, host, { signal });
   } catch (error) {
+    if (signal?.aborted) throw error;
     const bootLog = await Deno.readTextFile(join(STATE, `${name}.log`)).catch(() => "");
     throw new Error(`${error instanceof Error ? error.message : error}\n${bootLog.slice(-800)}`);
   }

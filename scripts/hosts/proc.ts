@@ -159,20 +159,26 @@ export async function terminate(pid: number, graceMs = 5000): Promise<void> {
     } catch {
       return; // already gone
     }
-    if (await waitGone(ms)) break;
+    if (await waitGone(ms)) return;
   }
-  if (alive(pid)) throw new Error(`process ${pid} survived SIGKILL`);
-  // a zombie lingers until its parent reaps it (PID 1 once its starter has exited): give it a moment
-  for (let i = 0; i < 20 && procExists(pid); i++) await sleep(100);
+  throw new Error(`process ${pid} survived SIGKILL`);
 }
 
-function procExists(pid: number): boolean {
-  try {
-    Deno.statSync(`/proc/${pid}`);
-    return true;
-  } catch {
-    return false;
-  }
+/**
+ * Waits (up to `ms`) until the ended processes `pids` have left the process table. A zombie
+ * lingers until its parent reaps it; once the process that started it has exited, that is
+ * PID 1, which may reap only every few seconds.
+ */
+export async function awaitReaped(pids: number[], ms = 3000): Promise<void> {
+  const listed = (pid: number) => {
+    try {
+      Deno.statSync(`/proc/${pid}`);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  for (const end = Date.now() + ms; Date.now() < end && pids.some(listed);) await sleep(100);
 }
 
 /**

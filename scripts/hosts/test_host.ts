@@ -123,6 +123,7 @@ export async function waitReady(
       [...sshArgs(host, "root"), "--", "systemctl is-system-running --wait"],
       { allowFail: true, signal: opts.signal },
     );
+    opts.signal?.throwIfAborted();
     if (r.code !== 255) { // 255: ssh itself failed (not listening yet)
       const state = r.stdout.trim();
       log(scope, `${host.name} ready (${state}): ssh root@${host.address}`);
