@@ -113,6 +113,20 @@ function remoteHost(entry: unknown, where: string): TestHost {
 }
 
 /**
+ * Holds the machine-wide lock of integration runs until this process exits: test hosts (the
+ * bridge, the addresses, the base image) are shared, and a second run would tear down the
+ * hosts of the first. Waits for a run already going on.
+ */
+async function lockRuns(): Promise<void> {
+  const path = join(Deno.env.get("TMPDIR") || "/tmp", "hostkit-integration.lock");
+  const file = await Deno.open(path, { create: true, write: true });
+  if (!await file.tryLock(true)) {
+    log(SCOPE, `another integration run holds ${path}: waiting for it`);
+    await file.lock(true);
+  }
+}
+
+/**
  * deno.json excludes tests/integration/ from `deno test` so that the unit suite skips it, and
  * that also refuses explicit paths ("No test modules found"). While it does, the tests run with
  * a copy of deno.json without that exclude, written beside it so that node_modules and
@@ -124,7 +138,8 @@ async function integrationConfig(): Promise<string | null> {
   const covers = (e: string) => "tests/integration/".startsWith(e.replace(/^\.\//, ""));
   if (!exclude.some(covers)) return null;
   config.test.exclude = exclude.filter((e) => !covers(e));
-  const path = join(REPO, ".deno.integration.json");
+  // not *.json: `deno fmt` run meanwhile must leave it alone
+  const path = join(REPO, ".deno-integration-config");
   await Deno.writeTextFile(path, JSON.stringify(config, null, 2));
   return path;
 }
@@ -145,6 +160,7 @@ async function main(args: string[]): Promise<number> {
   }
 
   const name = await chooseBackend();
+  if (name !== "remote") await lockRuns();
   const script = join(REPO, "scripts", `${name}.ts`);
   const { backend, reset } = name === "remote" ? await remoteBackend() : {
     backend: name === "nspawn" ? nspawnBackend : incusBackend,
