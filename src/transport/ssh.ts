@@ -95,8 +95,12 @@ export function sshTarget(input: SshOptionsInput): Target {
   const options = parseSshOptions(input);
   let connection: Promise<SshTarget> | undefined;
   const connect = () => {
-    connection ??= openSsh(options);
-    connection.catch(() => connection = undefined);
+    if (!connection) {
+      const attempt = connection = openSsh(options);
+      attempt.catch(() => {
+        if (connection === attempt) connection = undefined;
+      });
+    }
     return connection;
   };
   const spawn = (command: string, runOptions?: RunOptions): Process => {
@@ -112,6 +116,8 @@ export function sshTarget(input: SshOptionsInput): Target {
   return {
     description: describe(options),
     name: options.name ?? options.host,
+    address: { host: options.host, port: options.port, user: options.user },
+    sudo: options.sudo || options.sudoPassword !== undefined,
     spawn,
     run: (command, runOptions) => collect(spawn(command, runOptions)),
     close: async () => {
@@ -129,6 +135,8 @@ function describe(options: SshOptions): string {
 
 /** A stream that reads from another one once it exists. */
 function deferredStream(source: Promise<ReadableStream<Uint8Array>>): ReadableStream<Uint8Array> {
+  // The failure also reaches the caller through `status`; unread, it must not count as unhandled.
+  source.catch(() => {});
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
@@ -325,6 +333,8 @@ function classifyConnectError(
 class SshConnection implements SshTarget {
   readonly description: string;
   readonly name: string;
+  readonly address: { host: string; port: number; user: string };
+  readonly sudo: boolean;
   readonly hostKey: { type: string; fingerprint: string };
   readonly authenticatedWith: string;
   #options: SshOptions;
@@ -341,6 +351,8 @@ class SshConnection implements SshTarget {
 
   constructor(options: SshOptions, connected: Connected) {
     this.#options = options;
+    this.address = { host: options.host, port: options.port, user: options.user };
+    this.sudo = options.sudo || options.sudoPassword !== undefined;
     this.#client = connected.client;
     this.description = describe(options);
     this.name = options.name ?? options.host;
