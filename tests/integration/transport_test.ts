@@ -113,7 +113,7 @@ async function sha256(stream: ReadableStream<Uint8Array>): Promise<[string, numb
   return [hash.digest("hex"), length];
 }
 
-Deno.test("50 concurrent short commands over one connection all succeed", async () => {
+Deno.test("transport: 50 concurrent short commands over one connection all succeed", async () => {
   await Promise.all(
     hosts.map((h) =>
       withTarget({
@@ -138,7 +138,7 @@ Deno.test("50 concurrent short commands over one connection all succeed", async 
   );
 });
 
-Deno.test("host keys: unknown refused with its fingerprint, accept-new records it, changed refused", async () => {
+Deno.test("transport: host keys: unknown refused with its fingerprint, accept-new records it, changed refused", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const knownHosts = `${dir}/known_hosts`;
@@ -180,7 +180,7 @@ Deno.test("host keys: unknown refused with its fingerprint, accept-new records i
   }
 });
 
-Deno.test("key authentication as root, bob and alice", async () => {
+Deno.test("transport: key authentication as root, bob and alice", async () => {
   for (const user of [host.users.root, host.users.nopasswd.user, host.users.withPassword.user]) {
     await withTarget(options(user), async (t) => {
       assert.equal(t.authenticatedWith, `publickey ${host.identityFile}`);
@@ -189,7 +189,7 @@ Deno.test("key authentication as root, bob and alice", async () => {
   }
 });
 
-Deno.test("password authentication (alice)", async () => {
+Deno.test("transport: password authentication (alice)", async () => {
   const { user, password } = host.users.withPassword;
   await withTarget(options(user, { identityFile: undefined, password }), async (t) => {
     assert.equal(t.authenticatedWith, "password");
@@ -203,7 +203,7 @@ Deno.test("password authentication (alice)", async () => {
   assert.ok(!wrong.message.includes("not-her-password"));
 });
 
-Deno.test("ssh-agent authentication", async () => {
+Deno.test("transport: ssh-agent authentication", async () => {
   const dir = await Deno.makeTempDir();
   const socket = `${dir}/agent.sock`;
   const agent = new Deno.Command("ssh-agent", { args: ["-D", "-a", socket], stdout: "null" })
@@ -228,7 +228,7 @@ Deno.test("ssh-agent authentication", async () => {
   }
 });
 
-Deno.test("a key the host does not accept is a clear auth error", async () => {
+Deno.test("transport: a key the host does not accept is a clear auth error", async () => {
   const dir = await Deno.makeTempDir();
   try {
     await output("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", `${dir}/stranger`]);
@@ -244,7 +244,7 @@ Deno.test("a key the host does not accept is a clear auth error", async () => {
   }
 });
 
-Deno.test("sudo: bob without a password, alice with hers, stdin intact after the password", async () => {
+Deno.test("transport: sudo: bob without a password, alice with hers, stdin intact after the password", async () => {
   const bob = host.users.nopasswd.user;
   await withTarget(options(bob, { sudo: true }), async (t) => {
     assert.equal(text((await t.run("id -u")).stdout), "0\n");
@@ -269,7 +269,7 @@ Deno.test("sudo: bob without a password, alice with hers, stdin intact after the
   });
 });
 
-Deno.test("sudo: refusals are auth errors", async () => {
+Deno.test("transport: sudo: refusals are auth errors", async () => {
   const { user } = host.users.withPassword;
   const wrong = await expectError(
     openSsh(options(user, { sudoPassword: "wrong-sudo-password" })),
@@ -284,7 +284,7 @@ Deno.test("sudo: refusals are auth errors", async () => {
   );
 });
 
-Deno.test("100 MB streamed into sha256sum and 100 MB streamed back", async () => {
+Deno.test("transport: 100 MB streamed into sha256sum and 100 MB streamed back", async () => {
   const size = 100_000_000;
   await withTarget(options("root"), async (t) => {
     const [expected] = await sha256(patternStream(size));
@@ -303,7 +303,7 @@ Deno.test("100 MB streamed into sha256sum and 100 MB streamed back", async () =>
   });
 });
 
-Deno.test("a killed sshd session fails the running command promptly", async () => {
+Deno.test("transport: a killed sshd session fails the running command promptly", async () => {
   const target = await openSsh(options("root"));
   try {
     // This connection's sshd session process: the parent of every command on it.
@@ -320,7 +320,7 @@ Deno.test("a killed sshd session fails the running command promptly", async () =
   }
 });
 
-Deno.test("a frozen connection is detected by keepalives instead of hanging", async () => {
+Deno.test("transport: a frozen connection is detected by keepalives instead of hanging", async () => {
   const target = await openSsh(options("root", { keepaliveIntervalMs: 500 }));
   let sessionPid = "";
   try {
