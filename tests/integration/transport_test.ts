@@ -310,6 +310,7 @@ Deno.test("transport: a killed sshd session fails the running command promptly",
     const sessionPid = text((await target.run("echo $PPID")).stdout).trim();
     const sleeping = target.spawn("sleep 120");
     const stdout = new Response(sleeping.stdout).bytes();
+    stdout.catch(() => {}); // checked below, after the status
     const killed = await sshExec(host, "root", `kill -KILL ${sessionPid}`);
     assert.equal(killed.code, 0, killed.stderr);
     await expectError(within(20_000, sleeping.status), "unreachable", /dropped/);
@@ -326,6 +327,8 @@ Deno.test("transport: a frozen connection is detected by keepalives instead of h
   try {
     sessionPid = text((await target.run("echo $PPID")).stdout).trim();
     const sleeping = target.spawn("sleep 120");
+    sleeping.stdout.cancel();
+    sleeping.stderr.cancel();
     // SIGSTOP keeps the TCP connection open but silent, like a dead network path.
     assert.equal((await sshExec(host, "root", `kill -STOP ${sessionPid}`)).code, 0);
     const error = await expectError(within(20_000, sleeping.status), "unreachable", /dropped/);
