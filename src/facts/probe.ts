@@ -199,7 +199,7 @@ export function probeScript(resources: Resource[]): string {
     HOST_FACTS,
     "HK=$(mktemp -d) || exit 1",
     "trap 'rm -rf \"$HK\"' EXIT",
-    "{",
+    "{ :",
     ...paths,
     '} 4>"$HK/paths" 5>"$HK/pidx" 6>"$HK/files" 7>"$HK/fidx"',
     "hk_stats",
