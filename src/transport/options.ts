@@ -48,8 +48,8 @@ export const sshOptionsSchema = z.strictObject({
   sudoPassword: z.string().optional(),
   hostKeyPolicy: hostKeyPolicySchema.default("strict"),
   /**
-   * The user's known_hosts file, written by `accept-new`; `false` to use only
-   * `knownHostsFiles`. Default `~/.ssh/known_hosts`.
+   * The user's known_hosts file, where `accept-new` records new hosts; `false` to use only
+   * `knownHostsFiles` (then the first of those is written). Default `~/.ssh/known_hosts`.
    */
   userKnownHostsFile: z.union([z.string().min(1), z.literal(false)]).default(
     "~/.ssh/known_hosts",

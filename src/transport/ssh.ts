@@ -190,14 +190,13 @@ async function connectWithRetry(options: SshOptions, credentials: Credentials): 
 async function connectOnce(options: SshOptions, credentials: Credentials): Promise<Connected> {
   const { host, port } = options;
   const target = describe(options);
-  const writeFile = options.userKnownHostsFile === false
-    ? undefined
-    : expandHome(options.userKnownHostsFile);
-  const files = [
-    ...(writeFile ? [writeFile] : []),
-    GLOBAL_KNOWN_HOSTS,
-    ...options.knownHostsFiles.map(expandHome),
-  ];
+  const userFile = options.userKnownHostsFile === false
+    ? []
+    : [expandHome(options.userKnownHostsFile)];
+  const files = [...userFile, ...options.knownHostsFiles.map(expandHome)];
+  // As OpenSSH does with UserKnownHostsFile: new hosts go to the first file.
+  const writeFile = files[0];
+  files.push(GLOBAL_KNOWN_HOSTS);
   const algorithms = options.hostKeyPolicy === "accept-any"
     ? undefined
     : hostKeyAlgorithms(files, knownHostName(host, port));
@@ -435,7 +434,11 @@ class SshConnection implements SshTarget {
       return process.fail(error);
     }
     if (process.settled) return release();
-    this.#client.exec(commandLine, (error: Error | undefined, channel: ClientChannel) => {
+    if (this.#closing || this.#lost) {
+      release();
+      return process.fail(this.#lost ?? this.#closedError());
+    }
+    const opened = (error: (Error & { reason?: unknown }) | undefined, channel: ClientChannel) => {
       if (!error) {
         this.#openChannels++;
         return process.attach(channel, () => {
@@ -448,7 +451,8 @@ class SshConnection implements SshTarget {
       // OpenSSH frees a session a moment after acknowledging its close, so a channel opened
       // right after another one closed can be refused ("open failed"); so is one beyond a
       // MaxSessions lower than ours. Either way a later attempt can work.
-      if (attempt < OPEN_RETRIES) {
+      const refusedOpen = error.reason !== undefined;
+      if (refusedOpen && attempt < OPEN_RETRIES) {
         if (attempt >= 2 && this.#openChannels > 0) this.#limiter.lower(this.#openChannels);
         setTimeout(() => this.#open(process, commandLine, signal, attempt + 1), 2 ** attempt);
         return;
@@ -456,21 +460,32 @@ class SshConnection implements SshTarget {
       process.fail(
         new HostkitError(
           "unreachable",
-          `${this.description} refused to open a channel for the command: ${error.message}`,
+          `${this.description} refused to run the command: ${error.message}`,
         ),
       );
+    };
+    try {
+      this.#client.exec(commandLine, opened);
+    } catch (error) {
+      // ssh2 throws when the socket is already gone, before its 'close' event arrives.
+      release();
+      process.fail(this.#lost ?? this.#closedError(error));
+    }
+  }
+
+  #closedError(cause?: unknown): HostkitError {
+    return new HostkitError("unreachable", `the connection to ${this.description} was closed`, {
+      cause,
     });
   }
 
   #onClose(): void {
     const reason = this.#lastError ? `: ${this.#lastError.message}` : "";
-    this.#lost = this.#closing
-      ? new HostkitError("unreachable", `the connection to ${this.description} was closed`)
-      : new HostkitError(
-        "unreachable",
-        `the connection to ${this.description} dropped${reason}; commands still running there ` +
-          `may or may not have finished`,
-      );
+    this.#lost = this.#closing ? this.#closedError() : new HostkitError(
+      "unreachable",
+      `the connection to ${this.description} dropped${reason}; commands still running there ` +
+        `may or may not have finished`,
+    );
     for (const process of this.#running) process.fail(this.#lost);
     this.#limiter.close(this.#lost);
   }

@@ -50,7 +50,15 @@ export async function loopbackSkipReason(): Promise<string | undefined> {
   return undefined;
 }
 
-/** Runs a command, throwing with its stderr when it fails. */
+/**
+ * Runs a shell command on this machine and returns its stdout, throwing with its stderr when
+ * it fails.
+ *
+ * @example
+ * ```ts
+ * const fingerprint = (await sh("ssh-keygen -lf key.pub")).split(" ")[1];
+ * ```
+ */
 export async function sh(command: string, options: { stdin?: string } = {}): Promise<string> {
   const child = new Deno.Command("sh", {
     args: ["-c", command],
@@ -69,7 +77,14 @@ export async function sh(command: string, options: { stdin?: string } = {}): Pro
   return text.decode(stdout);
 }
 
-/** A TCP port nothing listens on right now. */
+/**
+ * A TCP port on 127.0.0.1 that nothing listens on right now.
+ *
+ * @example
+ * ```ts
+ * const port = freePort(); // connecting to it is refused
+ * ```
+ */
 export function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
