@@ -58,7 +58,8 @@ export type RawRun = (commandLine: string, stdin?: Stdin) => Promise<RunResult>;
 /**
  * Finds out once per connection how sudo must be called, and fails early and clearly when it
  * cannot be: sudo missing, a password needed but not given, or the password refused.
- * With a password, a host that allows NOPASSWD is detected so the password is never sent.
+ * With a password, a host that allows NOPASSWD is detected so the password is never sent;
+ * a user who is root already needs no sudo at all.
  *
  * @example
  * ```ts
@@ -71,15 +72,19 @@ export async function probeSudo(
   options: { user: string; host: string; password?: string },
 ): Promise<SudoMode> {
   const { user, host, password } = options;
+  // Root needs no sudo (and minimal images often lack it), so commands then run as they are.
   const script = password === undefined
-    ? `command -v sudo >/dev/null || exit 127; sudo -k -n true && echo nopasswd`
-    : `command -v sudo >/dev/null || exit 127
+    ? `[ "$(id -u)" = 0 ] && echo none && exit
+command -v sudo >/dev/null || exit 127
+sudo -k -n true && echo nopasswd`
+    : `[ "$(id -u)" = 0 ] && echo none && exit
+command -v sudo >/dev/null || exit 127
 if sudo -k -n true 2>/dev/null; then echo nopasswd
 elif sudo -k -S -p '' true; then echo password
 fi`;
   const result = await run(script, password === undefined ? undefined : passwordLine(password));
   const answer = new TextDecoder().decode(result.stdout).trim();
-  if (answer === "nopasswd" || answer === "password") return answer;
+  if (answer === "none" || answer === "nopasswd" || answer === "password") return answer;
   if (result.code === 127) {
     throw new HostkitError("auth", `sudo is not installed on ${host} (needed for sudo: true)`);
   }

@@ -245,6 +245,12 @@ Deno.test("transport: a key the host does not accept is a clear auth error", asy
 });
 
 Deno.test("transport: sudo: bob without a password, alice with hers, stdin intact after the password", async () => {
+  await withTarget(options("root", { sudo: true }), async (t) => {
+    assert.equal(
+      text((await t.run("id -u; ps -o args= -p $$")).stdout),
+      "0\nsh -c id -u; ps -o args= -p $$\n",
+    );
+  });
   const bob = host.users.nopasswd.user;
   await withTarget(options(bob, { sudo: true }), async (t) => {
     assert.equal(text((await t.run("id -u")).stdout), "0\n");

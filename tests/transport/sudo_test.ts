@@ -47,6 +47,7 @@ Deno.test("probeSudo: modes, and the password only ever travels on stdin", async
   const seen: { command?: string; stdin?: Stdin } = {};
   const host = "ssh alice@h:22";
   const ok = (text: string) => fakeRun({ stdout: encode(`${text}\n`) }, seen);
+  assert.equal(await probeSudo(ok("none"), { user: "root", host }), "none");
   assert.equal(await probeSudo(ok("nopasswd"), { user: "bob", host }), "nopasswd");
   assert.equal(seen.stdin, undefined);
   assert.equal(
