@@ -59,6 +59,8 @@ Deno.test("quoted values read back unchanged by a POSIX shell", async () => {
     "a=b=c",
     "semi;colon&amp|pipe",
     "*glob?[x]",
+    "  padded  ",
+    "100%",
   ];
   const file = envFile(values.map((v, i) => [`V${i}`, v]));
   await using dir = await tempDir();
