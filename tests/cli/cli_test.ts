@@ -263,3 +263,16 @@ Deno.test("the demo runs offline", async () => {
   assert.match(stdout, /# 1\. Loaded .*examples\/toys\.ts in a sandbox: project toys, 3 resources/);
   assert.match(stdout, /Plan: 3 to create/);
 });
+
+Deno.test("a host's password secret must be set before anything connects", async () => {
+  const hosts = join(EXAMPLES, "integration_hosts.example.ts");
+  const dumped = await runCli(["dump", hosts]);
+  assert.equal(dumped.code, 0, dumped.stderr);
+  const prod = JSON.parse(dumped.stdout).hosts[0];
+  assert.deepEqual(prod.ssh.password, { $secret: { env: "HOSTKIT_SSH_PASSWORD" } });
+  assert.equal(prod.ssh.silentlyAcceptHosts, true);
+
+  const { code, stderr } = await runCli(["plan", hosts, "--host", "prod"]);
+  assert.equal(code, 78);
+  assert.match(stderr, /HOSTKIT_SSH_PASSWORD is not set \(needed for SSH password of host prod\)/);
+});
