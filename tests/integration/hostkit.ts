@@ -46,9 +46,9 @@ export default project(${JSON.stringify(options.name ?? "it")}, (p) => {
     h.hostname(${JSON.stringify(host.address)});
     h.user(${JSON.stringify(login)});
     h.sudo(${options.sudo === true});
-    h.ssh({ port: ${host.port}, identityFile: ${JSON.stringify(host.identityFile)}, knownHostsFiles: [${
-    JSON.stringify(host.knownHostsFile)
-  }]${sudoPassword} });
+    h.ssh({ port: ${host.port}, identityFile: ${
+    JSON.stringify(host.identityFile)
+  }, knownHostsFiles: [${JSON.stringify(host.knownHostsFile)}]${sudoPassword} });
   });
 ${body}
 });
@@ -66,7 +66,10 @@ ${body}
  * const r = await hostkit(["plan", config, "--host", "it"]);
  * ```
  */
-export async function hostkit(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+export async function hostkit(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<CliResult> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", CLI, ...args],
     env: { NO_COLOR: "1", ...env },

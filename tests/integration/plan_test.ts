@@ -31,7 +31,14 @@ Deno.test("a fresh host plans every resource as a create", async () => {
   const r = await hostkit(["plan", config, "--host", "it", "--detailed-exitcode"]);
   assert.equal(r.code, 2, r.stderr);
   assert.match(r.stdout, /Plan: 5 to create, 0 to update, 0 to delete, 0 unchanged/);
-  for (const id of ["account:it-web", `directory:${root}/data`, `file:${root}/motd`, "systemd_service:it-web.service"]) {
+  for (
+    const id of [
+      "account:it-web",
+      `directory:${root}/data`,
+      `file:${root}/motd`,
+      "systemd_service:it-web.service",
+    ]
+  ) {
     assert.match(r.stdout, new RegExp(`\\+ ${id.replace(/[.]/g, "\\.")} \\(missing\\)`));
   }
 });
@@ -64,7 +71,8 @@ Deno.test("hand-made drift shows exactly those changes", async () => {
 });
 
 Deno.test("a config of 1000 files plans in one probe exec", async () => {
-  const body = `  for (let i = 0; i < 1000; i++) p.file(\`${root}/many/f\${i}.txt\`, { content: \`file \${i}\\n\` });`;
+  const body =
+    `  for (let i = 0; i < 1000; i++) p.file(\`${root}/many/f\${i}.txt\`, { content: \`file \${i}\\n\` });`;
   const project = await load(await writeConfig(host, body));
   const target = countingTarget(host);
   try {
