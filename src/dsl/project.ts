@@ -9,7 +9,7 @@ import { ProjectSchema, type ProjectSpec } from "../model/project.ts";
 import { type Resource, resourceId } from "../model/resource.ts";
 import type { Conventions } from "./conventions.ts";
 import type { Draft } from "./draft.ts";
-import { HostOptions, HostScope } from "./host.ts";
+import { type HostOptions, HostScope } from "./host.ts";
 import { callerOrigin } from "./origin.ts";
 import { ResourceScope } from "./scope.ts";
 import { ServiceScope } from "./service.ts";
