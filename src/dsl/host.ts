@@ -31,11 +31,13 @@ export interface HostOptions {
 /** Declares how to reach one host. */
 export class HostScope {
   /** @internal */
-  readonly options: HostOptions & { ssh: SshOptions };
+  readonly options: Omit<HostOptions, "port"> & { ssh: SshOptions };
 
   constructor(readonly name: string, options: HostOptions = {}) {
-    this.options = { ...options, ssh: { ...options.ssh } };
-    if (options.port !== undefined) this.options.ssh.port = options.port;
+    // The inline `port` is shorthand for `ssh.port`; the host spec has no top-level port.
+    const { port, ...rest } = options;
+    this.options = { ...rest, ssh: { ...options.ssh } };
+    if (port !== undefined) this.options.ssh.port = port;
   }
 
   /** The address or DNS name to connect to. */
