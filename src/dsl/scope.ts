@@ -122,8 +122,8 @@ export class ResourceScope {
 
   /** A directory, or a storage {@link Volume}'s directory. */
   directory(pathOrVolume: string | Volume, options: DirectoryOptions = {}): void {
+    const { mode, ...rest } = options;
     if (typeof pathOrVolume === "string") {
-      const { mode, ...rest } = options;
       this.add({ kind: "directory", path: pathOrVolume, ...rest, mode: modeOf(mode) });
       return;
     }
@@ -133,8 +133,8 @@ export class ResourceScope {
       path: v.path,
       owner: v.owner,
       group: v.group,
-      mode: v.mode,
-      ...options,
+      ...rest,
+      mode: modeOf(mode) ?? v.mode,
     });
   }
 

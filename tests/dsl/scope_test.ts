@@ -3,7 +3,6 @@ import { project, ProjectError } from "../../src/dsl/project.ts";
 import type { ProjectScope } from "../../src/dsl/project.ts";
 import { volume } from "../../src/dsl/storage.ts";
 import { secretEnv } from "../../src/model/secret.ts";
-import { knownBug } from "../helpers.ts";
 
 const HERE = decodeURIComponent(new URL(import.meta.url).pathname);
 const HERE_DIR = HERE.slice(0, HERE.lastIndexOf("/"));
@@ -101,13 +100,10 @@ Deno.test("directory from a storage volume takes its path, owner, group and mode
   assert.equal(declare((p) => p.directory(v, { owner: "root" }))[0].owner, "root");
 });
 
-Deno.test({
-  name: "directory from a volume normalizes a mode given as an option",
-  ignore: knownBug,
-  fn() {
-    const v = volume("repos", { path: "/srv/repos" });
-    assert.equal(declare((p) => p.directory(v, { mode: "private_dir" }))[0].mode, 0o750);
-  },
+Deno.test("directory from a volume normalizes a mode given as an option", () => {
+  const v = volume("repos", { path: "/srv/repos", mode: "public_dir" });
+  assert.equal(declare((p) => p.directory(v, { mode: "private_dir" }))[0].mode, 0o750);
+  assert.equal(declare((p) => p.directory(v, { owner: "git" }))[0].mode, 0o755);
 });
 
 Deno.test("file: text, base64 or a source; exactly one", () => {
