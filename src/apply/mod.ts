@@ -37,6 +37,14 @@ export interface ApplyOptions {
   parallel?: number;
   /** Seconds a (re)started service has to become active (default 10). */
   startTimeoutS?: number;
+  /** Keep a run record, backups of previous file-like state and the plan on the host. */
+  track?: boolean;
+  /** Overrides the plan's runs root (records, plan copies, lock). */
+  runsRoot?: string;
+  /** Where backups go (default `<runs root>/backups`). */
+  backupsRoot?: string;
+  /** The plan artifact's bytes as the user reviewed them, copied next to the record. */
+  planArtifact?: Uint8Array;
   onEvent?: (event: ApplyEvent) => void;
   /** Receives each host's compiled steps before anything runs (dry runs print them). */
   onCompiled?: (host: string, steps: Step[]) => void;
@@ -98,13 +106,24 @@ export async function apply(plan: Plan, options: ApplyOptions): Promise<HostResu
   }
   const secrets = options.secrets ?? ((name: string) => Deno.env.get(name));
   const id = runId(plan.project, plan.direction);
+  const runsRoot = options.runsRoot ?? plan.runsRoot;
+  const tracking = options.track
+    ? {
+      project: plan.project,
+      direction: plan.direction,
+      backupsRoot: options.backupsRoot ?? `${runsRoot}/backups`,
+      planArtifact: options.planArtifact ??
+        new TextEncoder().encode(JSON.stringify(plan, null, 2) + "\n"),
+    }
+    : undefined;
   const programs = plan.hosts.map((host) =>
     compileProgram(host, {
       runId: id,
-      runsRoot: plan.runsRoot,
+      runsRoot,
       secrets,
       breakLock: options.breakLock,
       startTimeoutS: options.startTimeoutS,
+      tracking,
     })
   );
   plan.hosts.forEach((host, i) => options.onCompiled?.(host.target.name, programs[i].steps));
@@ -119,6 +138,7 @@ export async function apply(plan: Plan, options: ApplyOptions): Promise<HostResu
       const i = next++;
       const target = byName.get(plan.hosts[i].target.name)!;
       results[i] = await runProgram(target, programs[i], options.onEvent);
+      if (tracking) results[i].runId = id;
     }
   }));
   return results;

@@ -1,14 +1,15 @@
 /**
  * Compiles one host's plan into the remote program (a POSIX sh script) and its
  * payload: only the content of files that change, secrets resolved on the
- * controller into exactly the files that need them.
+ * controller into exactly the files that need them. With tracking, the program
+ * also backs up previous file-like state on the host and writes a run record.
  *
  * @module
  */
 import { probeScript } from "../facts/probe.ts";
 import { HostkitError } from "../errors.ts";
 import { formatMode } from "../model/mode.ts";
-import { hostPath, isFileLike, type Resource } from "../model/resource.ts";
+import { hostPath, isFileLike, type Package, type Resource } from "../model/resource.ts";
 import type { SecretSource } from "../model/secret.ts";
 import { renderEnvFile } from "../render/env_file.ts";
 import { quote } from "../transport/shell.ts";
@@ -16,6 +17,7 @@ import type { TarEntry } from "../transport/tar.ts";
 import type { Change, HostPlan } from "../plan/types.ts";
 import { DEFAULT_MODES } from "../plan/desired.ts";
 import { REMOTE_LIB, RUN_SH } from "./remote.ts";
+import { recordTemplate, type Tracking } from "../runs/record.ts";
 
 /** One step of the program, as shown to the user. */
 export interface Step {
@@ -30,7 +32,7 @@ export interface Step {
 /** The compiled program for one host. */
 export interface Program {
   steps: Step[];
-  /** run.sh, apply.sh, probe.sh, expected and payload files, for one tar stream. */
+  /** run.sh, lib.sh, apply.sh, probe.sh, expected and payload files, for one tar stream. */
   entries: TarEntry[];
   /** Index → id for stale-check lines. */
   checked: string[];
@@ -44,6 +46,8 @@ export interface ProgramOptions {
   breakLock?: boolean;
   /** Seconds a started service has to become active. */
   startTimeoutS?: number;
+  /** Keep a run record, backups and the plan artifact on the host. */
+  tracking?: Tracking;
 }
 
 const encoder = new TextEncoder();
@@ -52,20 +56,30 @@ function words(...values: (string | undefined)[]): string {
   return values.map((v) => quote(v ?? "")).join(" ");
 }
 
-function contentChanged(change: Change): boolean {
-  if (change.action === "create") return true;
-  return change.reason.split(",").some((r) =>
-    r === "content" || r === "target" || /^[+~-]/.test(r) || r === "offline"
-  );
+function isUnit(r: Resource): boolean {
+  return r.kind === "systemd_service" || r.kind === "systemd_timer";
+}
+
+function unitName(change: Change): string {
+  return quote((change.resource as { name: string }).name);
+}
+
+/** Whether the file's bytes change (as opposed to only owner/mode). */
+function writesContent(change: Change): boolean {
+  if (change.action === "create" || change.after?.content && "$backup" in change.after.content) {
+    return true;
+  }
+  return change.action === "update" &&
+    change.reason.split(",").some((r) => r === "content" || r === "offline" || /^[+~-]/.test(r));
 }
 
 function payloadBytes(change: Change, secrets: SecretSource): Uint8Array {
   const r = change.resource;
-  if (r.kind === "env_file" && !change.after?.content) {
-    return encoder.encode(renderEnvFile(r, secrets));
-  }
   const content = change.after?.content;
-  if (!content) throw new HostkitError("data", `${change.id}: the plan carries no content for it`);
+  if (r.kind === "env_file" && !content) return encoder.encode(renderEnvFile(r, secrets));
+  if (!content || "$backup" in content) {
+    throw new HostkitError("data", `${change.id}: the plan carries no content for it`);
+  }
   if ("text" in content) return encoder.encode(content.text);
   return Uint8Array.from(atob(content.base64), (c) => c.charCodeAt(0));
 }
@@ -88,18 +102,39 @@ function accountCommand(r: Extract<Resource, { kind: "account" }>, update: boole
   if (r.shell) args.push("--shell", quote(r.shell));
   if (r.uid !== undefined) args.push("--uid", String(r.uid));
   if (r.group) args.push("--gid", quote(r.group));
-  if (r.groups.length) {
-    args.push(update ? "--append --groups" : "--groups", quote(r.groups.join(",")));
-  }
+  if (r.groups.length) args.push("--groups", quote(r.groups.join(",")));
   if (update) {
     lines.push(`usermod ${args.join(" ")} ${quote(r.name)}`);
   } else {
-    const kind = r.system ? "--system" : "";
-    const group = r.group ? "" : "--user-group";
-    const home = r.home ? "--create-home" : "";
-    lines.push(["useradd", kind, group, home, ...args, quote(r.name)].filter(Boolean).join(" "));
+    const flags = [r.system && "--system", !r.group && "--user-group", r.home && "--create-home"];
+    lines.push(["useradd", ...flags.filter(Boolean), ...args, quote(r.name)].join(" "));
   }
   return lines.join(" && ");
+}
+
+function packageWord(r: Package): string {
+  const name = r.as ?? r.name;
+  return quote(r.version ? `${name}=${r.version}` : name);
+}
+
+function deleteCommand(change: Change, host: HostPlan): string {
+  const r = change.resource;
+  if (isFileLike(r) || r.kind === "symlink") return `hk_rm ${quote(hostPath(r)!)}`;
+  switch (r.kind) {
+    case "directory":
+      return `hk_rmdir ${quote(r.path)}`;
+    case "account":
+      return `userdel ${quote(r.name)}`;
+    case "mise_tool":
+      return `MISE_SYSTEM_DATA_DIR=${quote(r.systemDataDir)} ${quote(r.miseBinary)} uninstall ${
+        quote(`${r.name}@${r.version}`)
+      }`;
+    default:
+      throw new HostkitError(
+        "data",
+        `${change.id}: cannot delete a ${r.kind} on ${host.target.name}`,
+      );
+  }
 }
 
 /**
@@ -127,71 +162,75 @@ export function compileProgram(host: HostPlan, options: ProgramOptions): Program
     );
   }
   const changes = host.changes.filter((c) => c.action !== "noop");
+  const tracking = options.tracking;
   const steps: Step[] = [];
-  const entries: TarEntry[] = [];
+  const payload: TarEntry[] = [];
   const add = (ids: string[], label: string, command: string) =>
     steps.push({ index: steps.length, ids, label, command });
 
   // Units are activated together, after the last unit file is written and before after_start commands.
-  const reload = changes.some((c) =>
-    isUnit(c.resource) && (c.action !== "update" || contentChanged(c))
+  const units = changes.filter((c) => isUnit(c.resource));
+  const reload = units.some((c) => c.action === "delete" || writesContent(c));
+  const enable = units.filter((c) => c.after?.enable && c.action !== "delete");
+  const start = units.filter((c) =>
+    c.action !== "delete" &&
+    (c.after?.restart || (c.resource.kind === "systemd_timer" && c.after?.enable))
   );
-  const enable = changes.filter((c) =>
-    isUnit(c.resource) && c.after?.enable && c.action !== "delete"
-  );
-  const start = changes.filter((c) =>
-    c.after?.restart ||
-    (c.resource.kind === "systemd_timer" && c.after?.enable && c.action !== "delete")
-  );
-  const deactivate = changes.filter((c) => isUnit(c.resource) && c.action === "delete");
   let activated = false;
   const activate = () => {
     if (activated || (!reload && !enable.length && !start.length)) return;
     activated = true;
-    const names = (list: Change[]) =>
-      list.map((c) => quote((c.resource as { name: string }).name)).join(" ");
+    const what = [
+      reload && "daemon-reload",
+      enable.length && `enable ${enable.length}`,
+      start.length && `start ${start.length}`,
+    ];
     add(
       [...new Set([...enable, ...start].map((c) => c.id))],
-      `systemd: ${
-        [
-          reload && "daemon-reload",
-          enable.length && `enable ${enable.length}`,
-          start.length && `start ${start.length}`,
-        ].filter(Boolean).join(", ")
+      `systemd: ${what.filter(Boolean).join(", ")}`,
+      `hk_activate ${reload ? 1 : 0} ${
+        [...enable.map(unitName), "--", ...start.map(unitName), "--"].join(" ")
       }`,
-      `hk_activate ${reload ? 1 : 0} ${names(enable)} -- ${names(start)} --`.replace(/ {2,}/g, " "),
     );
   };
-
-  if (deactivate.length) {
+  const stopping = units.filter((c) => c.action === "delete");
+  if (stopping.length) {
     add(
-      deactivate.map((c) => c.id),
-      `stop and disable ${deactivate.length} units`,
-      `hk_deactivate ${
-        deactivate.map((c) => quote((c.resource as { name: string }).name)).join(" ")
-      }`,
+      stopping.map((c) => c.id),
+      `stop and disable ${stopping.length} units`,
+      `hk_deactivate ${stopping.map(unitName).join(" ")}`,
     );
   }
 
-  const packages = new Map<string, Change[]>();
+  // One install (or removal) per package manager, where its first package change stands.
+  const packageSteps = new Map<string, Step>();
   for (const change of changes) {
     const r = change.resource;
     if (r.kind === "package") {
+      const remove = change.action === "delete";
       const manager = r.manager ?? host.packageManager ?? "apt";
-      const key = `${change.action === "delete" ? "-" : "+"}${manager}`;
-      if (!packages.has(key)) {
-        packages.set(key, []);
-        // One install per manager, where the first package change stands.
-        const group = packages.get(key)!;
-        steps.push({ index: steps.length, ids: [], label: "", command: `__packages ${key}` });
-        void group;
+      const key = `${remove ? "remove" : "install"} ${manager}`;
+      let step = packageSteps.get(key);
+      if (!step) {
+        const fn = remove
+          ? `hk_remove_packages ${quote(manager)}`
+          : `hk_install ${quote(manager)} 0`;
+        add([], "", fn);
+        step = steps.at(-1)!;
+        packageSteps.set(key, step);
       }
-      packages.get(key)!.push(change);
+      step.ids.push(change.id);
+      step.command += ` ${packageWord(r)}`;
+      if (r.update) step.command = step.command.replace(/^hk_install (\S+) 0/, "hk_install $1 1");
+      step.label = `${remove ? "remove" : "install"} packages ${
+        step.command.split(" ").slice(remove ? 2 : 3).join(" ")
+      }`;
       continue;
     }
     if (r.kind === "command" && r.phase === "after_start") activate();
     if (change.action === "delete") {
-      add([change.id], `remove ${change.id}`, deleteCommand(change, host));
+      const backup = tracking && isFileLike(r) ? `hk_backup ${quote(hostPath(r)!)} && ` : "";
+      add([change.id], `remove ${change.id}`, backup + deleteCommand(change, host));
       continue;
     }
     switch (r.kind) {
@@ -199,21 +238,27 @@ export function compileProgram(host: HostPlan, options: ProgramOptions): Program
       case "env_file":
       case "systemd_service":
       case "systemd_timer": {
-        let payload = "-";
-        if (contentChanged(change)) {
-          payload = `f/${entries.length}`;
-          entries.push({ name: payload, data: payloadBytes(change, options.secrets) });
+        const path = hostPath(r)!;
+        const content = change.after?.content;
+        let source = "-";
+        if (content && "$backup" in content) source = `=${content.$backup}`;
+        else if (writesContent(change)) {
+          source = `f/${payload.length}`;
+          payload.push({ name: source, data: payloadBytes(change, options.secrets) });
         }
-        const what = payload === "-"
+        const what = source === "-"
           ? "set owner/mode of"
+          : source.startsWith("=")
+          ? "restore"
           : change.action === "create"
           ? "write"
           : "update";
+        const backup = tracking && change.action === "update" ? `hk_backup ${quote(path)} && ` : "";
         add(
           [change.id],
-          `${what} ${hostPath(r)}`,
-          `hk_write ${
-            words(hostPath(r), payload, change.after?.owner, change.after?.group, modeWord(change))
+          `${what} ${path}`,
+          `${backup}hk_write ${
+            words(path, source, change.after?.owner, change.after?.group, modeWord(change))
           }`,
         );
         break;
@@ -222,7 +267,7 @@ export function compileProgram(host: HostPlan, options: ProgramOptions): Program
         add(
           [change.id],
           `directory ${r.path}`,
-          `hk_dir ${words(r.path, r.owner, r.group, modeWord(change))}`,
+          `hk_dir ${words(r.path, change.after?.owner, change.after?.group, modeWord(change))}`,
         );
         break;
       case "symlink":
@@ -253,34 +298,18 @@ export function compileProgram(host: HostPlan, options: ProgramOptions): Program
   }
   activate();
 
-  // Fill in the package placeholders now that every package change is known.
-  for (const step of steps) {
-    if (!step.command.startsWith("__packages ")) continue;
-    const key = step.command.slice("__packages ".length);
-    const group = packages.get(key)!;
-    const names = group.map((c) => {
-      const r = c.resource as Extract<Resource, { kind: "package" }>;
-      return r.version ? `${r.as ?? r.name}=${r.version}` : r.as ?? r.name;
-    });
-    const update = group.some((c) => (c.resource as { update?: boolean }).update);
-    step.ids = group.map((c) => c.id);
-    if (key.startsWith("-")) {
-      step.label = `remove packages ${names.join(" ")}`;
-      step.command = `hk_remove_packages ${quote(key.slice(1))} ${
-        names.map((n) => quote(n)).join(" ")
-      }`;
-    } else {
-      step.label = `install packages ${names.join(" ")}`;
-      step.command = `hk_install ${quote(key.slice(1))} ${update ? 1 : 0} ${
-        names.map((n) => quote(n)).join(" ")
-      }`;
-    }
-  }
-  steps.forEach((step, i) => step.index = i);
-
   // Stale check: re-read every changed resource exactly as the plan did.
-  const checkedChanges = changes.filter((c) => c.observed !== undefined);
-  const expected = checkedChanges.flatMap((c, i) => c.observed!.map((line) => `${i}\t${line}`));
+  const checked = changes.filter((c) => c.observed !== undefined);
+  const expected = checked.flatMap((c, i) => c.observed!.map((line) => `${i}\t${line}`));
+  const trackingLines = tracking
+    ? [
+      `HK_TRACK=1 HK_BACKUPS=${quote(`${tracking.backupsRoot}/${options.runId}`)}`,
+      `HK_RECORD=${quote(`${options.runsRoot}/runs/${options.runId}.json`)}`,
+      tracking.planArtifact
+        ? `HK_PLAN_COPY=${quote(`${options.runsRoot}/plans/${options.runId}.plan.json`)}`
+        : "HK_PLAN_COPY=",
+    ]
+    : ["HK_TRACK=0"];
   const program = [
     "D=$1",
     '. "$D/lib.sh"',
@@ -289,46 +318,29 @@ export function compileProgram(host: HostPlan, options: ProgramOptions): Program
       (options.startTimeoutS ?? 10) * 10
     }`,
     `HK_MACHINE=${quote(host.machineId ?? "")}`,
+    ...trackingLines,
     "hk_lock",
-    "hk_event locked-ok",
     "hk_check_stale",
     "hk_event checked",
-    ...steps.map((s) => `hk_step ${s.index} ${s.command}`),
+    "hk_track_start",
+    ...steps.map((s) => `hk_step ${s.index} ${quote(s.command)}`),
     "hk_finish 0",
     "",
   ].join("\n");
-  entries.unshift(
+  const entries: TarEntry[] = [
     { name: "run.sh", data: encoder.encode(RUN_SH) },
     { name: "lib.sh", data: encoder.encode(REMOTE_LIB) },
     { name: "apply.sh", data: encoder.encode(program) },
-    { name: "probe.sh", data: encoder.encode(probeScript(checkedChanges.map((c) => c.resource))) },
+    { name: "probe.sh", data: encoder.encode(probeScript(checked.map((c) => c.resource))) },
     { name: "expected", data: encoder.encode(expected.length ? expected.join("\n") + "\n" : "") },
-  );
-  return { steps, entries, checked: checkedChanges.map((c) => c.id) };
-}
-
-function isUnit(r: Resource): boolean {
-  return r.kind === "systemd_service" || r.kind === "systemd_timer";
-}
-
-function deleteCommand(change: Change, host: HostPlan): string {
-  const r = change.resource;
-  if (isFileLike(r) || r.kind === "symlink") return `hk_rm ${quote(hostPath(r)!)}`;
-  switch (r.kind) {
-    case "directory":
-      return `hk_rmdir ${quote(r.path)}`;
-    case "account":
-      return `userdel ${quote(r.name)}`;
-    case "command":
-      return `hk_as ${words(r.user, r.cwd)} ${r.exec.map((a) => quote(a)).join(" ")}`;
-    case "mise_tool":
-      return `MISE_SYSTEM_DATA_DIR=${quote(r.systemDataDir)} ${quote(r.miseBinary)} uninstall ${
-        quote(`${r.name}@${r.version}`)
-      }`;
-    default:
-      throw new HostkitError(
-        "data",
-        `${change.id}: cannot delete a ${r.kind} on ${host.target.name}`,
-      );
+    ...payload,
+  ];
+  if (tracking) {
+    entries.push({
+      name: "record.json",
+      data: encoder.encode(recordTemplate(host, steps, options.runId, tracking, options.runsRoot)),
+    });
+    if (tracking.planArtifact) entries.push({ name: "plan.json", data: tracking.planArtifact });
   }
+  return { steps, entries, checked: checked.map((c) => c.id) };
 }

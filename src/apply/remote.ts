@@ -39,10 +39,35 @@ hk_ms() { date +%s%3N 2>/dev/null || echo 0; }
 hk_event() { printf 'hk'; for f in "$@"; do printf '\t%s' "$f"; done; printf '\n'; }
 hk_finish() {
   echo "$1" > "$D/status"
-  [ "\${HK_LOCKED:-0}" = 1 ] && rm -rf "$HK_LOCK"
-  rm -rf "$D/f" "$D/probe.sh" "$D/expected"
+  if [ "\${HK_LOCKED:-0}" = 1 ]; then
+    [ "$HK_TRACK" = 1 ] && hk_write_record "$1"
+    rm -rf "$HK_LOCK"
+  fi
+  rm -rf "$D/f" "$D/probe.sh" "$D/expected" "$D/plan.json"
   hk_event done "$1"
   exit "$1"
+}
+hk_track_start() {
+  [ "$HK_TRACK" = 1 ] || return 0
+  mkdir -p "$HK_RUNS_ROOT/runs" "$HK_BACKUPS" || { hk_event error "cannot create the runs root"; hk_finish 3; }
+  if [ -n "$HK_PLAN_COPY" ]; then
+    mkdir -p "$(dirname -- "$HK_PLAN_COPY")" && cp -- "$D/plan.json" "$HK_PLAN_COPY"
+  fi
+  hk_event tracking "$HK_RECORD"
+}
+hk_write_record() { # exit code
+  status=applied
+  [ "$1" = 0 ] || status=failed
+  sed_script=$D/record.sed
+  printf 's/"__STATUS__"/"%s"/\ns/"__FINISHED__"/"%s"/\n' "$status" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$sed_script"
+  [ -f "$D/steps.ok" ] && sed 's/.*/s\/"__STEP_&__"\/"applied"\//' "$D/steps.ok" >> "$sed_script"
+  [ -f "$D/steps.failed" ] && sed 's/.*/s\/"__STEP_&__"\/"failed"\//' "$D/steps.failed" >> "$sed_script"
+  echo 's/"__STEP_[0-9a-z]*__"/"not_run"/' >> "$sed_script"
+  sed -f "$sed_script" "$D/record.json" > "$HK_RECORD.tmp" && mv -f "$HK_RECORD.tmp" "$HK_RECORD"
+}
+hk_backup() { # path: copy previous content and metadata, on the host
+  [ -e "$1" ] || [ -L "$1" ] || return 0
+  mkdir -p -- "$HK_BACKUPS/files$(dirname -- "$1")" && cp -p -- "$1" "$HK_BACKUPS/files$1"
 }
 hk_lock() {
   HK_LOCK="$HK_RUNS_ROOT/lock"
@@ -81,10 +106,12 @@ hk_step() {
   n=$1; shift
   hk_event step "$n" start
   t0=$(hk_ms)
-  if ( "$@" ) > "$D/out" 2>&1 < /dev/null; then
+  if ( eval "$*" ) > "$D/out" 2>&1 < /dev/null; then
+    echo "$n" >> "$D/steps.ok"
     hk_event step "$n" ok $(( $(hk_ms) - t0 ))
   else
     rc=$?
+    echo "$n" >> "$D/steps.failed"
     hk_event step "$n" fail $(( $(hk_ms) - t0 )) "$rc"
     tail -n 40 "$D/out" | while IFS= read -r line; do hk_event log "$n" "$line"; done
     hk_finish 3
@@ -98,8 +125,9 @@ hk_write() { # dest payload owner group mode
   dir=$(dirname -- "$1")
   mkdir -p -- "$dir" || return 1
   if [ "$2" = - ]; then hk_own "$1" "$3" "$4" "$5"; return; fi
+  case $2 in =*) src=\${2#=} ;; *) src=$D/$2 ;; esac
   tmp="$dir/.hostkit.$$.$(basename -- "$1")"
-  cp -- "$D/$2" "$tmp" && hk_own "$tmp" "$3" "$4" "$5" && sync -- "$tmp" 2>/dev/null
+  cp -- "$src" "$tmp" && hk_own "$tmp" "$3" "$4" "$5" && sync -- "$tmp" 2>/dev/null
   if ! mv -f -- "$tmp" "$1"; then rm -f -- "$tmp"; return 1; fi
 }
 hk_dir() { # path owner group mode

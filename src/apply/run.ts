@@ -40,6 +40,8 @@ export interface HostResult {
   holder?: string;
   /** Events log on the host (survives a dropped connection). */
   log?: string;
+  /** The run id, when the apply was tracked. */
+  runId?: string;
   message?: string;
 }
 

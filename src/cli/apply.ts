@@ -38,6 +38,17 @@ export const spec: CommandSpec = {
       description: "Time a service has to become active (default 10)",
     },
     json: { type: "boolean", description: "Print events as JSON lines" },
+    track: { type: "boolean", description: "Keep a run record, backups and the plan on the host" },
+    "runs-root": {
+      type: "string",
+      value: "DIR",
+      description: "Runs root on the host (default from the plan)",
+    },
+    "backups-root": {
+      type: "string",
+      value: "DIR",
+      description: "Backups root on the host (default RUNS_ROOT/backups)",
+    },
   },
   notes: [
     "Examples:",
@@ -92,7 +103,9 @@ function report(results: HostResult[]): number {
   for (const r of results) {
     switch (r.status) {
       case "applied":
-        console.log(`[${r.host}] applied ${r.applied.length} changes`);
+        console.log(
+          `[${r.host}] applied ${r.applied.length} changes${r.runId ? ` (run ${r.runId})` : ""}`,
+        );
         break;
       case "nothing":
         console.log(`[${r.host}] nothing to do`);
@@ -142,8 +155,12 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
   const { apply } = await import("../apply/mod.ts");
   let plan: Plan;
   let targets: Targets;
+  let planArtifact: Uint8Array | undefined;
   if (planFile) {
-    plan = await planning.loadPlan(planFile);
+    planArtifact = await Deno.readFile(planFile).catch((error) => {
+      throw new HostkitError("data", `cannot read plan ${planFile}: ${error.message}`);
+    });
+    plan = planning.parsePlan(new TextDecoder().decode(planArtifact), planFile);
     if (project && project.name !== plan.project) {
       throw new HostkitError(
         "usage",
@@ -181,6 +198,10 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
       breakLock: flags["break-lock"] === true,
       parallel: numberFlag(flags, "parallel", 10),
       startTimeoutS: numberFlag(flags, "start-timeout", 10),
+      track: flags.track === true,
+      runsRoot: stringFlag(flags, "runs-root"),
+      backupsRoot: stringFlag(flags, "backups-root"),
+      planArtifact,
       onEvent: progress({ json: flags.json === true, tty: Deno.stderr.isTerminal(), steps }),
       onCompiled: (host, hostSteps) => {
         steps.set(host, hostSteps);

@@ -16,6 +16,8 @@ interface CommandModule {
 const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   plan: () => import("./plan.ts"),
   apply: () => import("./apply.ts"),
+  down: () => import("./down.ts"),
+  runs: () => import("./runs.ts"),
   dump: () => import("./dump.ts"),
   render: () => import("./render.ts"),
   demo: () => import("./demo.ts"),

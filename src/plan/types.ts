@@ -17,9 +17,15 @@ export type Action = z.infer<typeof ActionSchema>;
 
 /** Desired state of a file-like resource, with its content as bytes or text. */
 export const DesiredSchema = z.strictObject({
-  /** Rendered content; absent for env files with secrets (rendered at apply). */
-  content: z.union([z.strictObject({ text: z.string() }), z.strictObject({ base64: z.string() })])
-    .optional(),
+  /**
+   * Rendered content; absent for env files with secrets (rendered at apply). In down plans
+   * made from a tracked run, `$backup` names the copy kept on the host instead.
+   */
+  content: z.union([
+    z.strictObject({ text: z.string() }),
+    z.strictObject({ base64: z.string() }),
+    z.strictObject({ $backup: z.string().regex(/^\/(?!.*(^|\/)\.\.?(\/|$))/, "an absolute path") }),
+  ]).optional(),
   sha256: z.string().optional(),
   size: z.number().int().optional(),
   owner: z.string().optional(),

@@ -1,0 +1,240 @@
+/**
+ * Down plans: rollback is another plan, derived from the plan that was applied.
+ * Pure: no host is read.
+ *
+ * @module
+ */
+import { HostkitError } from "../errors.ts";
+import { hostPath, isFileLike } from "../model/resource.ts";
+import type { PathState } from "../facts/state.ts";
+import {
+  addSummaries,
+  type Change,
+  type Desired,
+  type HostPlan,
+  type Plan,
+  summarize,
+} from "../plan/types.ts";
+
+/** Options of {@link down}. */
+export interface DownOptions {
+  /** Only these ids (`kind:name`). */
+  only?: string[];
+  /** Not these ids. */
+  except?: string[];
+  /**
+   * Where the tracked run backed up previous file contents on the host
+   * (`<backups root>/<run id>`); without it, content updates cannot be undone.
+   */
+  backupsDir?: string;
+  /** Ids the tracked run really applied; others are not undone. */
+  applied?: string[];
+}
+
+/** Why a change of the up plan has no counterpart in the down plan. */
+export interface Skipped {
+  id: string;
+  reason: string;
+}
+
+/** The result of {@link down}: the plan plus what it does not cover. */
+export interface DownResult {
+  plan: Plan;
+  skipped: Skipped[];
+  /** Changes of the up plan that changed something. */
+  total: number;
+  /** Warnings, e.g. irreversible commands. */
+  warnings: string[];
+}
+
+function previousMetadata(before: PathState | undefined): Desired {
+  if (!before?.exists) return {};
+  return { owner: before.owner, group: before.group, mode: before.mode };
+}
+
+/** The down change of one up change, or the reason there is none. */
+function invert(change: Change, options: DownOptions): Change | string {
+  const r = change.resource;
+  const before = change.before;
+  const backup = options.backupsDir && isFileLike(r)
+    ? { $backup: `${options.backupsDir}/files${hostPath(r)}` }
+    : undefined;
+  const base = { id: change.id, resource: r, dependsOn: change.dependsOn, before: null };
+  if (r.kind === "command") {
+    if (r.down === "noop") return "down: noop";
+    if (r.down === "irreversible") return "irreversible";
+    return {
+      ...base,
+      action: "update",
+      reason: "down",
+      resource: { ...r, exec: r.down, down: "irreversible" },
+      after: {},
+    };
+  }
+  switch (change.action) {
+    case "create":
+      if (r.rollback !== "delete_if_created") return `rollback: ${r.rollback}`;
+      return { ...base, action: "delete", reason: "created_by_plan", after: null };
+    case "delete": {
+      if (isFileLike(r)) {
+        if (!backup) return "previous content was not captured (apply with --track to back it up)";
+        return {
+          ...base,
+          action: "create",
+          reason: "restore",
+          after: {
+            content: backup,
+            ...previousMetadata(before?.path),
+            restart: r.kind === "systemd_service",
+          },
+        };
+      }
+      return `cannot recreate a deleted ${r.kind}`;
+    }
+    case "update":
+      break;
+    default:
+      return change.action;
+  }
+  // Updates swap before and after.
+  const reasons = change.reason.split(",");
+  const metadataOnly = reasons.every((reason) =>
+    ["owner", "group", "mode", "not_enabled", "not_running"].includes(reason)
+  );
+  switch (r.kind) {
+    case "file":
+    case "env_file":
+    case "systemd_service":
+    case "systemd_timer": {
+      const metadata = previousMetadata(before?.path);
+      if (metadataOnly) return { ...base, action: "update", reason: "metadata", after: metadata };
+      if (!backup) return "previous content was not captured (apply with --track to back it up)";
+      return {
+        ...base,
+        action: "update",
+        reason: "restore",
+        after: {
+          content: backup,
+          ...metadata,
+          restart: r.kind === "systemd_service" && change.after?.enable,
+        },
+      };
+    }
+    case "directory":
+      return {
+        ...base,
+        action: "update",
+        reason: "metadata",
+        after: previousMetadata(before?.path),
+      };
+    case "symlink": {
+      const target = before?.path?.exists ? before.path.target : undefined;
+      if (target === undefined) return "previous target unknown";
+      return {
+        ...base,
+        action: "update",
+        reason: "restore",
+        resource: { ...r, target },
+        after: {},
+      };
+    }
+    case "account": {
+      const account = before?.account;
+      if (!account?.exists) return "previous account unknown";
+      return {
+        ...base,
+        action: "update",
+        reason: "restore",
+        resource: {
+          ...r,
+          home: account.home,
+          shell: account.shell,
+          groups: account.groups.filter((g) => g !== account.group),
+        },
+        after: {},
+      };
+    }
+    default:
+      return `cannot undo an update of a ${r.kind}`;
+  }
+}
+
+function downHost(
+  host: HostPlan,
+  options: DownOptions,
+  skipped: Skipped[],
+  warnings: string[],
+): HostPlan {
+  const only = new Set(options.only ?? []);
+  const except = new Set(options.except ?? []);
+  const applied = options.applied ? new Set(options.applied) : undefined;
+  const changes: Change[] = [];
+  for (const change of [...host.changes].reverse()) {
+    if (change.action === "noop" || change.action === "read_error") continue;
+    if (only.size && !only.has(change.id)) continue;
+    if (except.has(change.id)) continue;
+    if (applied && !applied.has(change.id)) {
+      skipped.push({ id: change.id, reason: "not applied by the run" });
+      continue;
+    }
+    const inverted = invert(change, options);
+    if (typeof inverted === "string") {
+      if (inverted === "irreversible") {
+        warnings.push(`${change.id} is irreversible: it is left out of the down plan`);
+      }
+      skipped.push({ id: change.id, reason: inverted });
+      continue;
+    }
+    // Down changes run in reverse order of the up plan; dependencies are reversed with them.
+    changes.push({ ...inverted, dependsOn: [] });
+  }
+  return { ...host, changes, summary: summarize(changes) };
+}
+
+/**
+ * Derives the down plan of an (up) plan: updates swap before and after,
+ * creates become deletes where the resource's rollback policy allows, deletes
+ * become creates from backups, commands run their declared `down`, and the
+ * order is reversed. Source updates are never inferred reversible.
+ *
+ * @example
+ * ```ts
+ * import { down } from "./mod.ts";
+ * const { plan: rollback, skipped } = down(upPlan, { only: ["file:/etc/app/config.exs"] });
+ * ```
+ */
+export function down(plan: Plan, options: DownOptions = {}): DownResult {
+  if (plan.direction !== "up") {
+    throw new HostkitError("usage", "a down plan cannot be inverted again: re-plan instead");
+  }
+  const known = new Set(plan.hosts.flatMap((h) => h.changes.map((c) => c.id)));
+  for (const id of [...(options.only ?? []), ...(options.except ?? [])]) {
+    if (!known.has(id)) throw new HostkitError("usage", `${id} is not a change of this plan`);
+  }
+  const skipped: Skipped[] = [];
+  const warnings: string[] = [];
+  const hosts = plan.hosts.map((host) => downHost(host, options, skipped, warnings));
+  const total = plan.hosts.reduce(
+    (n, h) => n + h.changes.filter((c) => c.action !== "noop" && c.action !== "read_error").length,
+    0,
+  );
+  const covered = hosts.reduce((n, h) => n + h.changes.length, 0);
+  const diagnostics = [
+    `down plan covers ${covered} of ${total} changes of the up plan`,
+    ...warnings,
+    ...skipped.map((s) => `skipped ${s.id}: ${s.reason}`),
+  ];
+  return {
+    plan: {
+      ...plan,
+      generatedAt: new Date().toISOString(),
+      direction: "down",
+      hosts,
+      summary: addSummaries(hosts.map((h) => h.summary)),
+      diagnostics,
+    },
+    skipped,
+    total,
+    warnings,
+  };
+}

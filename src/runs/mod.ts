@@ -1,0 +1,149 @@
+/**
+ * Tracked runs on a host: list records, fetch one with its plan, prune old
+ * ones with their plan copies and backups. Everything stays on the host; a
+ * corrupt or foreign record is reported and skipped.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { HostkitError } from "../errors.ts";
+import { parsePlan } from "../plan/artifact.ts";
+import type { Plan } from "../plan/types.ts";
+import { quote } from "../transport/shell.ts";
+import type { Target } from "../transport/target.ts";
+import { RunIdSchema, type RunRecord, RunRecordSchema } from "./record.ts";
+
+export { RUN_FORMAT, RUN_VERSION, RunRecordSchema } from "./record.ts";
+export type { RunRecord, Tracking } from "./record.ts";
+
+/** A record that could not be read. */
+export interface RecordProblem {
+  path: string;
+  error: string;
+}
+
+/** Records newest first, and the problems met. */
+export interface RunList {
+  records: RunRecord[];
+  problems: RecordProblem[];
+}
+
+const SEPARATOR = "\x1e";
+
+async function exec(target: Target, script: string, what: string): Promise<string> {
+  const result = await target.run("sh -s", { stdin: `{\n${script}\n} </dev/null\n` });
+  if (result.code !== 0) {
+    const stderr = new TextDecoder().decode(result.stderr).trim();
+    throw new HostkitError(
+      "unreachable",
+      `${what} on ${target.description} failed: ${stderr || `exit ${result.code}`}`,
+    );
+  }
+  return new TextDecoder().decode(result.stdout);
+}
+
+/**
+ * Lists the run records under `runsRoot` on a host, newest first, in one exec.
+ *
+ * @example
+ * ```ts
+ * import { listRuns } from "./mod.ts";
+ * const { records, problems } = await listRuns(target, "/var/lib/hostkit");
+ * ```
+ */
+export async function listRuns(target: Target, runsRoot: string): Promise<RunList> {
+  const dir = `${runsRoot}/runs`;
+  const out = await exec(
+    target,
+    `cd ${quote(dir)} 2>/dev/null || exit 0
+for f in *.json; do [ -f "$f" ] || continue; printf '${SEPARATOR}%s\\n' "$f"; cat -- "$f"; done`,
+    "listing runs",
+  );
+  const records: RunRecord[] = [];
+  const problems: RecordProblem[] = [];
+  for (const chunk of out.split(SEPARATOR).slice(1)) {
+    const newline = chunk.indexOf("\n");
+    const path = `${dir}/${chunk.slice(0, newline)}`;
+    let value: unknown;
+    try {
+      value = JSON.parse(chunk.slice(newline + 1));
+    } catch (error) {
+      problems.push({ path, error: `not JSON (${(error as Error).message})` });
+      continue;
+    }
+    const parsed = RunRecordSchema.safeParse(value);
+    if (parsed.success) records.push(parsed.data);
+    else {problems.push({
+        path,
+        error: `not a hostkit run record: ${z.prettifyError(parsed.error).split("\n")[0]}`,
+      });}
+  }
+  records.sort((a, b) => b.id.localeCompare(a.id));
+  return { records, problems };
+}
+
+/**
+ * A run's record and the plan it applied (copied next to the record).
+ *
+ * @example
+ * ```ts
+ * import { readRun } from "./mod.ts";
+ * const { record, plan } = await readRun(target, "/var/lib/hostkit", "last");
+ * ```
+ */
+export async function readRun(
+  target: Target,
+  runsRoot: string,
+  id: string | "last",
+): Promise<{ record: RunRecord; plan: Plan; problems: RecordProblem[] }> {
+  const { records, problems } = await listRuns(target, runsRoot);
+  const record = id === "last"
+    ? records.find((r) => r.direction === "up")
+    : records.find((r) => r.id === id);
+  if (!record) {
+    const known = records.slice(0, 5).map((r) => r.id).join(", ");
+    throw new HostkitError(
+      "input",
+      id === "last"
+        ? `no tracked up run under ${runsRoot} on ${target.name} (apply with --track to keep one)`
+        : `no run ${id} under ${runsRoot} on ${target.name}${known ? ` (latest: ${known})` : ""}`,
+    );
+  }
+  if (!record.plan) {
+    throw new HostkitError(
+      "input",
+      `run ${record.id} kept no plan artifact to derive a down plan from`,
+    );
+  }
+  const text = await exec(target, `cat -- ${quote(record.plan)}`, `reading ${record.plan}`);
+  return { record, plan: parsePlan(text, `${target.name}:${record.plan}`), problems };
+}
+
+/**
+ * Deletes all but the newest `keep` records with their plan copies and backup
+ * directories, in one exec. Only paths derived from the roots and a valid run
+ * id are removed.
+ *
+ * @example
+ * ```ts
+ * import { pruneRuns } from "./mod.ts";
+ * const removed = await pruneRuns(target, "/var/lib/hostkit", { keep: 10 });
+ * ```
+ */
+export async function pruneRuns(
+  target: Target,
+  runsRoot: string,
+  options: { keep: number; backupsRoot?: string },
+): Promise<string[]> {
+  const { records } = await listRuns(target, runsRoot);
+  const doomed = records.slice(options.keep).map((r) => RunIdSchema.parse(r.id));
+  if (doomed.length === 0) return [];
+  const backupsRoot = options.backupsRoot ?? `${runsRoot}/backups`;
+  const paths = doomed.flatMap((id) => [
+    `${runsRoot}/runs/${id}.json`,
+    `${runsRoot}/plans/${id}.plan.json`,
+    `${backupsRoot}/${id}`,
+  ]);
+  await exec(target, `rm -rf -- ${paths.map((p) => quote(p)).join(" ")}`, "pruning runs");
+  return doomed;
+}

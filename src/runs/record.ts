@@ -1,0 +1,91 @@
+/**
+ * Run records: the compact, inspectable trace a tracked apply leaves on the
+ * host: which run, which project and direction, when, and each change's status.
+ *
+ * @module
+ */
+import { z } from "zod";
+import type { HostPlan } from "../plan/types.ts";
+
+/** The record's format name and version. */
+export const RUN_FORMAT = "hostkit.run";
+export const RUN_VERSION = 1;
+
+/** Run ids: UTC timestamp, project, direction, random suffix; safe as a file name. */
+export const RunIdSchema = z.string().regex(
+  /^\d{8}-\d{6}-[A-Za-z0-9_.-]+-(up|down)-[0-9a-f]{4}$/,
+  "a run id",
+);
+
+export const RunRecordSchema = z.strictObject({
+  format: z.literal(RUN_FORMAT),
+  version: z.literal(RUN_VERSION),
+  id: RunIdSchema,
+  project: z.string(),
+  direction: z.enum(["up", "down"]),
+  host: z.string(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  status: z.enum(["applied", "failed"]),
+  /** The copied plan artifact on the host, when there is one. */
+  plan: z.string().nullable(),
+  /** Where previous file-like state was backed up on the host. */
+  backups: z.string(),
+  changes: z.array(z.strictObject({
+    id: z.string(),
+    action: z.string(),
+    status: z.enum(["applied", "failed", "not_run"]),
+  })),
+});
+export type RunRecord = z.infer<typeof RunRecordSchema>;
+
+/** What a tracked apply keeps. */
+export interface Tracking {
+  project: string;
+  direction: "up" | "down";
+  backupsRoot: string;
+  /** The plan artifact to copy next to the record. */
+  planArtifact?: Uint8Array;
+}
+
+/**
+ * The record as the program writes it, with placeholders the host fills in
+ * at the end: `__STATUS__`, `__FINISHED__` and one `__STEP_n__` per change.
+ *
+ * @example
+ * ```ts
+ * import { recordTemplate } from "./record.ts";
+ * const text = recordTemplate(host, steps, "20260614-101148-demo-up-ab12", tracking);
+ * ```
+ */
+export function recordTemplate(
+  host: HostPlan,
+  steps: { index: number; ids: string[] }[],
+  runId: string,
+  tracking: Tracking,
+  runsRoot = "",
+): string {
+  const stepOf = new Map<string, number>();
+  for (const step of steps) for (const id of step.ids) stepOf.set(id, step.index);
+  const record = {
+    format: RUN_FORMAT,
+    version: RUN_VERSION,
+    id: runId,
+    project: tracking.project,
+    direction: tracking.direction,
+    host: host.target.name,
+    startedAt: new Date().toISOString(),
+    finishedAt: "__FINISHED__",
+    status: "__STATUS__",
+    plan: tracking.planArtifact ? `${runsRoot}/plans/${runId}.plan.json` : null,
+    backups: `${tracking.backupsRoot}/${runId}`,
+    changes: host.changes
+      .filter((c) => c.action !== "noop")
+      .map((c) => ({
+        id: c.id,
+        action: c.action,
+        status: `__STEP_${stepOf.get(c.id) ?? "none"}__`,
+      })),
+  };
+  return JSON.stringify(record, null, 2) + "\n";
+}
