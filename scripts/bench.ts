@@ -4,6 +4,7 @@
  *
  * ```sh
  * deno task bench            # boots one nspawn host (root), measures, tears it down
+ *                            # (waits for an integration run to finish first: they share hosts)
  * deno task bench --keep     # leave the host up
  * deno task bench --ansible  # also Ansible's copy module (installs Debian's ansible)
  * ```
@@ -12,6 +13,7 @@
  */
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
+import { lockRuns } from "./integration.ts";
 import { nspawnBackend } from "./nspawn.ts";
 import { run } from "./hosts/proc.ts";
 import { sshArgs, type TestHost } from "./hosts/test_host.ts";
@@ -90,6 +92,8 @@ async function main() {
   });
   const report: Record<string, number | string> = {};
   Object.assign(report, await benchLoad());
+  // The test hosts are shared: never boot (and then tear down) hosts under an integration run.
+  await lockRuns("bench");
   const [host] = await nspawnBackend.ensure(1);
   const work = await Deno.makeTempDir({ prefix: "hostkit-bench-" });
   try {

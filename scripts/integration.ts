@@ -113,35 +113,24 @@ function remoteHost(entry: unknown, where: string): TestHost {
 }
 
 /**
- * Holds the machine-wide lock of integration runs until this process exits: test hosts (the
- * bridge, the addresses, the base image) are shared, and a second run would tear down the
- * hosts of the first. Waits for a run already going on.
+ * Holds the machine-wide lock of test-host users (integration runs, `deno task bench`) until
+ * this process exits: test hosts (the bridge, the addresses, the base image) are shared, and a
+ * second user would tear down the hosts of the first. Waits for a holder already going on;
+ * `scope` names the waiter in the log line.
+ *
+ * @example
+ * ```ts
+ * await lockRuns("bench");
+ * const [host] = await nspawnBackend.ensure(1);
+ * ```
  */
-async function lockRuns(): Promise<void> {
+export async function lockRuns(scope = SCOPE): Promise<void> {
   const path = join(Deno.env.get("TMPDIR") || "/tmp", "hostkit-integration.lock");
   const file = await Deno.open(path, { create: true, write: true });
   if (!await file.tryLock(true)) {
-    log(SCOPE, `another integration run holds ${path}: waiting for it`);
+    log(scope, `another run on the test hosts holds ${path}: waiting for it`);
     await file.lock(true);
   }
-}
-
-/**
- * deno.json excludes tests/integration/ from `deno test` so that the unit suite skips it, and
- * that also refuses explicit paths ("No test modules found"). While it does, the tests run with
- * a copy of deno.json without that exclude, written beside it so that node_modules and
- * deno.lock resolve the same. Returns the copy's path, or null when none is needed.
- */
-async function integrationConfig(): Promise<string | null> {
-  const config = JSON.parse(await Deno.readTextFile(join(REPO, "deno.json")));
-  const exclude: string[] = config.test?.exclude ?? [];
-  const covers = (e: string) => "tests/integration/".startsWith(e.replace(/^\.\//, ""));
-  if (!exclude.some(covers)) return null;
-  config.test.exclude = exclude.filter((e) => !covers(e));
-  // not *.json: `deno fmt` run meanwhile must leave it alone
-  const path = join(REPO, ".deno-integration-config");
-  await Deno.writeTextFile(path, JSON.stringify(config, null, 2));
-  return path;
 }
 
 async function main(args: string[]): Promise<number> {
@@ -186,7 +175,6 @@ async function main(args: string[]): Promise<number> {
 
   const tmp = await Deno.makeTempDir({ prefix: "hostkit-integration-" });
   const hostsPath = join(tmp, "hosts.json");
-  let config: string | null = null;
   let code = 1;
   const started = Date.now();
   const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
@@ -196,14 +184,12 @@ async function main(args: string[]): Promise<number> {
     const file: HostsFile = { backend: name, reset, hosts };
     await Deno.writeTextFile(hostsPath, JSON.stringify(file, null, 2));
     log(SCOPE, `${hosts.length} hosts ready in ${seconds(started)}: ${hostsPath}`);
-    config = await integrationConfig();
     if (!stoppedBy) {
       const testStart = Date.now();
       tests = new Deno.Command(Deno.execPath(), {
         args: [
           "test",
           "--allow-all",
-          ...(config ? ["--config", config] : []),
           `--junit-path=${values["junit-path"]}`,
           ...testArgs,
           "tests/integration/",
@@ -217,7 +203,6 @@ async function main(args: string[]): Promise<number> {
   } catch (error) {
     if (!stoppedBy) log(SCOPE, `error: ${error instanceof Error ? error.message : error}`);
   } finally {
-    if (config) await Deno.remove(config).catch(() => {});
     if (values.keep) {
       log(SCOPE, `--keep: hosts left running, described in ${hostsPath}`);
     } else {
