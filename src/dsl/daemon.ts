@@ -9,6 +9,8 @@ import {
   directiveName,
   type Directives,
   directiveValue,
+  escapeSpecifiers,
+  pathList,
   resourceDirectives,
   type ResourceLimits,
   sandboxDirectives,
@@ -44,9 +46,20 @@ export interface DaemonState {
   telemetry?: Record<string, unknown>;
 }
 
-/** Whether an exec line may need a shell-free quoting for systemd. */
+/**
+ * An argv list as an Exec*= command line that systemd reads back literally:
+ * `%` doubled (specifiers), `$` doubled in arguments (systemd substitutes
+ * `$VAR` there, but not in the program path it executes), a lone `;` escaped
+ * (it would separate commands), and words with whitespace, quotes or
+ * backslashes, or empty ones, quoted with C escapes.
+ */
 function execLine(argv: string[]): string {
-  return argv.map((arg) => /[\s"'\\]/.test(arg) ? JSON.stringify(arg) : arg).join(" ");
+  return argv.map((arg, index) => {
+    let word = escapeSpecifiers(arg);
+    if (index > 0) word = word.replaceAll("$", () => "$$");
+    if (word === ";") return "\\;";
+    return word === "" || /[\s"'\\]/.test(word) ? JSON.stringify(word) : word;
+  }).join(" ");
 }
 
 /**
@@ -69,7 +82,7 @@ export class DaemonScope {
 
   /** `Description=`. */
   description(text: string): void {
-    this.state.unit.push(["Description", text]);
+    this.state.unit.push(["Description", escapeSpecifiers(text)]);
   }
 
   /** `After=` (target aliases allowed). */
@@ -109,7 +122,7 @@ export class DaemonScope {
 
   /** `WorkingDirectory=`. */
   workingDirectory(path: string): void {
-    this.state.service.push(["WorkingDirectory", path]);
+    this.state.service.push(["WorkingDirectory", escapeSpecifiers(path)]);
   }
 
   /** `ExecStart=` from an argv list. */
@@ -127,12 +140,12 @@ export class DaemonScope {
 
   /** `Environment=KEY=value` (not for secrets: use an env file). */
   environment(key: string, value: string | number | boolean): void {
-    this.state.service.push(["Environment", JSON.stringify(`${key}=${value}`)]);
+    this.state.service.push(["Environment", JSON.stringify(escapeSpecifiers(`${key}=${value}`))]);
   }
 
   /** `EnvironmentFile=`; a change to that file restarts the unit. */
   environmentFile(path: string): void {
-    this.state.service.push(["EnvironmentFile", path]);
+    this.state.service.push(["EnvironmentFile", escapeSpecifiers(path)]);
     this.state.environmentFiles.push(path);
   }
 
@@ -168,17 +181,17 @@ export class DaemonScope {
 
   /** `ReadWritePaths=`. */
   readWritePaths(paths: string[]): void {
-    if (paths.length) this.state.service.push(["ReadWritePaths", paths.join(" ")]);
+    if (paths.length) this.state.service.push(["ReadWritePaths", pathList(paths)]);
   }
 
   /** `ReadOnlyPaths=`. */
   readOnlyPaths(paths: string[]): void {
-    if (paths.length) this.state.service.push(["ReadOnlyPaths", paths.join(" ")]);
+    if (paths.length) this.state.service.push(["ReadOnlyPaths", pathList(paths)]);
   }
 
   /** `InaccessiblePaths=`. */
   inaccessiblePaths(paths: string[]): void {
-    if (paths.length) this.state.service.push(["InaccessiblePaths", paths.join(" ")]);
+    if (paths.length) this.state.service.push(["InaccessiblePaths", pathList(paths)]);
   }
 
   /** `WantedBy=` (`"multi_user"` → multi-user.target). */
@@ -223,7 +236,7 @@ export class DaemonScope {
   logs(options: Record<string, unknown>): void {
     this.state.logs = { ...this.state.logs, ...options };
     if (typeof options.identifier === "string") {
-      this.state.service.push(["SyslogIdentifier", options.identifier]);
+      this.state.service.push(["SyslogIdentifier", escapeSpecifiers(options.identifier)]);
     }
     for (const stream of ["stdout", "stderr"] as const) {
       const target = options[stream];

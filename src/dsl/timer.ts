@@ -4,7 +4,7 @@
  * @module
  */
 import type { UnitSections } from "../model/resource.ts";
-import { type Directives, unitName } from "../model/systemd.ts";
+import { type Directives, escapeSpecifiers, unitName } from "../model/systemd.ts";
 
 /** Declares a systemd timer unit. `WantedBy=timers.target` unless set. */
 export class TimerScope {
@@ -23,7 +23,7 @@ export class TimerScope {
 
   /** `Description=`. */
   description(text: string): void {
-    this.unitDirectives.push(["Description", text]);
+    this.unitDirectives.push(["Description", escapeSpecifiers(text)]);
   }
 
   /** `OnCalendar=`, e.g. `"daily"` or `"*-*-* 03:00:00"`. */

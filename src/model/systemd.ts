@@ -189,9 +189,120 @@ export function directiveName(name: string): string {
     .join("");
 }
 
-/** Formats a directive value: booleans as yes/no, lists space-separated. */
+/**
+ * Formats a directive value: booleans as yes/no, lists space-separated with
+ * each item quoted where needed (see {@link quoteListItem}). Strings pass
+ * through as written, so `%` specifiers stay available in raw directives.
+ *
+ * @example
+ * ```ts
+ * import { directiveValue } from "./systemd.ts";
+ * directiveValue(["/srv/my app", "/var/lib/app"]); // '"/srv/my app" /var/lib/app'
+ * ```
+ */
 export function directiveValue(value: string | number | boolean | string[]): string {
   if (typeof value === "boolean") return value ? "yes" : "no";
-  if (Array.isArray(value)) return value.join(" ");
+  if (Array.isArray(value)) return value.map(quoteListItem).join(" ");
   return String(value);
+}
+
+/**
+ * Doubles every `%`, so systemd reads the text literally instead of expanding
+ * a specifier (`%n`, `%i`, …): for literal values of directives that expand them
+ * (Exec*=, Environment=, Description=, paths).
+ *
+ * @example
+ * ```ts
+ * import { escapeSpecifiers } from "./systemd.ts";
+ * escapeSpecifiers("50% off"); // "50%% off"
+ * ```
+ */
+export function escapeSpecifiers(text: string): string {
+  return text.replaceAll("%", () => "%%");
+}
+
+/**
+ * One item of a space-separated list value (ReadWritePaths= and the like):
+ * double-quoted when it is empty or holds whitespace, quotes or backslashes,
+ * with `"` and `\` backslash-escaped. systemd unquotes these lists without
+ * C escapes (`\t` is a plain `t`), so nothing else may be escaped.
+ *
+ * @example
+ * ```ts
+ * import { quoteListItem } from "./systemd.ts";
+ * quoteListItem("/srv/my app"); // '"/srv/my app"'
+ * ```
+ */
+export function quoteListItem(item: string): string {
+  if (item !== "" && !/[\s"'\\]/.test(item)) return item;
+  return `"${item.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+}
+
+/**
+ * A literal path list for ReadWritePaths=, ReadOnlyPaths= or InaccessiblePaths=:
+ * each path quoted as needed and its `%` doubled.
+ *
+ * @example
+ * ```ts
+ * import { pathList } from "./systemd.ts";
+ * pathList(["/srv/my app", "/var/lib/app"]); // '"/srv/my app" /var/lib/app'
+ * ```
+ */
+export function pathList(paths: string[]): string {
+  return paths.map((path) => quoteListItem(escapeSpecifiers(path))).join(" ");
+}
+
+/**
+ * Splits a list value as systemd does: whitespace separates items, single or
+ * double quotes group, a backslash takes the next character literally.
+ *
+ * @example
+ * ```ts
+ * import { splitListValue } from "./systemd.ts";
+ * splitListValue('"/srv/my app" /var/lib/app'); // ["/srv/my app", "/var/lib/app"]
+ * ```
+ */
+export function splitListValue(value: string): string[] {
+  const items: string[] = [];
+  let item: string | undefined;
+  let quote: string | undefined;
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i];
+    if (c === "\\" && i + 1 < value.length) {
+      item = (item ?? "") + value[++i];
+    } else if (quote) {
+      if (c === quote) quote = undefined;
+      else item += c;
+    } else if (c === '"' || c === "'") {
+      quote = c;
+      item ??= "";
+    } else if (/\s/.test(c)) {
+      if (item !== undefined) items.push(item);
+      item = undefined;
+    } else {
+      item = (item ?? "") + c;
+    }
+  }
+  if (item !== undefined) items.push(item);
+  return items;
+}
+
+/**
+ * The host paths a path directive of a unit names, as written by the DSL:
+ * WorkingDirectory= (one path, unquoted) or a ReadWritePaths=/ReadOnlyPaths=
+ * list, with `-`/`+` prefixes dropped and `%%` read back as `%`. Other keys name none.
+ *
+ * @example
+ * ```ts
+ * import { directivePaths } from "./systemd.ts";
+ * directivePaths("ReadWritePaths", '"/srv/my app" -/var/cache/app'); // ["/srv/my app", "/var/cache/app"]
+ * ```
+ */
+export function directivePaths(key: string, value: string): string[] {
+  const paths = key === "WorkingDirectory"
+    ? [value]
+    : key === "ReadWritePaths" || key === "ReadOnlyPaths"
+    ? splitListValue(value)
+    : [];
+  return paths.map((path) => path.replace(/^[-+]/, "").replaceAll("%%", "%"));
 }

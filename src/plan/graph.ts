@@ -8,6 +8,7 @@
  */
 import { HostkitError } from "../errors.ts";
 import { hostPath, type Resource, resourceId } from "../model/resource.ts";
+import { directivePaths } from "../model/systemd.ts";
 
 function parentsOf(path: string): string[] {
   const parents: string[] = [];
@@ -21,11 +22,7 @@ function unitPaths(resource: Resource): string[] {
   if (resource.kind !== "systemd_service") return [];
   const paths: string[] = [...resource.environmentFiles];
   for (const [, directives] of resource.sections) {
-    for (const [key, value] of directives) {
-      if (["WorkingDirectory", "ReadWritePaths", "ReadOnlyPaths"].includes(key)) {
-        paths.push(...value.split(" ").map((p) => p.replace(/^[-+]/, "")));
-      }
-    }
+    for (const [key, value] of directives) paths.push(...directivePaths(key, value));
   }
   return paths;
 }

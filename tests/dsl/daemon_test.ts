@@ -93,6 +93,41 @@ Deno.test("execStart quotes arguments with spaces, quotes and backslashes", () =
   ]);
 });
 
+Deno.test("literal values: %, $, a lone ; and empty arguments survive systemd's parsing", () => {
+  const unit = daemon((d) => {
+    d.description("50% of %n");
+    d.workingDirectory("/srv/100%");
+    d.execStartPre(["/usr/bin/app", ";", "", "$HOME"]);
+    d.execStart(["/opt/a$b/app", "50%x", "$HOME", "${PATH}", "a $x %n"]);
+    d.environment("DISCOUNT", "10%off $X");
+    d.environmentFile("/etc/app/50%.env");
+    d.logs({ identifier: "app%i" });
+  });
+  assert.deepEqual(section(unit, "Unit"), [["Description", "50%% of %%n"]]);
+  assert.deepEqual(section(unit, "Service"), [
+    ["WorkingDirectory", "/srv/100%%"],
+    ["ExecStartPre", '/usr/bin/app \\; "" $$HOME'],
+    ["ExecStart", '/opt/a$b/app 50%%x $$HOME $${PATH} "a $$x %%n"'],
+    ["Environment", '"DISCOUNT=10%%off $X"'],
+    ["EnvironmentFile", "/etc/app/50%%.env"],
+    ["SyslogIdentifier", "app%%i"],
+  ]);
+  assert.deepEqual(unit.environmentFiles, ["/etc/app/50%.env"]);
+});
+
+Deno.test("path lists quote paths with spaces, quotes or backslashes", () => {
+  const unit = daemon((d) => {
+    d.readWritePaths(["/srv/my app", "/var/lib/app", "/srv/50%"]);
+    d.readOnlyPaths(['/etc/say "hi"', "/etc/it's"]);
+    d.inaccessiblePaths(["/srv/back\\slash", "-/srv/opt ional"]);
+  });
+  assert.deepEqual(section(unit, "Service"), [
+    ["ReadWritePaths", '"/srv/my app" /var/lib/app /srv/50%%'],
+    ["ReadOnlyPaths", '"/etc/say \\"hi\\"" "/etc/it\'s"'],
+    ["InaccessiblePaths", '"/srv/back\\\\slash" "-/srv/opt ional"'],
+  ]);
+});
+
 Deno.test("execStart needs an absolute program path", () => {
   assert.throws(() => daemon((d) => d.execStart(["mix", "phx.server"])), /absolute.*mix/);
   assert.throws(() => daemon((d) => d.execStart([])), /absolute/);

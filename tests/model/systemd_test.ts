@@ -1,12 +1,17 @@
 import assert from "node:assert/strict";
 import {
   directiveName,
+  directivePaths,
   type Directives,
   directiveValue,
+  escapeSpecifiers,
+  pathList,
+  quoteListItem,
   RESOURCE_PROFILES,
   resourceDirectives,
   SANDBOX_PROFILES,
   sandboxDirectives,
+  splitListValue,
   unitName,
 } from "../../src/model/systemd.ts";
 import { knownBug } from "../helpers.ts";
@@ -226,4 +231,34 @@ Deno.test("directiveValue: booleans as yes/no, lists space-separated", () => {
   assert.equal(directiveValue(["a", "b"]), "a b");
   assert.equal(directiveValue(65536), "65536");
   assert.equal(directiveValue("x"), "x");
+});
+
+Deno.test("directiveValue quotes list items with spaces, quotes or backslashes", () => {
+  assert.equal(directiveValue(["/srv/my app", "/var/lib/app"]), '"/srv/my app" /var/lib/app');
+  assert.equal(directiveValue(['a"b', "c\\d", "it's", ""]), '"a\\"b" "c\\\\d" "it\'s" ""');
+  assert.equal(directiveValue("50%"), "50%", "raw strings keep their specifiers");
+});
+
+Deno.test("quoteListItem and splitListValue round-trip any list", () => {
+  const lists = [
+    ["/srv/my app", "/var/lib/app"],
+    ['/etc/say "hi"', "/etc/it's", "/srv/back\\slash", "tab\tx", ""],
+    ["-/srv/opt ional", "+/plain"],
+  ];
+  for (const list of lists) {
+    assert.deepEqual(splitListValue(list.map(quoteListItem).join(" ")), list);
+  }
+  assert.deepEqual(splitListValue("  a   'b c'd \\ e "), ["a", "b cd", " e"]);
+  assert.equal(escapeSpecifiers("50% %n"), "50%% %%n");
+  assert.equal(pathList(["/srv/50% off"]), '"/srv/50%% off"');
+});
+
+Deno.test("directivePaths reads back the literal paths of path directives", () => {
+  assert.deepEqual(directivePaths("WorkingDirectory", "-/srv/my app"), ["/srv/my app"]);
+  assert.deepEqual(
+    directivePaths("ReadWritePaths", pathList(["/srv/my app", "-/srv/50%", "+/x"])),
+    ["/srv/my app", "/srv/50%", "/x"],
+  );
+  assert.deepEqual(directivePaths("ReadOnlyPaths", '"/etc/a b"'), ["/etc/a b"]);
+  assert.deepEqual(directivePaths("ExecStart", "/usr/bin/app /srv"), []);
 });

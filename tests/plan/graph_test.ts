@@ -81,6 +81,33 @@ Deno.test("a unit comes after its env files, paths and user", () => {
   assert.equal(ordered(resources).at(-1), "systemd_service:app.service");
 });
 
+Deno.test("a unit's quoted, spaced and %-escaped paths name their directories", () => {
+  const resources = [
+    resource({
+      kind: "systemd_service",
+      name: "app.service",
+      sections: [["Service", [
+        ["WorkingDirectory", "/srv/my app"],
+        ["ReadWritePaths", '"/srv/my data" -"/srv/50%%" /var/lib/app'],
+        ["ReadOnlyPaths", '"-/etc/say \\"hi\\""'],
+      ]]],
+    }),
+    ...["/srv/my app", "/srv/my data", "/srv/50%", "/var/lib/app", '/etc/say "hi"'].map((path) =>
+      resource({ kind: "directory", path })
+    ),
+  ];
+  assert.deepEqual(
+    new Set(dependencies(resources).get("systemd_service:app.service")),
+    new Set([
+      "directory:/srv/my app",
+      "directory:/srv/my data",
+      "directory:/srv/50%",
+      "directory:/var/lib/app",
+      'directory:/etc/say "hi"',
+    ]),
+  );
+});
+
 Deno.test("a timer comes after the service it triggers", () => {
   const ids = ordered([
     { kind: "systemd_timer", name: "backup.timer", unit: "backup.service", sections: [] },

@@ -11,7 +11,7 @@ import { project } from "../../src/dsl/project.ts";
 import type { SystemdService, SystemdTimer } from "../../src/model/resource.ts";
 import { RESOURCE_PROFILES, SANDBOX_PROFILES } from "../../src/model/systemd.ts";
 import { renderUnit } from "../../src/render/unit.ts";
-import { exampleConfigs, knownBug, tempDir } from "../helpers.ts";
+import { exampleConfigs, tempDir } from "../helpers.ts";
 
 const SYSTEMD_ANALYZE = "/usr/bin/systemd-analyze";
 const available = (() => {
@@ -166,23 +166,34 @@ Deno.test({
 });
 
 Deno.test({
-  name: "a literal % in an ExecStart argument is not read as a specifier",
-  ignore: !available || knownBug,
+  name: "literal %, $ and ; in Exec, Environment and Description lines pass verify",
+  ignore: !available,
   async fn() {
-    // systemd expands %-specifiers in Exec*= lines: "50%x" is refused, "10%off" silently
-    // becomes "10" + the OS id + "ff". Arguments are literal, so % must be written as %%.
-    assertClean(await verify([unitOf((d) => d.execStart(["/usr/bin/app", "50%x"]))]), "percent");
+    // systemd expands %-specifiers in these values ("50%x" is refused, "10%off" would
+    // silently become "10" + the OS id + "ff") and $VAR in Exec arguments.
+    const unit = unitOf((d) => {
+      d.description("Serves 50%x of traffic");
+      d.execStartPre(["/usr/bin/app", "check", "100%x", ";", ""]);
+      d.execStart(["/usr/bin/app", "50%x", "$HOME", "${PATH}", "a b $x %n"]);
+      d.environment("DISCOUNT", "10%x");
+      d.logs({ identifier: "app%x" });
+    });
+    assertClean(await verify([unit]), "percent");
   },
 });
 
 Deno.test({
-  name: "a path with a space in ReadWritePaths stays one path",
-  ignore: !available || knownBug,
+  name: "paths with spaces, quotes and % in path lists stay one path each",
+  ignore: !available,
   async fn() {
-    // Today the list is joined unquoted: systemd reads "/srv/my" and "app" (ignored).
+    // Unquoted, systemd would read "/srv/my" and "app" (ignored as not absolute).
     const unit = unitOf((d) => {
       d.execStart(["/usr/bin/app"]);
-      d.readWritePaths(["/srv/my app", "/var/lib/app"]);
+      d.workingDirectory("/srv/my app");
+      d.readWritePaths(["/srv/my app", "/var/lib/app", "/srv/50%x"]);
+      d.readOnlyPaths(['/srv/say "hi"', "/srv/it's", "/srv/back\\slash"]);
+      d.inaccessiblePaths(["/srv/tab\tx"]);
+      d.hardening("strict_web", { inaccessible_paths: ["/srv/my secrets"] });
     });
     assertClean(await verify([unit]), "spaced path");
   },
