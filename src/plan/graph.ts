@@ -78,7 +78,8 @@ export function dependencies(resources: Resource[]): Map<string, string[]> {
     }
     if (r.kind !== "package" && r.service) {
       for (const other of resources) {
-        if (other.service !== r.service) continue;
+        // Inferred order yields to an explicit dependsOn the other way round.
+        if (other.service !== r.service || other.dependsOn.includes(id)) continue;
         const otherId = resourceId(other);
         if (other.kind === "package" || other.kind === "mise_tool" && r.kind !== "mise_tool") {
           out.add(otherId);
