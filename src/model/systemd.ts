@@ -161,30 +161,77 @@ export function resourceDirectives(
   return out;
 }
 
+/**
+ * Words systemd spells in capitals (or mixed case) inside directive names, as
+ * in its own list (`systemd --dump-configuration-items`): `oom` → OOMScoreAdjust,
+ * `selinux` → SELinuxContext, `ipv6` → BindIPv6Only, `umask` → UMask.
+ */
 const ACRONYMS: Readonly<Record<string, string>> = {
-  suid: "SUID",
-  sgid: "SGID",
-  ipc: "IPC",
+  ac: "AC",
+  api: "API",
+  apivfs: "APIVFS",
+  blockio: "BlockIO",
+  bpf: "BPF",
   cpu: "CPU",
-  ip: "IP",
+  cpus: "CPUs",
+  fifo: "FIFO",
   io: "IO",
+  iops: "IOPS",
+  ip: "IP",
+  ipc: "IPC",
+  iptos: "IPTOS",
+  ipttl: "IPTTL",
+  ipv6: "IPv6",
+  ksm: "KSM",
+  nft: "NFT",
+  nsec: "NSec",
+  numa: "NUMA",
+  oom: "OOM",
+  os: "OS",
+  pam: "PAM",
+  pid: "PID",
+  selinux: "SELinux",
+  sgid: "SGID",
+  sighup: "SIGHUP",
+  sigkill: "SIGKILL",
+  sigpipe: "SIGPIPE",
+  suid: "SUID",
+  tcp: "TCP",
+  tos: "TOS",
+  ttl: "TTL",
+  tty: "TTY",
+  umask: "UMask",
+  usb: "USB",
+  vfs: "VFS",
+  vhangup: "VHangup",
+  vt: "VT",
+  vtdisallocate: "VTDisallocate",
+  zswap: "ZSwap",
 };
 
 /**
  * Turns `private_network`, `privateNetwork` or `PrivateNetwork` into `PrivateNetwork`,
- * and `restrict_suid_sgid` into `RestrictSUIDSGID`.
+ * and spells systemd's capitalized words as it does: `restrict_suid_sgid` →
+ * `RestrictSUIDSGID`, `oom_score_adjust` → `OOMScoreAdjust`, `umask` → `UMask`, and
+ * the resource limits in capitals after `Limit` (`limit_nofile` → `LimitNOFILE`).
  *
  * @example
  * ```ts
  * import { directiveName } from "./systemd.ts";
  * directiveName("read_write_paths"); // "ReadWritePaths"
+ * directiveName("limit_nofile"); // "LimitNOFILE"
  * ```
  */
 export function directiveName(name: string): string {
-  return name
+  const words = name
     .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
     .split("_")
-    .filter(Boolean)
+    .filter(Boolean);
+  // Limit* names the setrlimit resource in capitals: LimitNOFILE, LimitRTPRIO, LimitAS.
+  if (words.length > 1 && words[0].toLowerCase() === "limit") {
+    return "Limit" + words.slice(1).join("").toUpperCase();
+  }
+  return words
     .map((word) => ACRONYMS[word.toLowerCase()] ?? word[0].toUpperCase() + word.slice(1))
     .join("");
 }

@@ -123,6 +123,12 @@ Deno.test({
       d.logs({ identifier: "app", stdout: "journal", stderr: "journal" });
       d.resources("large");
       d.directive("Service", "LimitNOFILE", 65536);
+      d.directive("Service", "limit_nproc", 512);
+      d.directive("Service", "oom_score_adjust", 100);
+      d.directive("Service", "umask", "0027");
+      d.directive("Service", "tty_path", "/dev/console");
+      d.directive("Service", "numa_policy", "default");
+      d.directive("Service", "ignore_sigpipe", true);
       d.directive("Unit", "StartLimitBurst", 5);
       d.wantedBy("multi_user");
     });
