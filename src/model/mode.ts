@@ -120,8 +120,12 @@ export function normalizeMode(input: ModeInput): number {
     );
   }
   if (Array.isArray(input)) {
+    // Capabilities are `who_class` or a special bit; three of anything else is a
+    // triplet, so a bad class is reported as that class ("q" for other).
     const looksLikeTriplet = input.length === 3 &&
-      input.every((v) => v === null || (typeof v === "string" && v in CLASS_BITS));
+      input.every((v) =>
+        v === null || (typeof v === "string" && !v.includes("_") && !(v in SPECIAL_BITS))
+      );
     if (looksLikeTriplet) {
       return (classBits(input[0], "owner") << 6) | (classBits(input[1], "group") << 3) |
         classBits(input[2], "other");

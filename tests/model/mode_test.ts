@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { formatMode, MODE_ALIASES, type ModeInput, normalizeMode } from "../../src/model/mode.ts";
-import { knownBug } from "../helpers.ts";
 
 // Pinned in shared/reference/semantics.md.
 const ALIASES: Record<string, number> = {
@@ -93,13 +92,17 @@ Deno.test("an unknown mode alias lists the known ones", () => {
   assert.throws(() => normalizeMode("privat_dir"), /known: .*private_dir/);
 });
 
-Deno.test({
-  name: "a triplet with one bad class names that class, not another element",
-  ignore: knownBug,
-  fn() {
-    // Today it is read as a capability list and the error names "rw", the valid element.
-    assert.throws(() => normalizeMode(["rw", "r", "q"] as unknown as ModeInput), /"q"/);
-  },
+Deno.test("a triplet with one bad class names that class, not another element", () => {
+  assert.throws(
+    () => normalizeMode(["rw", "r", "q"] as unknown as ModeInput),
+    /unknown permission class "q" for other/,
+  );
+  assert.throws(
+    () => normalizeMode(["rwz", null, null] as unknown as ModeInput),
+    /"rwz" for owner/,
+  );
+  assert.equal(normalizeMode(["setgid", "owner_rwx", "group_rx"]), 0o2750);
+  assert.throws(() => normalizeMode(["sticky", "owner_rw", "rw"]), /capability "rw"/);
 });
 
 Deno.test("formatMode prints four octal digits", () => {
