@@ -24,6 +24,9 @@ export class ProjectError extends Error {
 
 let defaultConventions: Conventions | undefined;
 
+/** Where each service was declared, for errors; the service spec itself has no origin. */
+const serviceOrigins = new WeakMap<object, string | undefined>();
+
 /** @internal Used by the loader for `--require` modules that export conventions. */
 export function setDefaultConventions(conventions: Conventions | undefined): void {
   defaultConventions = conventions;
@@ -68,13 +71,16 @@ export class ProjectScope extends ResourceScope {
 
   /** A service: a named group of resources with naming helpers. */
   service(name: string, body: (s: ServiceScope) => void): void {
+    const origin = callerOrigin();
     const scope = new ServiceScope(this.draft, name);
     body(scope);
-    this.draft.services.push({
+    const service = {
       name,
       listeners: this.draft.listeners.filter(([s]) => s === name).map(([, l]) => l),
       storage: scope.volumes,
-    });
+    };
+    serviceOrigins.set(service, origin);
+    this.draft.services.push(service);
   }
 
   /** Project-wide log and telemetry defaults. */
@@ -140,12 +146,13 @@ function validate(draft: Omit<Draft, "listeners">): ProjectSpec {
     const issue = parsed.error.issues[0];
     const [top, index] = issue.path;
     const item = typeof index === "number"
-      ? (draft[top as "resources" | "hosts"] as Record<string, unknown>[])?.[index]
+      ? (draft[top as "resources" | "hosts" | "services"] as Record<string, unknown>[])?.[index]
       : undefined;
-    const label = item ? `${item.kind ?? "host"}:${item.path ?? item.name}` : issue.path.join(".");
+    const kind = top === "resources" ? item?.kind : top === "services" ? "service" : "host";
+    const label = item ? `${kind}:${item.path ?? item.name}` : issue.path.join(".");
     throw new ProjectError(
       `invalid ${label}: ${z.prettifyError(new z.ZodError([issue])).replace(/^✖ /, "")}`,
-      item?.origin as string | undefined,
+      item && (item.origin as string | undefined ?? serviceOrigins.get(item)),
     );
   }
   checkDuplicates(parsed.data.resources);

@@ -134,12 +134,17 @@ Deno.test("an invalid resource is an error naming it and its origin", () => {
   );
 });
 
-Deno.test({
-  name: "an invalid service is reported as a service, not a host",
-  ignore: knownBug,
-  fn() {
-    assert.throws(() => project("t", (p) => p.service("", () => {})), /invalid service:/);
-  },
+Deno.test("an invalid service is reported as a service, not a host, with its origin", () => {
+  const line = lineOfMarker(import.meta.url, "invalid-" + "service");
+  assert.throws(
+    () => project("t", (p) => p.service("", () => {})), // invalid-service
+    (e: unknown) => {
+      assert.ok(e instanceof ProjectError);
+      assert.match(e.message, /^invalid service:: /);
+      assert.equal(e.origin, `${HERE}:${line}`);
+      return true;
+    },
+  );
 });
 
 Deno.test("errors thrown by DSL methods reach the caller unchanged", () => {
