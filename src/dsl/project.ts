@@ -9,18 +9,13 @@ import { ProjectSchema, type ProjectSpec } from "../model/project.ts";
 import { type Resource, resourceId } from "../model/resource.ts";
 import type { Conventions } from "./conventions.ts";
 import type { Draft } from "./draft.ts";
+import { ProjectError, runBody } from "./error.ts";
 import { type HostOptions, HostScope } from "./host.ts";
 import { callerOrigin } from "./origin.ts";
 import { ResourceScope } from "./scope.ts";
 import { ServiceScope } from "./service.ts";
 
-/** A config mistake found while building the project; names the resource and its origin. */
-export class ProjectError extends Error {
-  constructor(message: string, readonly origin?: string) {
-    super(message);
-    this.name = "ProjectError";
-  }
-}
+export { ProjectError };
 
 let defaultConventions: Conventions | undefined;
 
@@ -64,7 +59,7 @@ export class ProjectScope extends ResourceScope {
     const options = typeof optionsOrBody === "function" ? {} : optionsOrBody;
     const fill = typeof optionsOrBody === "function" ? optionsOrBody : body;
     const scope = new HostScope(name, options);
-    fill?.(scope);
+    runBody(`host ${JSON.stringify(name)}`, fill, scope);
     const { hostname, ...rest } = scope.options;
     this.draft.hosts.push({ name, hostname: hostname ?? name, ...rest, origin: callerOrigin() });
   }
@@ -73,7 +68,7 @@ export class ProjectScope extends ResourceScope {
   service(name: string, body: (s: ServiceScope) => void): void {
     const origin = callerOrigin();
     const scope = new ServiceScope(this.draft, name);
-    body(scope);
+    runBody(`service ${JSON.stringify(name)}`, body, scope);
     const service = {
       name,
       listeners: this.draft.listeners.filter(([s]) => s === name).map(([, l]) => l),
@@ -86,7 +81,7 @@ export class ProjectScope extends ResourceScope {
   /** Project-wide log and telemetry defaults. */
   observability(body: (o: ObservabilityScope) => void): void {
     const o = this.draft.observability;
-    body({
+    runBody("observability", body, {
       logs: (options) => o.logs = { ...o.logs, ...options },
       telemetry: (options) => o.telemetry = { ...o.telemetry, ...options },
     });
@@ -135,7 +130,7 @@ export function project(
     listeners: [],
     observability: {},
   };
-  body(new ProjectScope(draft));
+  runBody(`project ${JSON.stringify(name)}`, body, new ProjectScope(draft));
   const { listeners: _, ...spec } = draft;
   return validate(spec);
 }

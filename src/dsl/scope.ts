@@ -9,6 +9,7 @@ import type { Volume } from "../model/project.ts";
 import type { Listener } from "../model/resource.ts";
 import { DaemonScope } from "./daemon.ts";
 import { EnvFileScope } from "./env_file.ts";
+import { runBody } from "./error.ts";
 import { callerOrigin } from "./origin.ts";
 import { TimerScope } from "./timer.ts";
 import type { Draft } from "./draft.ts";
@@ -168,7 +169,7 @@ export class ResourceScope {
     const options = typeof optionsOrBody === "function" ? {} : optionsOrBody;
     const fill = typeof optionsOrBody === "function" ? optionsOrBody : body;
     const scope = new EnvFileScope();
-    fill?.(scope);
+    runBody(`env file ${path}`, fill, scope);
     const { mode, ...rest } = options;
     this.add({ kind: "env_file", path, entries: scope.entries, ...rest, mode: modeOf(mode) });
   }
@@ -176,7 +177,7 @@ export class ResourceScope {
   /** A systemd service unit, built in the callback. */
   daemon(name: string, body: (d: DaemonScope) => void): void {
     const scope = new DaemonScope(name);
-    body(scope);
+    runBody(`daemon ${name}`, body, scope);
     const { state } = scope;
     this.draft.listeners.push(
       ...state.listeners.map((l): [string | undefined, Listener] => [this.owningService, l]),
@@ -201,7 +202,7 @@ export class ResourceScope {
   /** A systemd timer unit. */
   systemdTimer(name: string, body: (t: TimerScope) => void): void {
     const scope = new TimerScope(name);
-    body(scope);
+    runBody(`timer ${name}`, body, scope);
     this.add({ kind: "systemd_timer", name, sections: scope.sections(), unit: scope.triggered });
   }
 
@@ -227,7 +228,7 @@ export class ResourceScope {
     options: MiseOptions,
     body: (m: { tool(name: string, version: string): void }) => void,
   ): void {
-    body({
+    runBody("mise", body, {
       tool: (name, version) =>
         this.add({
           kind: "mise_tool",

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { project, ProjectError } from "../../src/dsl/project.ts";
-import { knownBug, lineOfMarker } from "../helpers.ts";
+import { conventions } from "../../src/dsl/conventions.ts";
+import { project, ProjectError, type ProjectScope } from "../../src/dsl/project.ts";
+import { lineOfMarker } from "../helpers.ts";
 
 const HERE = decodeURIComponent(new URL(import.meta.url).pathname);
 
@@ -154,19 +155,52 @@ Deno.test("errors thrown by DSL methods reach the caller unchanged", () => {
   );
 });
 
-Deno.test({
-  name: "an async body is refused instead of losing what it declares after an await",
-  ignore: knownBug,
-  fn() {
-    // Today project() returns after the first await: "/b" is silently missing.
+Deno.test("an async body is refused instead of losing what it declares after an await", () => {
+  const line = lineOfMarker(import.meta.url, "async-" + "project");
+  assert.throws(
+    () =>
+      project("t", async (p) => { // async-project
+        p.directory("/a");
+        await Promise.resolve();
+        p.directory("/b");
+      }),
+    (e: unknown) => {
+      assert.ok(e instanceof ProjectError);
+      assert.match(e.message, /^the body of project "t" is async .*must be synchronous/);
+      assert.equal(e.origin, `${HERE}:${line}`);
+      return true;
+    },
+  );
+});
+
+Deno.test("every kind of body must be synchronous, and is named when it is not", async () => {
+  const tick = () => Promise.resolve();
+  const cases: [string, (p: ProjectScope) => void][] = [
+    ['service "web"', (p) => p.service("web", async () => await tick())],
+    ['host "prod"', (p) => p.host("prod", async (h) => h.hostname(await Promise.resolve("x")))],
+    ["daemon app.service", (p) => p.daemon("app.service", async () => await tick())],
+    ["timer app.timer", (p) => p.systemdTimer("app.timer", async () => await tick())],
+    ["env file /etc/app.env", (p) => p.envFile("/etc/app.env", async () => await tick())],
+    ["mise", (p) => p.mise({}, async () => await tick())],
+    ["observability", (p) => p.observability(async () => await tick())],
+    [
+      'service "tpl"',
+      (p) => conventions({}).defservice(() => ({}))(p, "tpl", async () => await tick()),
+    ],
+  ];
+  for (const [what, body] of cases) {
     assert.throws(
-      () =>
-        project("t", async (p) => {
-          p.directory("/a");
-          await Promise.resolve();
-          p.directory("/b");
-        }),
-      ProjectError,
+      () => project("t", body),
+      (e: unknown) =>
+        e instanceof ProjectError && e.message.startsWith(`the body of ${what} is async`),
+      what,
     );
-  },
+  }
+  // A body that rejects later is refused once, not reported again as an unhandled rejection.
+  assert.throws(() =>
+    project("t", async () => {
+      await tick();
+      throw new Error("late");
+    }), ProjectError);
+  await tick();
 });
