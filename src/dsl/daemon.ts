@@ -11,6 +11,7 @@ import {
   directiveValue,
   escapeSpecifiers,
   pathList,
+  RESOURCE_PROFILES,
   resourceDirectives,
   type ResourceLimits,
   sandboxDirectives,
@@ -164,11 +165,16 @@ export class DaemonScope {
     this.state.service.push(...sandboxDirectives(profile, overrides));
   }
 
-  /** A runtime sandbox profile (`vibe_dev`, `strict_app`, `untrusted`) with its resource limits. */
+  /**
+   * A sandbox profile with resource limits: those of the resource profile of the
+   * same name (`vibe_dev`, `strict_app`, `untrusted`), of `resources.profile`, or
+   * none (`web_service`, `strict_web` have none), each overridable.
+   */
   sandbox(profile: string, overrides: SandboxOverrides = {}): void {
     this.hardening(profile, overrides.sandbox);
     const { profile: limitsProfile, ...limits } = overrides.resources ?? {};
-    this.state.service.push(...resourceDirectives(limitsProfile ?? profile, limits));
+    const base = limitsProfile ?? (profile in RESOURCE_PROFILES ? profile : undefined);
+    this.state.service.push(...resourceDirectives(base, limits));
   }
 
   /** Resource limits: a profile name (`small`, `medium`, `large`) or explicit limits. */

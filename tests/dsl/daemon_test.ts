@@ -191,6 +191,26 @@ Deno.test("sandbox adds the profile's isolation and resource limits, each overri
   assert.equal(Object.fromEntries(section(limits, "Service")).MemoryMax, "2G");
 });
 
+Deno.test("sandbox with a hardening-only profile applies no limits unless given", () => {
+  for (const profile of ["web_service", "strict_web"]) {
+    assert.deepEqual(
+      section(daemon((d) => d.sandbox(profile)), "Service"),
+      sandboxDirectives(profile),
+    );
+  }
+  const explicit = section(
+    daemon((d) => d.sandbox("web_service", { resources: { memoryMax: "300M" } })),
+    "Service",
+  );
+  assert.deepEqual(explicit.slice(-1), [["MemoryMax", "300M"]]);
+  const named = daemon((d) => d.sandbox("strict_web", { resources: { profile: "small" } }));
+  assert.equal(Object.fromEntries(section(named, "Service")).TasksMax, "128");
+  assert.throws(
+    () => daemon((d) => d.sandbox("web_service", { resources: { profile: "tiny" } })),
+    /unknown resource profile "tiny"/,
+  );
+});
+
 Deno.test("resources: a profile, a profile with overrides, or explicit limits", () => {
   assert.deepEqual(section(daemon((d) => d.resources("medium")), "Service"), [
     ["MemoryMax", "1G"],
