@@ -23,10 +23,18 @@ function group(output: string): Lines {
   return lines;
 }
 
-function decodeHex(hex: string): string {
+/**
+ * A symlink target read as hex bytes: its text when it is valid UTF-8 (a BOM
+ * kept), otherwise only the hex, so it never equals a declared (string) target.
+ */
+function symlinkTarget(hex: string): { target: string } | { targetHex: string } {
   const bytes = new Uint8Array(hex.length / 2);
   for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return new TextDecoder().decode(bytes);
+  try {
+    return { target: new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes) };
+  } catch {
+    return { targetHex: hex };
+  }
 }
 
 function pathState(tags: [string, string][]): PathState | undefined {
@@ -45,7 +53,7 @@ function pathState(tags: [string, string][]): PathState | undefined {
   for (const [tag, value] of tags) {
     if (tag === "sha256") state.sha256 = value;
     // readlink ends its output with a newline, which is not part of the target.
-    if (tag === "target") state.target = decodeHex(value.replace(/0a$/, ""));
+    if (tag === "target") Object.assign(state, symlinkTarget(value.replace(/0a$/, "")));
     if (tag === "env") {
       const [key, hash] = value.split(" ");
       state.envKeys = { ...state.envKeys, [key]: hash };

@@ -19,6 +19,8 @@ export const PathStateSchema = z.union([
     sha256: z.string().optional(),
     /** Symlink target. */
     target: z.string().optional(),
+    /** A symlink target that is not valid UTF-8, as hex bytes (`target` is then absent). */
+    targetHex: z.string().optional(),
     /** Env files: key → sha256 of its `KEY=value` line (values themselves are never read). */
     envKeys: z.record(z.string(), z.string()).optional(),
   }),
