@@ -116,6 +116,11 @@ function report(results: HostResult[]): number {
         console.error(
           `  applied before the failure: ${r.applied.length ? r.applied.join(", ") : "nothing"}`,
         );
+        if (r.runId) {
+          console.error(
+            `  undo the applied part with: hostkit down CONFIG --host ${r.host} --run ${r.runId}`,
+          );
+        }
         code ||= ExitCode.applyFailed;
         break;
       case "stale":

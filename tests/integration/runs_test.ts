@@ -116,7 +116,7 @@ Deno.test("a failed tracked apply: down --run undoes exactly the applied part", 
   );
   const failed = await hostkit(["apply", config, "--host", "it", "--confirm", "--track"]);
   assert.equal(failed.code, 3, failed.stdout + failed.stderr);
-  const id = /down --run (\S+)/.exec(failed.stderr)?.[1];
+  const id = /--run (\S+)/.exec(failed.stderr)?.[1];
   assert.ok(id, failed.stderr);
   const record = JSON.parse(await root(`cat ${runsRoot}/runs/${id}.json`));
   assert.equal(record.status, "failed");
