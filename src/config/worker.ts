@@ -25,6 +25,26 @@ export type WorkerResponse =
 
 const DSL_GLOBAL = "__hostkitDsl";
 
+/** Thrown where a config tries to end the sandbox, which would leave the loader waiting. */
+class ExitRefused extends Error {}
+
+/**
+ * Makes exiting throw: `Deno.exit()` (also behind `process.exit()`) and
+ * `self.close()` end the worker without an answer, so the loader would wait
+ * for its timeout. The error is reported at the config's line instead.
+ */
+function refuseExits(): void {
+  const refuse = (call: string) => () => {
+    throw new ExitRefused(
+      `configs cannot exit (${call} was called): a config ends by exporting its project ` +
+        "(`export default project(...)`); throw an Error to stop with a message",
+    );
+  };
+  const replace = { writable: true, configurable: true };
+  Object.defineProperty(Deno, "exit", { ...replace, value: refuse("Deno.exit()") });
+  Object.defineProperty(globalThis, "close", { ...replace, value: refuse("self.close()") });
+}
+
 function blobUrl(code: string): string {
   return URL.createObjectURL(new Blob([code], { type: "text/javascript" }));
 }
@@ -56,6 +76,7 @@ function describe(error: unknown, pathOf: Map<string, string>): WorkerResponse {
     stack.split("\n").slice(1).find((l) => [...pathOf.values()].some((p) => l.includes(p))) ?? "",
   );
   const origin = frame ? `${frame[1]}:${frame[2]}` : undefined;
+  if (err instanceof ExitRefused) return { ok: false, origin, message: err.message };
   const sandbox = err.name === "NotCapable" || /Requires \w+ access/.test(err.message);
   if (sandbox) {
     return {
@@ -68,6 +89,8 @@ function describe(error: unknown, pathOf: Map<string, string>): WorkerResponse {
   }
   return { ok: false, origin, message: `${err.name}: ${err.message}` };
 }
+
+refuseExits();
 
 self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
   const { modules, entry, requires } = event.data;

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ConfigError } from "../../src/config/error.ts";
 import { load } from "../../src/config/load.ts";
-import { knownBug, lines, runScript, tempDir, writeFiles } from "../helpers.ts";
+import { lines, runScript, tempDir, writeFiles } from "../helpers.ts";
 
 const RUNNER = new URL("./load_runner.ts", import.meta.url).pathname;
 
@@ -165,24 +165,33 @@ Deno.test("an endless loop ends in a timeout error naming the config", async () 
   assert.ok(outcome.elapsedMs < 5000, `took ${outcome.elapsedMs} ms`);
 });
 
-Deno.test({
-  name: "a config that exits its worker is reported at once, not as a timeout",
-  ignore: knownBug,
-  async fn() {
-    await using dir = await tempDir();
-    for (const statement of ["Deno.exit(3);", "self.close();"]) {
-      const config = await writeFiles(dir.path, {
-        "exit.ts": lines(
-          'import { project } from "hostkit";',
-          statement,
-          'export default project("x", () => {});',
-        ),
-      });
-      const run = await runScript(RUNNER, [config, "3000"]);
-      const outcome = JSON.parse(run.stdout);
-      assert.equal(outcome.ok, false);
-      assert.doesNotMatch(outcome.message, /took longer/, statement);
-      assert.ok(outcome.elapsedMs < 1000, `${statement} took ${outcome.elapsedMs} ms`);
-    }
-  },
+Deno.test("a config that exits its worker is reported at once, at its line, not as a timeout", async () => {
+  await using dir = await tempDir();
+  const statements = ["Deno.exit(3);", "self.close();", "globalThis.close();", "process.exit(1);"];
+  for (const statement of statements) {
+    const config = await writeFiles(dir.path, {
+      "exit.ts": lines(
+        'import { project } from "hostkit";',
+        statement,
+        'export default project("x", () => {});',
+      ),
+    });
+    const run = await runScript(RUNNER, [config, "3000"]);
+    const outcome = JSON.parse(run.stdout);
+    assert.equal(outcome.ok, false);
+    assert.equal(outcome.name, "ConfigError", statement);
+    assert.match(outcome.message, new RegExp(`^${config}:2: configs cannot exit`), statement);
+    assert.ok(outcome.elapsedMs < 1000, `${statement} took ${outcome.elapsedMs} ms`);
+  }
+});
+
+Deno.test("exiting inside the project body is refused the same way", async () => {
+  await using dir = await tempDir();
+  const error = await refused(
+    dir.path,
+    'export default project("x", () => {',
+    "  Deno.exit();",
+    "});",
+  );
+  assert.match(error.message, /:3: configs cannot exit \(Deno\.exit\(\) was called\)/);
 });
