@@ -3,14 +3,15 @@
  *
  * @example
  * ```ts
- * import { apply, formatPlan, load, plan, sshTarget } from "./mod.ts";
+ * import { apply, down, formatPlan, load, plan, sshTarget } from "./mod.ts";
  *
  * const project = await load("infra/config.ts");
  * const prod = sshTarget({ name: "prod", host: "elixir.toys", user: "deploy", sudo: true });
  * try {
  *   const reviewed = await plan(project, { targets: [prod] });
  *   console.log(formatPlan(reviewed));
- *   await apply(reviewed, { targets: [prod], confirm: true });
+ *   await apply(reviewed, { targets: [prod], confirm: true, track: true });
+ *   const rollback = down(reviewed).plan; // another plan, applied the same way
  * } finally {
  *   await prod.close();
  * }
@@ -29,8 +30,14 @@ export { apply, compileProgram, runId } from "./src/apply/mod.ts";
 export type { ApplyEvent, ApplyOptions, HostResult } from "./src/apply/mod.ts";
 export { readFacts } from "./src/facts/mod.ts";
 export type { Facts } from "./src/facts/mod.ts";
+export { down } from "./src/down/mod.ts";
+export type { DownOptions, DownResult } from "./src/down/mod.ts";
+export { listRuns, pruneRuns, readRun } from "./src/runs/mod.ts";
+export type { RunList, RunRecord } from "./src/runs/mod.ts";
+export { Resources, Sandbox } from "./src/model/runtime.ts";
 export { localTarget } from "./src/transport/local.ts";
 export { openSsh, sshTarget } from "./src/transport/ssh.ts";
+export type { SshOptionsInput, SshTarget } from "./src/transport/mod.ts";
 export type { Target } from "./src/transport/target.ts";
 export { ExitCode, HostkitError } from "./src/errors.ts";
 export { HOSTKIT_VERSION } from "./src/version.ts";
