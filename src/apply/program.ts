@@ -203,28 +203,24 @@ export function compileProgram(host: HostPlan, options: ProgramOptions): Program
   }
 
   // One install (or removal) per package manager, where its first package change stands.
-  const packageSteps = new Map<string, Step>();
+  const packageGroups = new Map<
+    string,
+    { step: Step; remove: boolean; manager: string; names: string[]; update: boolean }
+  >();
   for (const change of changes) {
     const r = change.resource;
     if (r.kind === "package") {
       const remove = change.action === "delete";
       const manager = r.manager ?? host.packageManager ?? "apt";
       const key = `${remove ? "remove" : "install"} ${manager}`;
-      let step = packageSteps.get(key);
-      if (!step) {
-        const fn = remove
-          ? `hk_remove_packages ${quote(manager)}`
-          : `hk_install ${quote(manager)} 0`;
-        add([], "", fn);
-        step = steps.at(-1)!;
-        packageSteps.set(key, step);
+      if (!packageGroups.has(key)) {
+        add([], "", "");
+        packageGroups.set(key, { step: steps.at(-1)!, remove, manager, names: [], update: false });
       }
-      step.ids.push(change.id);
-      step.command += ` ${packageWord(r)}`;
-      if (r.update) step.command = step.command.replace(/^hk_install (\S+) 0/, "hk_install $1 1");
-      step.label = `${remove ? "remove" : "install"} packages ${
-        step.command.split(" ").slice(remove ? 2 : 3).join(" ")
-      }`;
+      const group = packageGroups.get(key)!;
+      group.step.ids.push(change.id);
+      group.names.push(packageWord(r));
+      group.update ||= r.update;
       continue;
     }
     if (r.kind === "command" && r.phase === "after_start") activate();
@@ -297,6 +293,12 @@ export function compileProgram(host: HostPlan, options: ProgramOptions): Program
     }
   }
   activate();
+  for (const { step, remove, manager, names, update } of packageGroups.values()) {
+    step.label = `${remove ? "remove" : "install"} packages ${names.join(" ")}`;
+    step.command = remove
+      ? `hk_remove_packages ${quote(manager)} ${names.join(" ")}`
+      : `hk_install ${quote(manager)} ${update ? 1 : 0} ${names.join(" ")}`;
+  }
 
   // Stale check: re-read every changed resource exactly as the plan did.
   const checked = changes.filter((c) => c.observed !== undefined);

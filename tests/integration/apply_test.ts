@@ -253,3 +253,17 @@ Deno.test("bad input changes nothing: version, other host, missing secret", asyn
   }
   assert.equal((await sshExec(host, "root", `test -e ${dir}`)).code, 1, "nothing was created");
 });
+
+Deno.test("packages install in one step per manager and re-plan clean", async () => {
+  const config = await writeConfig(host, `
+  p.service("tools", (s) => {
+    s.package("hello");
+    s.package("tree_viewer", { as: "tree" });
+  });`);
+  const r = await hostkit(["apply", config, "--host", "it", "--confirm"]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stderr, /1\/1 install packages hello tree \.\.\. ok/);
+  assert.equal(await root("hello && tree --version | head -c 4"), "Hello, world!\ntree");
+  const again = await hostkit(["plan", config, "--host", "it", "--detailed-exitcode"]);
+  assert.equal(again.code, 0, again.stdout);
+});
