@@ -7,6 +7,7 @@
  */
 import { dirname, resolve } from "node:path";
 import { ConfigError } from "./error.ts";
+import { syntaxErrorSite } from "./syntax.ts";
 
 /** One transpiled module and the places its import specifiers stand. */
 export interface ModuleSource {
@@ -51,19 +52,18 @@ export async function readGraph(entries: string[]): Promise<ModuleSource[]> {
       const why = error instanceof Deno.errors.NotFound ? "file not found" : String(error);
       throw new ConfigError(`cannot read config module ${path}: ${why}`, importedFrom);
     }
-    let code: string;
-    try {
-      code = transform(source, {
+    const transpile = (text: string) =>
+      transform(text, {
         transforms: path.endsWith(".js") || path.endsWith(".mjs") ? [] : ["typescript"],
         disableESTransforms: true,
         filePath: path,
       }).code;
+    let code: string;
+    try {
+      code = transpile(source);
     } catch (error) {
-      const where = /\((\d+):(\d+)\)/.exec(String((error as Error).message));
-      const message = String((error as Error).message)
-        .replace(/^Error transforming [^:]*: /, "")
-        .replace(/\s*\(\d+:\d+\)$/, "");
-      throw new ConfigError(`syntax error: ${message}`, `${path}:${where?.[1] ?? 1}`);
+      const { line, message } = syntaxErrorSite(source, error, transpile);
+      throw new ConfigError(`syntax error: ${message}`, `${path}:${line}`);
     }
     const imports: ModuleSource["imports"] = [];
     const [found] = lexer.parse(code, path);

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ConfigError } from "../../src/config/error.ts";
 import { load, validateSpec } from "../../src/config/load.ts";
-import { knownBug, lines, tempDir, writeFiles } from "../helpers.ts";
+import { lines, tempDir, writeFiles } from "../helpers.ts";
 
 async function failure(files: Record<string, string>, dir: string): Promise<ConfigError> {
   const config = await writeFiles(dir, files);
@@ -31,23 +31,47 @@ Deno.test("a syntax error names file:line", async () => {
   assert.match(error.message, new RegExp(`^${dir.path}/config\\.ts:3: syntax error: `));
 });
 
-Deno.test({
-  name: "a syntax error inside the project body names its own line",
-  ignore: knownBug,
-  async fn() {
-    // sucrase re-parses a failed arrow function as a parenthesized expression and
-    // reports the error at its `=>`, so today this says line 2.
-    await using dir = await tempDir();
+Deno.test("a syntax error inside the project body names its own line", async () => {
+  // sucrase re-parses a failed arrow function as a parenthesized expression and
+  // reports the error at its `=>`; the loader looks inside the arrow's body.
+  await using dir = await tempDir();
+  const error = await failure({
+    "config.ts": lines(
+      'import { project } from "hostkit";',
+      'export default project("x", (p) => {',
+      '  p.directory("/srv", { mode: 0o755 );',
+      "});",
+    ),
+  }, dir.path);
+  assert.equal(error.origin, `${join(dir.path, "config.ts")}:3`);
+  assert.match(error.message, /:3: syntax error: Unexpected token/);
+});
+
+Deno.test("a syntax error in nested bodies names its own line", async () => {
+  await using dir = await tempDir();
+  const cases: [string[], number][] = [
+    [[
+      'export default project("x", (p) => {',
+      '  p.service("web", (s) => {',
+      "    // a } in a comment, a string and a regex do not end a body",
+      '    const re = /[}]/g, text = "}";',
+      '    s.daemon("web.service", (d) => {',
+      '      d.execStart(["/bin/web", `${text}`];',
+      "    });",
+      "  });",
+      "});",
+    ], 7],
+    [[
+      'export default project("x", (p) =>',
+      '  p.service("web", (s) => s.directory("/srv/web", { mode: 0o755 )));',
+    ], 3],
+  ];
+  for (const [body, line] of cases) {
     const error = await failure({
-      "config.ts": lines(
-        'import { project } from "hostkit";',
-        'export default project("x", (p) => {',
-        '  p.directory("/srv", { mode: 0o755 );',
-        "});",
-      ),
+      "config.ts": lines('import { project } from "hostkit";', ...body),
     }, dir.path);
-    assert.equal(error.origin, `${join(dir.path, "config.ts")}:3`);
-  },
+    assert.equal(error.origin, `${join(dir.path, "config.ts")}:${line}`, body.join("\n"));
+  }
 });
 
 Deno.test("a syntax error in an imported module names that module", async () => {
