@@ -1,24 +1,16 @@
 /**
- * Editor typing: configs import "hostkit", so with an import map entry for it
- * `deno check` (and an editor's language server) types every DSL call,
- * including a project's own conventions. A misused helper fails to type-check.
+ * Editor typing: configs import "hostkit", which deno.json maps to the DSL the
+ * loader links, so `deno check` (and an editor's language server) types every
+ * DSL call, including a project's own conventions. A misused helper fails to
+ * type-check.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { CONFIG, EXAMPLES, ROOT, tempDir } from "../helpers.ts";
 
-/** An import map like a user's: the repository's imports plus `hostkit`. */
-async function importMap(dir: string): Promise<string> {
-  const { imports } = JSON.parse(await Deno.readTextFile(CONFIG));
-  const path = join(dir, "import_map.json");
-  const hostkit = new URL("src/dsl/mod.ts", `file://${ROOT}`).href;
-  await Deno.writeTextFile(path, JSON.stringify({ imports: { ...imports, hostkit } }));
-  return path;
-}
-
-async function check(map: string, files: string[]) {
+async function check(files: string[]) {
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["check", "--config", CONFIG, "--import-map", map, ...files],
+    args: ["check", "--config", CONFIG, ...files],
     cwd: ROOT,
     env: { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
   }).output();
@@ -29,7 +21,6 @@ const conventionsUrl = new URL("toys_conventions.ts", `file://${EXAMPLES}/`).hre
 
 Deno.test("examples type-check; a misused conventions helper does not", async () => {
   await using dir = await tempDir();
-  const map = await importMap(dir.path);
   const good = join(dir.path, "good.ts");
   await Deno.writeTextFile(
     good,
@@ -66,10 +57,10 @@ Deno.test("examples type-check; a misused conventions helper does not", async ()
   const examples = [...Deno.readDirSync(EXAMPLES)]
     .filter((e) => e.name.endsWith(".ts"))
     .map((e) => join(EXAMPLES, e.name));
-  const ok = await check(map, [...examples, good]);
+  const ok = await check([...examples, good]);
   assert.equal(ok.code, 0, ok.stderr);
 
-  const failed = await check(map, [bad]);
+  const failed = await check([bad]);
   assert.equal(failed.code, 1, failed.stderr);
   assert.match(
     failed.stderr,
