@@ -7,8 +7,8 @@
  */
 import {
   type Directives,
-  type ResourceLimits,
   resourceDirectives,
+  type ResourceLimits,
   sandboxDirectives,
   type SandboxOptions,
 } from "./systemd.ts";
