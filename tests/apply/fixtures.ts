@@ -1,0 +1,102 @@
+/**
+ * Hand-built plans for the apply, down and runs tests: changes with realistic
+ * resources, `before` states as the probe reports them and `after` states as
+ * the planner renders them.
+ *
+ * @module
+ */
+import type { PathState, State } from "../../src/facts/state.ts";
+import { resourceId } from "../../src/model/resource.ts";
+import { sha256 } from "../../src/plan/desired.ts";
+import {
+  type Action,
+  type Change,
+  type Desired,
+  type HostPlan,
+  type Plan,
+  PLAN_FORMAT,
+  PLAN_VERSION,
+  summarize,
+  type TargetRef,
+} from "../../src/plan/types.ts";
+import { resource } from "../helpers.ts";
+
+/** A file as the probe reports it. */
+export function fileState(
+  options: { owner?: string; group?: string; mode?: number; text?: string; type?: "file" } = {},
+): PathState {
+  const text = options.text ?? "old\n";
+  return {
+    exists: true,
+    type: options.type ?? "file",
+    owner: options.owner ?? "root",
+    group: options.group ?? "root",
+    mode: options.mode ?? 0o644,
+    size: text.length,
+    sha256: sha256(text),
+  };
+}
+
+/** A directory as the probe reports it. */
+export function dirState(owner = "root", group = "root", mode = 0o755): PathState {
+  return { exists: true, type: "directory", owner, group, mode, size: 4096 };
+}
+
+export const MISSING: State = { path: { exists: false } };
+
+/** The desired state of a text file, as the planner renders it. */
+export function textAfter(text: string, extra: Desired = {}): Desired {
+  return { content: { text }, sha256: sha256(text), size: text.length, ...extra };
+}
+
+/** One change of a plan: `data` is the resource as plain data (schema defaults filled in). */
+export function change(
+  data: Record<string, unknown>,
+  action: Action,
+  reason: string,
+  options: { before?: State | null; after?: Desired | null; dependsOn?: string[] } = {},
+): Change {
+  const r = resource(data);
+  return {
+    id: resourceId(r),
+    action,
+    reason,
+    resource: r,
+    before: options.before === undefined ? null : options.before,
+    after: options.after === undefined ? (action === "delete" ? null : {}) : options.after,
+    dependsOn: options.dependsOn ?? [],
+  };
+}
+
+const LOCAL: TargetRef = { kind: "local", name: "local", sudo: false };
+
+/** A host plan for `target` (default: the local machine). */
+export function hostPlan(changes: Change[], target: TargetRef = LOCAL): HostPlan {
+  return {
+    target,
+    os: "debian 12",
+    packageManager: "apt",
+    machineId: "0123456789abcdef0123456789abcdef",
+    changes,
+    summary: summarize(changes),
+  };
+}
+
+/** An up plan of one host (or of several host plans). */
+export function upPlan(hosts: Change[] | HostPlan[], runsRoot = "/var/lib/hostkit"): Plan {
+  const list: HostPlan[] = hosts.length && "target" in hosts[0]
+    ? hosts as HostPlan[]
+    : [hostPlan(hosts as Change[])];
+  return {
+    format: PLAN_FORMAT,
+    version: PLAN_VERSION,
+    generatedAt: "2026-06-14T10:11:48.000Z",
+    hostkitVersion: "0.1.0",
+    project: "demo",
+    direction: "up",
+    runsRoot,
+    hosts: list,
+    summary: summarize(list.flatMap((h) => h.changes)),
+    diagnostics: [],
+  };
+}

@@ -1,0 +1,147 @@
+/**
+ * Tracked applies end to end on this machine: records, plan copies and backups
+ * under a temp runs root, and down plans derived from them applied for real.
+ */
+import assert from "node:assert/strict";
+import { down } from "../../src/down/mod.ts";
+import { project } from "../../src/dsl/mod.ts";
+import { parsePlan } from "../../src/plan/artifact.ts";
+import { listRuns, readRun } from "../../src/runs/mod.ts";
+import { knownBug, tempDir } from "../helpers.ts";
+import { applyHere, declare, exists, modeOf, planLocal, target } from "../apply/local_project.ts";
+
+Deno.test("tracked applies keep records, plan copies and backups; down --run restores", async () => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  const runsRoot = `${dir}/runs`;
+  const [first] = await applyHere(await planLocal(declare(dir)), {
+    confirm: true,
+    track: true,
+  });
+  assert.equal(first.status, "applied");
+  assert.match(first.runId!, /^\d{8}-\d{6}-e2e-up-[0-9a-f]{4}$/);
+
+  const second = await planLocal(declare(dir, { config: "v2\n", configMode: 0o600 }));
+  const artifact = new TextEncoder().encode(JSON.stringify(second, null, 2) + "\n");
+  const [changed] = await applyHere(second, {
+    confirm: true,
+    track: true,
+    planArtifact: artifact,
+  });
+  assert.equal(changed.status, "applied", JSON.stringify(changed));
+  assert.equal(await Deno.readTextFile(`${dir}/app/config`), "v2\n");
+
+  const { records, problems } = await listRuns(target, runsRoot);
+  assert.deepEqual(problems, []);
+  assert.deepEqual(
+    records.map((r) => r.id).sort().reverse(),
+    [changed.runId, first.runId].sort().reverse(),
+  );
+  const record = records.find((r) => r.id === changed.runId)!;
+  assert.equal(record.status, "applied");
+  assert.equal(record.direction, "up");
+  assert.deepEqual(record.changes, [{
+    id: `file:${dir}/app/config`,
+    action: "update",
+    status: "applied",
+  }]);
+  assert.equal(record.plan, `${runsRoot}/plans/${changed.runId}.plan.json`);
+  assert.deepEqual(await Deno.readFile(record.plan!), artifact, "the reviewed bytes are kept");
+  assert.equal(record.backups, `${runsRoot}/backups/${changed.runId}`);
+  assert.equal(await Deno.readTextFile(`${record.backups}/files${dir}/app/config`), "v1\n");
+  assert.equal(await modeOf(`${record.backups}/files${dir}/app/config`), 0o640);
+  assert.equal(await exists(`${runsRoot}/lock`), false);
+
+  const run = await readRun(target, runsRoot, changed.runId!);
+  const rollback = down(run.plan, {
+    backupsDir: run.record.backups,
+    applied: run.record.changes.filter((c) => c.status === "applied").map((c) => c.id),
+  });
+  assert.equal(rollback.plan.diagnostics[0], "down plan covers 1 of 1 changes of the up plan");
+  const [undone] = await applyHere(rollback.plan, { confirm: true });
+  assert.equal(undone.status, "applied", JSON.stringify(undone));
+  assert.equal(await Deno.readTextFile(`${dir}/app/config`), "v1\n");
+  assert.equal(await modeOf(`${dir}/app/config`), 0o640);
+  const clean = await planLocal(declare(dir));
+  assert.equal(clean.summary.noop, 5, "the host matches the first declaration again");
+});
+
+Deno.test("a failed tracked apply records what ran; its down plan undoes exactly that", async () => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  const runsRoot = `${dir}/runs`;
+  await Deno.mkdir(`${dir}/app`, { recursive: true });
+  const spec = project("e2e", (p) => {
+    p.runsRoot(runsRoot);
+    p.file(`${dir}/app/a`, { content: "a\n" });
+    p.command("boom", {
+      exec: ["/bin/sh", "-c", "echo about to fail; exit 7"],
+      down: "noop",
+      dependsOn: [`file:${dir}/app/a`],
+    });
+    p.file(`${dir}/app/c`, { content: "c\n", dependsOn: ["command:boom"] });
+  });
+  const up = await planLocal(spec);
+  const [result] = await applyHere(up, { confirm: true, track: true });
+  assert.equal(result.status, "failed", JSON.stringify(result));
+  assert.deepEqual(result.applied, [`file:${dir}/app/a`]);
+  assert.equal(result.failed?.label, "run boom");
+  assert.equal(result.failed?.exit, 7);
+  assert.deepEqual(result.failed?.output, ["about to fail"]);
+  assert.equal(await exists(`${dir}/app/c`), false);
+  assert.equal(await exists(`${runsRoot}/lock`), false, "a failed run releases the lock");
+
+  const { record, plan: copied } = await readRun(target, runsRoot, result.runId!);
+  assert.equal(record.status, "failed");
+  assert.deepEqual(record.changes.map((c) => `${c.id} ${c.status}`), [
+    `file:${dir}/app/a applied`,
+    "command:boom failed",
+    `file:${dir}/app/c not_run`,
+  ]);
+  assert.deepEqual(copied, parsePlan(JSON.stringify(up), "up"));
+  const rollback = down(copied, {
+    backupsDir: record.backups,
+    applied: record.changes.filter((c) => c.status === "applied").map((c) => c.id),
+  });
+  assert.deepEqual(rollback.plan.hosts[0].changes.map((c) => `${c.action} ${c.id}`), [
+    `delete file:${dir}/app/a`,
+  ]);
+  const [undone] = await applyHere(rollback.plan, { confirm: true });
+  assert.equal(undone.status, "applied");
+  assert.equal(await exists(`${dir}/app/a`), false);
+});
+
+Deno.test({
+  name: "a stale tracked apply leaves no run that down --last would pick",
+  ignore: knownBug,
+  async fn() {
+    // BUG: src/apply/remote.ts hk_finish() (line ~43) writes the run record whenever the lock was
+    // taken and HK_TRACK=1, also when hk_check_stale (or the machine-id check) aborts before
+    // hk_track_start ran. Once the runs dir exists, a refused stale apply leaves a record
+    // (status failed, every change not_run) whose `plan` points at a copy that was never made; it
+    // is the newest up run, so `down --last` fails with "reading …plan.json failed: No such file"
+    // (kind unreachable, exit 69) instead of undoing the last real run. Fix: set a flag in
+    // hk_track_start (e.g. HK_TRACK_STARTED=1) and write the record in hk_finish only when it is
+    // set, so a run refused before anything started leaves no record.
+    await using tmp = await tempDir();
+    const dir = tmp.path;
+    const runsRoot = `${dir}/runs`;
+    const [first] = await applyHere(await planLocal(declare(dir)), {
+      confirm: true,
+      track: true,
+    });
+    assert.equal(first.status, "applied");
+    const next = await planLocal(declare(dir, { config: "v2\n" }));
+    await Deno.writeTextFile(`${dir}/app/config`, "edited on the host\n");
+    // Run ids sort by their UTC second: make the refused run the newer one.
+    await new Promise((resolve) => setTimeout(resolve, 1010 - Date.now() % 1000));
+    const [stale] = await applyHere(next, {
+      confirm: true,
+      track: true,
+    });
+    assert.equal(stale.status, "stale");
+
+    const last = await readRun(target, runsRoot, "last");
+    assert.equal(last.record.id, first.runId);
+  },
+});
