@@ -13,13 +13,6 @@ export const ROOT = decodeURIComponent(new URL("../", import.meta.url).pathname)
 export const EXAMPLES = join(ROOT, "examples");
 export const CONFIG = join(ROOT, "deno.json");
 
-/**
- * Tests that reproduce a known bug in src/ (listed in the test report) are
- * skipped unless HOSTKIT_KNOWN_BUGS=1, so the suite stays green while the
- * failing test is ready for whoever fixes it.
- */
-export const knownBug: boolean = Deno.env.get("HOSTKIT_KNOWN_BUGS") !== "1";
-
 /** A temporary directory, removed when the returned handle is disposed. */
 export async function tempDir(prefix = "hostkit-test-"): Promise<
   { path: string; [Symbol.asyncDispose](): Promise<void> }

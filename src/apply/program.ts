@@ -90,7 +90,15 @@ function modeWord(change: Change): string {
   return mode === undefined ? "" : formatMode(mode);
 }
 
-function accountCommand(r: Extract<Resource, { kind: "account" }>, update: boolean): string {
+/**
+ * useradd for a create; usermod for an update, which adds declared groups and
+ * keeps others; for a restore (down plans) the previous groups are set exactly.
+ */
+function accountCommand(
+  r: Extract<Resource, { kind: "account" }>,
+  mode: "create" | "update" | "restore",
+): string {
+  const update = mode !== "create";
   const lines: string[] = [];
   for (const group of [r.group, ...r.groups].filter((g): g is string => Boolean(g))) {
     if (group !== r.name || !update) {
@@ -102,7 +110,10 @@ function accountCommand(r: Extract<Resource, { kind: "account" }>, update: boole
   if (r.shell) args.push("--shell", quote(r.shell));
   if (r.uid !== undefined) args.push("--uid", String(r.uid));
   if (r.group) args.push("--gid", quote(r.group));
-  if (r.groups.length) args.push("--groups", quote(r.groups.join(",")));
+  if (mode === "restore") args.push("--groups", quote(r.groups.join(",")));
+  else if (r.groups.length) {
+    args.push(...(update ? ["--append"] : []), "--groups", quote(r.groups.join(",")));
+  }
   if (update) {
     lines.push(`usermod ${args.join(" ")} ${quote(r.name)}`);
   } else {
@@ -112,9 +123,9 @@ function accountCommand(r: Extract<Resource, { kind: "account" }>, update: boole
   return lines.join(" && ");
 }
 
-function packageWord(r: Package): string {
+function packageName(r: Package): string {
   const name = r.as ?? r.name;
-  return quote(r.version ? `${name}=${r.version}` : name);
+  return r.version ? `${name}=${r.version}` : name;
 }
 
 function deleteCommand(change: Change, host: HostPlan): string {
@@ -219,7 +230,7 @@ export function compileProgram(host: HostPlan, options: ProgramOptions): Program
       }
       const group = packageGroups.get(key)!;
       group.step.ids.push(change.id);
-      group.names.push(packageWord(r));
+      group.names.push(packageName(r));
       group.update ||= r.update;
       continue;
     }
@@ -273,7 +284,14 @@ export function compileProgram(host: HostPlan, options: ProgramOptions): Program
         add(
           [change.id],
           `${change.action === "create" ? "create" : "update"} account ${r.name}`,
-          accountCommand(r, change.action === "update"),
+          accountCommand(
+            r,
+            change.action === "create"
+              ? "create"
+              : change.reason === "restore"
+              ? "restore"
+              : "update",
+          ),
         );
         break;
       case "mise_tool":
@@ -295,9 +313,10 @@ export function compileProgram(host: HostPlan, options: ProgramOptions): Program
   activate();
   for (const { step, remove, manager, names, update } of packageGroups.values()) {
     step.label = `${remove ? "remove" : "install"} packages ${names.join(" ")}`;
+    const words = names.map((n) => quote(n)).join(" ");
     step.command = remove
-      ? `hk_remove_packages ${quote(manager)} ${names.join(" ")}`
-      : `hk_install ${quote(manager)} ${update ? 1 : 0} ${names.join(" ")}`;
+      ? `hk_remove_packages ${quote(manager)} ${words}`
+      : `hk_install ${quote(manager)} ${update ? 1 : 0} ${words}`;
   }
 
   // Stale check: re-read every changed resource exactly as the plan did.

@@ -16,6 +16,8 @@
 export const RUN_SH = String.raw`
 d=$1
 : > "$d/events.log"
+# Apply dirs stay for their events log; a week is long enough to read it.
+find /var/tmp -maxdepth 1 -name 'hostkit-apply.*' -mtime +7 -exec rm -rf {} + 2>/dev/null
 if command -v setsid >/dev/null 2>&1; then
   setsid sh "$d/apply.sh" "$d" >> "$d/events.log" 2>&1 < /dev/null &
 else
@@ -40,7 +42,7 @@ hk_event() { printf 'hk'; for f in "$@"; do printf '\t%s' "$f"; done; printf '\n
 hk_finish() {
   echo "$1" > "$D/status"
   if [ "\${HK_LOCKED:-0}" = 1 ]; then
-    [ "$HK_TRACK" = 1 ] && hk_write_record "$1"
+    [ "\${HK_TRACKING:-0}" = 1 ] && hk_write_record "$1"
     rm -rf "$HK_LOCK"
   fi
   rm -rf "$D/f" "$D/probe.sh" "$D/expected" "$D/plan.json"
@@ -53,6 +55,7 @@ hk_track_start() {
   if [ -n "$HK_PLAN_COPY" ]; then
     mkdir -p "$(dirname -- "$HK_PLAN_COPY")" && cp -- "$D/plan.json" "$HK_PLAN_COPY"
   fi
+  HK_TRACKING=1
   hk_event tracking "$HK_RECORD"
 }
 hk_write_record() { # exit code

@@ -5,7 +5,7 @@
  */
 import { HostkitError } from "../errors.ts";
 import type { RunRecord } from "../runs/record.ts";
-import { type CommandSpec, type Flags, numberFlag, stringFlag } from "./args.ts";
+import { type CommandSpec, type Flags, stringFlag } from "./args.ts";
 import { CONFIG_FLAGS, loadFromFlags } from "./common.ts";
 import { hasTargetFlags, resolveTargets, TARGET_FLAGS } from "./targets.ts";
 
@@ -60,6 +60,17 @@ function describe(record: RunRecord, verbose: boolean): string[] {
   return lines;
 }
 
+function keepFlag(flags: Flags): number {
+  const raw = stringFlag(flags, "keep") ?? "";
+  if (!/^[1-9]\d*$/.test(raw)) {
+    throw new HostkitError(
+      "usage",
+      `--keep wants a positive number of whole runs, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return Number(raw);
+}
+
 /** Runs the command; returns the exit code. */
 export async function run(flags: Flags, positionals: string[]): Promise<number> {
   if (positionals.length > 1) throw new HostkitError("usage", `usage: ${spec.usage}`);
@@ -87,7 +98,7 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
     for (const target of targets) {
       if (flags.prune) {
         const removed = await pruneRuns(target, runsRoot, {
-          keep: Math.floor(numberFlag(flags, "keep", 1)),
+          keep: keepFlag(flags),
           backupsRoot: stringFlag(flags, "backups-root"),
         });
         console.log(

@@ -149,6 +149,8 @@ function invert(change: Change, options: DownOptions): Change | string {
           ...r,
           home: account.home,
           shell: account.shell,
+          uid: account.uid,
+          group: account.group,
           groups: account.groups.filter((g) => g !== account.group),
         },
         after: {},

@@ -30,8 +30,15 @@ export interface RunList {
 
 const SEPARATOR = "\x1e";
 
-async function exec(target: Target, script: string, what: string): Promise<string> {
+/** Runs a script; `known` maps exit codes the script uses on purpose to input errors. */
+async function exec(
+  target: Target,
+  script: string,
+  what: string,
+  known: Record<number, string> = {},
+): Promise<string> {
   const result = await target.run("sh -s", { stdin: `{\n${script}\n} </dev/null\n` });
+  if (known[result.code]) throw new HostkitError("input", known[result.code]);
   if (result.code !== 0) {
     const stderr = new TextDecoder().decode(result.stderr).trim();
     throw new HostkitError(
@@ -115,7 +122,13 @@ export async function readRun(
       `run ${record.id} kept no plan artifact to derive a down plan from`,
     );
   }
-  const text = await exec(target, `cat -- ${quote(record.plan)}`, `reading ${record.plan}`);
+  const MISSING = 3;
+  const text = await exec(
+    target,
+    `[ -f ${quote(record.plan)} ] || exit ${MISSING}; cat -- ${quote(record.plan)}`,
+    `reading ${record.plan}`,
+    { [MISSING]: `run ${record.id}: its plan copy ${record.plan} is gone from ${target.name}` },
+  );
   return { record, plan: parsePlan(text, `${target.name}:${record.plan}`), problems };
 }
 

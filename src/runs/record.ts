@@ -66,7 +66,11 @@ export function recordTemplate(
   runsRoot = "",
 ): string {
   const stepOf = new Map<string, number>();
-  for (const step of steps) for (const id of step.ids) stepOf.set(id, step.index);
+  // A change's status is that of its first step: a unit whose file was written stays
+  // "applied" (so down restores it) even when its later activation step fails.
+  for (const step of steps) {
+    for (const id of step.ids) if (!stepOf.has(id)) stepOf.set(id, step.index);
+  }
   const record = {
     format: RUN_FORMAT,
     version: RUN_VERSION,

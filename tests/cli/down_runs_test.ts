@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { parsePlan } from "../../src/plan/artifact.ts";
-import { knownBug, lines, runCli, tempDir, writeFiles } from "../helpers.ts";
+import { lines, runCli, tempDir, writeFiles } from "../helpers.ts";
 
 /** A config whose files and runs root live under `dir`. */
 function config(dir: string, content = "v1\\n"): string {
@@ -163,7 +163,6 @@ Deno.test("runs on an empty runs root says so; an unknown --id is an input error
 
 Deno.test({
   name: "runs --prune --keep takes a whole number; a fraction never prunes everything",
-  ignore: knownBug,
   async fn() {
     // BUG: src/cli/runs.ts run() (line ~90) passes `Math.floor(numberFlag(flags, "keep", 1))` to
     // pruneRuns; numberFlag only checks `> 0`, so `--keep 0.5` becomes keep 0 and deletes every

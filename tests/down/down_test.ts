@@ -6,7 +6,7 @@ import { down } from "../../src/down/mod.ts";
 import { HostkitError } from "../../src/errors.ts";
 import { loadPlan, parsePlan, savePlan } from "../../src/plan/artifact.ts";
 import { PlanSchema } from "../../src/plan/types.ts";
-import { knownBug, tempDir } from "../helpers.ts";
+import { tempDir } from "../helpers.ts";
 import {
   change,
   dirState,
@@ -436,7 +436,6 @@ Deno.test("symlink and account updates restore what was read", () => {
 
 Deno.test({
   name: "an account update that changed uid and primary group restores both",
-  ignore: knownBug,
   fn() {
     // BUG: src/down/mod.ts invert() (case "account", ~line 148) keeps the up plan's `uid` and
     // `group` in the restored resource, so the down plan runs `usermod … --uid 2000 --gid web app`
@@ -506,7 +505,6 @@ Deno.test("a down plan validates as a plan artifact and round-trips through a fi
 
 Deno.test({
   name: "undoing added supplementary groups removes them again, down to none",
-  ignore: knownBug,
   fn() {
     // BUG: src/down/mod.ts invert() (case "account") restores `groups: []` when the account had
     // no supplementary groups before, and src/apply/program.ts accountCommand() (line ~105) only

@@ -255,11 +255,14 @@ Deno.test("bad input changes nothing: version, other host, missing secret", asyn
 });
 
 Deno.test("packages install in one step per manager and re-plan clean", async () => {
-  const config = await writeConfig(host, `
+  const config = await writeConfig(
+    host,
+    `
   p.service("tools", (s) => {
     s.package("hello");
     s.package("tree_viewer", { as: "tree" });
-  });`);
+  });`,
+  );
   const r = await hostkit(["apply", config, "--host", "it", "--confirm"]);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stderr, /1\/1 install packages hello tree \.\.\. ok/);

@@ -6,7 +6,7 @@ import { savePlan } from "../../src/plan/artifact.ts";
 import { listRuns, pruneRuns, readRun, type RunRecord } from "../../src/runs/mod.ts";
 import { RUN_FORMAT, RUN_VERSION } from "../../src/runs/record.ts";
 import { localTarget } from "../../src/transport/local.ts";
-import { knownBug, tempDir } from "../helpers.ts";
+import { tempDir } from "../helpers.ts";
 import { change, upPlan } from "../apply/fixtures.ts";
 
 const target = localTarget();
@@ -136,7 +136,6 @@ Deno.test("readRun: unknown ids, no up run and a run without a plan copy are cle
 
 Deno.test({
   name: "readRun: a record whose plan copy was removed is a data error, not an unreachable host",
-  ignore: knownBug,
   async fn() {
     // BUG: src/runs/mod.ts readRun() (line ~118) reads the plan copy through exec(), which turns
     // any non-zero exit into HostkitError "unreachable" (exit 69, "host could not be reached")

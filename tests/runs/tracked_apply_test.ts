@@ -7,7 +7,7 @@ import { down } from "../../src/down/mod.ts";
 import { project } from "../../src/dsl/mod.ts";
 import { parsePlan } from "../../src/plan/artifact.ts";
 import { listRuns, readRun } from "../../src/runs/mod.ts";
-import { knownBug, tempDir } from "../helpers.ts";
+import { tempDir } from "../helpers.ts";
 import { applyHere, declare, exists, modeOf, planLocal, target } from "../apply/local_project.ts";
 
 Deno.test("tracked applies keep records, plan copies and backups; down --run restores", async () => {
@@ -113,7 +113,6 @@ Deno.test("a failed tracked apply records what ran; its down plan undoes exactly
 
 Deno.test({
   name: "a stale tracked apply leaves no run that down --last would pick",
-  ignore: knownBug,
   async fn() {
     // BUG: src/apply/remote.ts hk_finish() (line ~43) writes the run record whenever the lock was
     // taken and HK_TRACK=1, also when hk_check_stale (or the machine-id check) aborts before
