@@ -137,6 +137,11 @@ export async function apply(plan: Plan, options: ApplyOptions): Promise<HostResu
     while (next < plan.hosts.length) {
       const i = next++;
       const target = byName.get(plan.hosts[i].target.name)!;
+      if (programs[i].steps.length === 0 && !tracking) {
+        // Nothing to change and nothing to record: no round trip at all.
+        results[i] = { host: target.name, status: "nothing", applied: [] };
+        continue;
+      }
       results[i] = await runProgram(target, programs[i], options.onEvent);
       if (tracking) results[i].runId = id;
     }

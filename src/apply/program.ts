@@ -176,8 +176,24 @@ export function compileProgram(host: HostPlan, options: ProgramOptions): Program
   const tracking = options.tracking;
   const steps: Step[] = [];
   const payload: TarEntry[] = [];
-  const add = (ids: string[], label: string, command: string) =>
+  // Consecutive content writes share one step: every file is staged next to its destination,
+  // then all are renamed into place (hk_put … hk_commit); a failure renames nothing.
+  const batches = new Map<Step, { lines: string[]; paths: string[] }>();
+  let batch: { lines: string[]; paths: string[] } | undefined;
+  const add = (ids: string[], label: string, command: string) => {
+    batch = undefined;
     steps.push({ index: steps.length, ids, label, command });
+  };
+  const put = (id: string, path: string, line: string) => {
+    if (!batch) {
+      add([], "", "");
+      batch = { lines: [], paths: [] };
+      batches.set(steps.at(-1)!, batch);
+    }
+    steps.at(-1)!.ids.push(id);
+    batch.lines.push(line);
+    batch.paths.push(path);
+  };
 
   // Units are activated together, after the last unit file is written and before after_start commands.
   const units = changes.filter((c) => isUnit(c.resource));
@@ -261,6 +277,17 @@ export function compileProgram(host: HostPlan, options: ProgramOptions): Program
           ? "write"
           : "update";
         const backup = tracking && change.action === "update" ? `hk_backup ${quote(path)} && ` : "";
+        if (source.startsWith("f/")) {
+          const args = words(
+            path,
+            source,
+            change.after?.owner,
+            change.after?.group,
+            modeWord(change),
+          );
+          put(change.id, path, `${backup}hk_put ${args}`);
+          break;
+        }
         add(
           [change.id],
           `${what} ${path}`,
@@ -311,6 +338,10 @@ export function compileProgram(host: HostPlan, options: ProgramOptions): Program
     }
   }
   activate();
+  for (const [step, { lines, paths }] of batches) {
+    step.label = paths.length === 1 ? `write ${paths[0]}` : `write ${paths.length} files`;
+    step.command = [...lines, "hk_commit"].join(" &&\n");
+  }
   for (const { step, remove, manager, names, update } of packageGroups.values()) {
     step.label = `${remove ? "remove" : "install"} packages ${names.join(" ")}`;
     const words = names.map((n) => quote(n)).join(" ");

@@ -25,7 +25,8 @@ else
 fi
 pid=$!
 printf 'hk\tstarted\t%s\t%s\n' "$pid" "$d/events.log"
-tail -n +1 --pid="$pid" -f "$d/events.log" 2>/dev/null || { wait "$pid"; cat "$d/events.log"; }
+# -s: GNU tail checks --pid (and, without inotify, the file) once a second by default.
+tail -s 0.05 -n +1 --pid="$pid" -f "$d/events.log" 2>/dev/null || { wait "$pid"; cat "$d/events.log"; }
 wait "$pid" 2>/dev/null
 status=$(cat "$d/status" 2>/dev/null || echo 1)
 exit "$status"
@@ -115,6 +116,7 @@ hk_step() {
   else
     rc=$?
     echo "$n" >> "$D/steps.failed"
+    hk_unstage
     hk_event step "$n" fail $(( $(hk_ms) - t0 )) "$rc"
     tail -n 40 "$D/out" | while IFS= read -r line; do hk_event log "$n" "$line"; done
     hk_finish 3
@@ -124,22 +126,53 @@ hk_own() { # path owner group mode
   if [ -n "$2" ] || [ -n "$3" ]; then chown -h -- "$2\${3:+:$3}" "$1" || return 1; fi
   [ -z "$4" ] || chmod -- "$4" "$1"
 }
-hk_write() { # dest payload owner group mode
-  dir=$(dirname -- "$1")
-  mkdir -p -- "$dir" || return 1
+hk_meta() { # dest owner group mode: sets o, g, m; what is not given stays as the existing file has it
+  o=$2; g=$3; m=$4
+  if { [ -z "$o" ] || [ -z "$g" ] || [ -z "$m" ]; } && [ -e "$1" ]; then
+    set -- $(stat -c '%U %G %a' -- "$1")
+    o=\${o:-$1}; g=\${g:-$2}; m=\${m:-$3}
+  fi
+  m=\${m:-0644}
+}
+hk_write() { # dest source owner group mode: source is a payload name, =PATH on the host, or - (metadata only)
+  dir=\${1%/*}; dir=\${dir:-/}
+  [ -d "$dir" ] || mkdir -p -- "$dir" || return 1
   if [ "$2" = - ]; then hk_own "$1" "$3" "$4" "$5"; return; fi
   case $2 in =*) src=\${2#=} ;; *) src=$D/$2 ;; esac
-  tmp="$dir/.hostkit.$$.$(basename -- "$1")"
-  cp -- "$src" "$tmp" && hk_own "$tmp" "$3" "$4" "$5" && sync -- "$tmp" 2>/dev/null
+  tmp="$dir/.hostkit.$$.\${1##*/}"
+  hk_meta "$1" "$3" "$4" "$5"
+  install -m "$m" \${o:+-o "$o"} \${g:+-g "$g"} -- "$src" "$tmp" && sync -- "$tmp" 2>/dev/null
   if ! mv -f -- "$tmp" "$1"; then rm -f -- "$tmp"; return 1; fi
+}
+hk_put() { # dest payload owner group mode: stage a file next to its destination (see hk_commit)
+  dir=\${1%/*}; dir=\${dir:-/}
+  stage=$dir/.hostkit-stage.$HK_RUN_ID
+  if [ ! -d "$stage" ]; then
+    mkdir -p -- "$stage" || return 1
+    printf '%s\0' "$stage" >> "$D/stages"
+  fi
+  hk_meta "$1" "$3" "$4" "$5"
+  install -m "$m" \${o:+-o "$o"} \${g:+-g "$g"} -- "$D/$2" "$stage/\${1##*/}"
+}
+hk_commit() { # flush the staged files, then rename each over its destination
+  [ -s "$D/stages" ] || return 0
+  xargs -0 sync -f -- < "$D/stages" 2>/dev/null || sync
+  xargs -0 sh -c 'for s; do find "$s" -mindepth 1 -maxdepth 1 -exec mv -f -t "\${s%/*}" -- {} + && rmdir -- "$s" || exit 1; done' sh < "$D/stages"
+  rc=$?
+  rm -f "$D/stages"
+  return $rc
+}
+hk_unstage() { # a failed batch renames nothing: drop what it staged
+  [ -s "$D/stages" ] && xargs -0 rm -rf -- < "$D/stages"
+  rm -f "$D/stages"
 }
 hk_dir() { # path owner group mode
   mkdir -p -- "$1" && hk_own "$1" "$2" "$3" "$4"
 }
 hk_link() { # path target
-  mkdir -p -- "$(dirname -- "$1")" || return 1
-  tmp="$(dirname -- "$1")/.hostkit.$$.link"
-  ln -sfn -- "$2" "$tmp" && mv -Tf -- "$tmp" "$1"
+  dir=\${1%/*}; dir=\${dir:-/}
+  [ -d "$dir" ] || mkdir -p -- "$dir" || return 1
+  ln -sfn -- "$2" "$dir/.hostkit.$$.link" && mv -Tf -- "$dir/.hostkit.$$.link" "$1"
 }
 hk_rm() { rm -f -- "$1"; }
 hk_rmdir() { rm -rf -- "$1"; }
@@ -181,26 +214,41 @@ hk_as() { # user cwd argv…
   if [ -z "$user" ] || [ "$user" = "$(id -un)" ]; then "$@"; return; fi
   if command -v runuser >/dev/null 2>&1; then runuser -u "$user" -- "$@"; else sudo -n -u "$user" -- "$@"; fi
 }
-hk_activate() { # reload enable… -- start… -- stop…
+hk_activate() { # reload enable… -- start… -- (unit names never need quoting)
   reload=$1; shift
-  [ "$reload" = 1 ] && { systemctl daemon-reload || return 1; }
-  while [ "$1" != -- ]; do systemctl enable --quiet -- "$1" || return 1; shift; done; shift
-  started=
-  while [ "$1" != -- ]; do systemctl restart -- "$1" || { hk_journal "$1"; return 1; }; started="$started $1"; shift; done; shift
-  for u in $started; do
-    case $u in *.service) ;; *) continue ;; esac
-    i=0
-    while :; do
+  enable=; start=
+  while [ "$1" != -- ]; do enable="$enable $1"; shift; done; shift
+  while [ "$1" != -- ]; do start="$start $1"; shift; done
+  if [ -n "$enable" ]; then systemctl enable --no-reload --quiet -- $enable || return 1; reload=1; fi
+  if [ "$reload" = 1 ]; then systemctl daemon-reload || return 1; fi
+  [ -n "$start" ] || return 0
+  systemctl restart -- $start || { for u in $start; do hk_journal "$u"; done; return 1; }
+  # Wait until every started service is active, then confirm once that none fell over.
+  i=0; confirmed=
+  while :; do
+    waiting=
+    for u in $start; do
+      case $u in *.service) ;; *) continue ;; esac
       state=$(systemctl show -p ActiveState --value -- "$u")
-      if [ "$state" = active ]; then
-        sleep 0.2
-        [ "$(systemctl show -p ActiveState --value -- "$u")" = active ] && break
-      fi
-      if [ "$state" = failed ] || [ $i -ge $HK_START_TIMEOUT ]; then
-        echo "$u did not become active (state: $state)"; hk_journal "$u"; return 1
-      fi
-      i=$((i + 1)); sleep 0.1
+      case $state in
+        active) ;;
+        failed) echo "$u failed to start"; hk_journal "$u"; return 1 ;;
+        *) waiting="$waiting $u" ;;
+      esac
     done
+    if [ -z "$waiting" ]; then
+      [ -n "$confirmed" ] && return 0
+      confirmed=1; sleep 0.2; continue
+    fi
+    confirmed=
+    if [ $i -ge $HK_START_TIMEOUT ]; then
+      for u in $waiting; do
+        echo "$u did not become active (state: $(systemctl show -p ActiveState --value -- "$u"))"
+        hk_journal "$u"
+      done
+      return 1
+    fi
+    i=$((i + 1)); sleep 0.1
   done
 }
 hk_deactivate() { # units… (stop and disable before their files are removed)

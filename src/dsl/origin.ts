@@ -37,7 +37,11 @@ const OWN_MODULES = /\/src\/(dsl|model)\/[^/]+\.ts$/;
  * ```
  */
 export function callerOrigin(): string | undefined {
+  // Capturing a stack costs per frame; the user's frame is a few DSL frames up.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 16;
   const stack = new Error().stack ?? "";
+  Error.stackTraceLimit = limit;
   for (const line of stack.split("\n").slice(1)) {
     const match = FRAME.exec(line.trim());
     if (!match) continue;

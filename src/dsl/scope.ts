@@ -108,11 +108,11 @@ export class ResourceScope {
   constructor(protected readonly draft: Draft, protected readonly owningService?: string) {}
 
   /** @internal Records a resource with where it was declared. */
-  protected add(resource: Record<string, unknown>): void {
+  protected add(resource: Record<string, unknown>, origin = callerOrigin()): void {
     this.draft.resources.push({
       ...resource,
       ...(this.owningService ? { service: this.owningService } : {}),
-      origin: callerOrigin(),
+      origin,
     });
   }
 
@@ -152,7 +152,7 @@ export class ResourceScope {
       : base64 !== undefined
       ? { base64 }
       : { source: resolveSource(source!, origin) };
-    this.add({ kind: "file", path, content: body, ...rest, mode: modeOf(mode) });
+    this.add({ kind: "file", path, content: body, ...rest, mode: modeOf(mode) }, origin);
   }
 
   /** A symbolic link at `path` pointing to `target`. */

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Facts } from "../facts/state.ts";
+import type { Facts, State } from "../facts/state.ts";
 import { hostPath, isFileLike, type Resource, resourceId } from "../model/resource.ts";
 import { desiredState } from "./desired.ts";
 import { compare, type Verdict } from "./compare.ts";
@@ -70,7 +70,10 @@ export function buildChanges(
   return order([...byId.keys()], deps).map((id): Change => {
     const resource = byId.get(id)!;
     const verdict = verdicts.get(id)!;
-    const after: Desired = { ...desired.get(id)! };
+    const after: Desired = {
+      ...desired.get(id)!,
+      ...keptMetadata(resource, desired.get(id)!, facts?.states[id]),
+    };
     if (restarts.has(id)) after.restart = true;
     const change: Change = {
       id,
@@ -121,6 +124,20 @@ function markCommands(resources: Resource[], verdicts: Map<string, Verdict>): vo
       verdicts.set(id, { action: "noop", reason: "in_sync" });
     }
   }
+}
+
+/**
+ * Owner, group and mode a file-like update does not declare stay as they are on
+ * the host: replacing the file must not quietly reset them.
+ */
+function keptMetadata(resource: Resource, want: Desired, state: State | undefined): Desired {
+  const path = state?.path;
+  if (!path?.exists || !(isFileLike(resource) || resource.kind === "directory")) return {};
+  return {
+    owner: want.owner ?? path.owner,
+    group: want.group ?? path.group,
+    mode: want.mode ?? path.mode,
+  };
 }
 
 /** Units to (re)start: changed ones, and those whose env files changed. */
