@@ -11,7 +11,13 @@ import type { HostResult } from "../apply/run.ts";
 import type { Step } from "../apply/program.ts";
 import { type CommandSpec, type Flags, listFlag, numberFlag, stringFlag } from "./args.ts";
 import { CONFIG_FLAGS, loadFromFlags } from "./common.ts";
-import { hasTargetFlags, resolveTargets, TARGET_FLAGS, type Targets } from "./targets.ts";
+import {
+  hasTargetFlags,
+  preloadTransport,
+  resolveTargets,
+  TARGET_FLAGS,
+  type Targets,
+} from "./targets.ts";
 import { progress } from "./progress.ts";
 
 export const spec: CommandSpec = {
@@ -155,6 +161,7 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
       "apply changes hosts: pass --confirm (or --dry-run to see the steps)",
     );
   }
+  preloadTransport(flags);
   const project = positionals[0] ? await loadFromFlags(positionals[0], flags) : undefined;
   const planning = await import("../plan/mod.ts");
   const { apply } = await import("../apply/mod.ts");

@@ -14,7 +14,7 @@ import {
   stringFlag,
 } from "./args.ts";
 import { CONFIG_FLAGS, loadFromFlags } from "./common.ts";
-import { hasTargetFlags, resolveTargets, TARGET_FLAGS } from "./targets.ts";
+import { hasTargetFlags, preloadTransport, resolveTargets, TARGET_FLAGS } from "./targets.ts";
 
 export const spec: CommandSpec = {
   name: "plan",
@@ -50,6 +50,7 @@ export const spec: CommandSpec = {
 /** Runs the command; returns the exit code. */
 export async function run(flags: Flags, positionals: string[]): Promise<number> {
   const [config] = expectPositionals(spec, positionals, ["CONFIG"]);
+  preloadTransport(flags);
   const project = await loadFromFlags(config, flags);
   const planning = await import("../plan/mod.ts");
   if (flags["show-graph"]) {

@@ -101,6 +101,14 @@ function sshFromHost(host: HostSpec, flags: Flags) {
   };
 }
 
+/**
+ * Starts loading the SSH transport (ssh2 takes ~50 ms to import) while the
+ * config loads, when the flags will need it.
+ */
+export function preloadTransport(flags: Flags): void {
+  if (hasTargetFlags(flags) && !flags.local) import("../transport/ssh.ts").catch(() => {});
+}
+
 /** Whether any target flag was given. */
 export function hasTargetFlags(flags: Flags): boolean {
   return Boolean(
