@@ -69,3 +69,17 @@ export async function applyHere(
   }
   return results;
 }
+
+/** Paths under `dir` (relative) of what apply stages or writes temporarily: `.hostkit-stage.*`, `.hostkit.*`. */
+export async function leftovers(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  const walk = async (path: string, relative: string) => {
+    for await (const entry of Deno.readDir(path)) {
+      const name = relative ? `${relative}/${entry.name}` : entry.name;
+      if (entry.name.startsWith(".hostkit")) found.push(name);
+      else if (entry.isDirectory) await walk(`${path}/${entry.name}`, name);
+    }
+  };
+  await walk(dir, "");
+  return found.sort();
+}

@@ -42,7 +42,7 @@ const unitSections = [["Service", [["ExecStart", "/bin/app"]]], ["Install", [[
   "multi-user.target",
 ]]]];
 
-Deno.test("only files whose bytes change are in the payload; metadata-only is `hk_write … -`", () => {
+Deno.test("only files whose bytes change are in the payload; consecutive writes share one step", () => {
   const binary = new Uint8Array([0, 1, 2, 255, 254, 10]);
   const base64 = btoa(String.fromCharCode(...binary));
   const program = compile([
@@ -78,17 +78,22 @@ Deno.test("only files whose bytes change are in the payload; metadata-only is `h
     "f/2": decoder.decode(binary),
   });
   assert.deepEqual(program.entries.find((e) => e.name === "f/2")!.data, binary);
+  // Files with new bytes are staged (hk_put) and renamed into place together (hk_commit); a
+  // metadata-only change ends the batch and still goes through hk_write with `-` (no payload).
   assert.deepEqual(commands(program), [
-    "hk_write /srv/new f/0 '' '' 0644",
-    "hk_write /srv/up f/1 '' '' ''",
+    "hk_put /srv/new f/0 '' '' 0644 &&\nhk_put /srv/up f/1 '' '' '' &&\nhk_commit",
     "hk_write /srv/meta - '' '' 0600",
-    "hk_write /srv/blob f/2 '' '' 0644",
+    "hk_put /srv/blob f/2 '' '' 0644 &&\nhk_commit",
   ]);
   assert.deepEqual(program.steps.map((s) => s.label), [
-    "write /srv/new",
-    "update /srv/up",
+    "write 2 files",
     "set owner/mode of /srv/meta",
     "write /srv/blob",
+  ]);
+  assert.deepEqual(program.steps.map((s) => s.ids), [
+    ["file:/srv/new", "file:/srv/up"],
+    ["file:/srv/meta"],
+    ["file:/srv/blob"],
   ]);
   assert.ok(!program.entries.some((e) => decoder.decode(e.data).includes("same\n")));
   assert.deepEqual(
@@ -141,9 +146,9 @@ Deno.test("secrets are resolved into exactly the env file that needs them", () =
   assert.match(decoder.decode(holding[0].data), /^PORT=4000\nTOKEN=s3cr3t-value\n$/m);
   assert.equal(entry(program, "f/1"), "A=b\n");
   assert.deepEqual(commands(program), [
-    "hk_write /etc/app/app.env f/0 '' '' 0640",
-    "hk_write /etc/app/plain.env f/1 '' '' 0600",
+    "hk_put /etc/app/app.env f/0 '' '' 0640 &&\nhk_put /etc/app/plain.env f/1 '' '' 0600 &&\nhk_commit",
   ]);
+  assert.equal(program.steps[0].label, "write 2 files");
   assert.ok(!JSON.stringify(program.steps).includes("s3cr3t"));
 
   assert.throws(
@@ -241,13 +246,21 @@ Deno.test("units: one activation after the last unit file, before after_start co
   ]);
   assert.deepEqual(program.steps.map((s) => s.label), [
     "run migrate",
-    "write /etc/systemd/system/app.service",
-    "write /etc/systemd/system/app.timer",
+    "write 2 files",
     "systemd: daemon-reload, enable 2, start 2",
     "run warm",
     "write /srv/app/later",
   ]);
-  const activation = program.steps[3];
+  assert.deepEqual(program.steps[1].ids, [
+    "systemd_service:app.service",
+    "systemd_timer:app.timer",
+  ]);
+  assert.equal(
+    program.steps[1].command,
+    "hk_put /etc/systemd/system/app.service f/0 '' '' 0644 &&\n" +
+      "hk_put /etc/systemd/system/app.timer f/1 '' '' 0644 &&\nhk_commit",
+  );
+  const activation = program.steps[2];
   assert.equal(
     activation.command,
     "hk_activate 1 app.service app.timer -- app.service app.timer --",
@@ -354,8 +367,7 @@ Deno.test("tracking backs up before updates and deletes and ships the record and
     },
   });
   assert.deepEqual(commands(tracked), [
-    "hk_write /srv/new f/0 '' '' 0644",
-    "hk_backup /srv/up && hk_write /srv/up f/1 '' '' ''",
+    "hk_put /srv/new f/0 '' '' 0644 &&\nhk_backup /srv/up && hk_put /srv/up f/1 '' '' '' &&\nhk_commit",
     "hk_backup /srv/meta && hk_write /srv/meta - '' '' 0600",
     "hk_backup /srv/gone && hk_rm /srv/gone",
     "hk_rmdir /srv/old",
@@ -372,12 +384,13 @@ Deno.test("tracking backs up before updates and deletes and ships the record and
   assert.equal(record.id, RUN);
   assert.equal(record.plan, `/var/lib/hostkit/plans/${RUN}.plan.json`);
   assert.equal(record.backups, `/data/backups/${RUN}`);
-  assert.deepEqual(record.changes.map((c: { status: string }) => c.status), [
-    "__STEP_0__",
-    "__STEP_1__",
-    "__STEP_2__",
-    "__STEP_3__",
-    "__STEP_4__",
+  // Both files of the batch share its step, so they are recorded applied (or failed) together.
+  assert.deepEqual(record.changes.map((c: { id: string; status: string }) => [c.id, c.status]), [
+    ["file:/srv/new", "__STEP_0__"],
+    ["file:/srv/up", "__STEP_0__"],
+    ["file:/srv/meta", "__STEP_1__"],
+    ["file:/srv/gone", "__STEP_2__"],
+    ["directory:/srv/old", "__STEP_3__"],
   ]);
   assert.deepEqual(tracked.entries.find((e) => e.name === "plan.json")!.data, artifact);
 
@@ -460,51 +473,67 @@ Deno.test("the stale check covers exactly the changes with observed lines", () =
 Deno.test({
   name: "a tracked unit's record status follows the step that wrote its file",
   fn() {
-    // BUG: src/runs/record.ts recordTemplate() (line ~69) maps each id to the LAST step that lists
-    // it; a unit is listed by its write step and again by the activation step. When a step between
-    // the two fails (here the file after the unit), the unit file was already replaced but the
-    // record says "not_run", so `down --run` skips it ("not applied by the run") and leaves the new
-    // unit in place. Fix: keep the first step per id (`if (!stepOf.has(id)) stepOf.set(...)`), or
-    // mark an id applied when any of its steps succeeded.
-    const program = compile([
-      change(
-        { kind: "systemd_service", name: "app.service", sections: unitSections },
-        "update",
-        "content",
-        {
-          before: { path: fileState() },
-          after: textAfter("[Service]\n", { enable: true, restart: true }),
-        },
-      ),
-      change(
-        { kind: "file", path: "/srv/app/config", content: { text: "x" } },
-        "create",
-        "missing",
-        {
-          after: textAfter("x"),
-        },
-      ),
-    ], { tracking: { project: "demo", direction: "up", backupsRoot: "/data/backups" } });
-    assert.deepEqual(program.steps.map((s) => s.ids), [
+    // Regression: the unit is listed by its write step and again by the activation step; its
+    // record status must come from the first (the write), so that when a step in between fails,
+    // `down --run` still restores the unit file that was already replaced.
+    const tracking: Tracking = { project: "demo", direction: "up", backupsRoot: "/data/backups" };
+    const unit = change(
+      { kind: "systemd_service", name: "app.service", sections: unitSections },
+      "update",
+      "content",
+      {
+        before: { path: fileState() },
+        after: textAfter("[Service]\n", { enable: true, restart: true }),
+      },
+    );
+    const config = change(
+      { kind: "file", path: "/srv/app/config", content: { text: "x" } },
+      "create",
+      "missing",
+      { after: textAfter("x") },
+    );
+    const data = change({ kind: "directory", path: "/srv/app/data" }, "create", "missing", {
+      after: { mode: 0o755 },
+    });
+    const statuses = (program: Program) =>
+      JSON.parse(entry(program, "record.json")!).changes.map((
+        c: { id: string; status: string },
+      ) => `${c.id} ${c.status}`);
+
+    // A directory between the unit and the file ends the batch: a step that can fail after the
+    // unit file is in place.
+    const split = compile([unit, data, config], { tracking });
+    assert.deepEqual(split.steps.map((s) => s.ids), [
       ["systemd_service:app.service"],
+      ["directory:/srv/app/data"],
       ["file:/srv/app/config"],
       ["systemd_service:app.service"],
     ]);
-    const record = JSON.parse(entry(program, "record.json")!);
-    const unit = record.changes.find((c: { id: string }) => c.id === "systemd_service:app.service");
-    assert.equal(unit.status, "__STEP_0__");
+    assert.deepEqual(statuses(split), [
+      "systemd_service:app.service __STEP_0__",
+      "directory:/srv/app/data __STEP_1__",
+      "file:/srv/app/config __STEP_2__",
+    ]);
+
+    // Written in one batch, the unit and the file share the write step's status.
+    const batched = compile([unit, config], { tracking });
+    assert.deepEqual(batched.steps.map((s) => s.ids), [
+      ["systemd_service:app.service", "file:/srv/app/config"],
+      ["systemd_service:app.service"],
+    ]);
+    assert.deepEqual(statuses(batched), [
+      "systemd_service:app.service __STEP_0__",
+      "file:/srv/app/config __STEP_0__",
+    ]);
   },
 });
 
 Deno.test({
   name: "an account update adds the declared groups without dropping the account's others",
   fn() {
-    // BUG: src/apply/program.ts accountCommand() (line ~105) runs `usermod --groups docker app`
-    // for an update. `usermod -G` REPLACES the supplementary groups, so the account silently
-    // leaves `adm`, which the config never mentioned (compare() only looks for missing declared
-    // groups, so the next plan does not even show it). Fix: for updates use
-    // `usermod --append --groups …` (down plans restoring a previous list need the replacing form,
-    // see the account test in tests/down/down_test.ts).
+    // Regression: `usermod --groups` alone REPLACES the supplementary groups, so the account would
+    // silently leave `adm`, which the config never mentioned. Updates append; only down plans
+    // restoring a previous list use the replacing form (see tests/down/down_test.ts).
     const program = compile([
       change({ kind: "account", name: "app", groups: ["docker"] }, "update", "groups", {
         before: {

@@ -137,11 +137,8 @@ Deno.test("readRun: unknown ids, no up run and a run without a plan copy are cle
 Deno.test({
   name: "readRun: a record whose plan copy was removed is a data error, not an unreachable host",
   async fn() {
-    // BUG: src/runs/mod.ts readRun() (line ~118) reads the plan copy through exec(), which turns
-    // any non-zero exit into HostkitError "unreachable" (exit 69, "host could not be reached")
-    // although the host answered: the file is just gone. Fix: in readRun, test for the file
-    // (e.g. `cat -- PATH 2>&1 || exit 3` and map that status) and throw kind "input" (or "data")
-    // naming the record and the missing path.
+    // Regression: the host answered, the file is just gone; this must not read as "unreachable"
+    // (exit 69, "host could not be reached").
     await using dir = await tempDir();
     const root = join(dir.path, "hostkit");
     await writeRun(root, OLD);

@@ -114,14 +114,8 @@ Deno.test("a failed tracked apply records what ran; its down plan undoes exactly
 Deno.test({
   name: "a stale tracked apply leaves no run that down --last would pick",
   async fn() {
-    // BUG: src/apply/remote.ts hk_finish() (line ~43) writes the run record whenever the lock was
-    // taken and HK_TRACK=1, also when hk_check_stale (or the machine-id check) aborts before
-    // hk_track_start ran. Once the runs dir exists, a refused stale apply leaves a record
-    // (status failed, every change not_run) whose `plan` points at a copy that was never made; it
-    // is the newest up run, so `down --last` fails with "reading …plan.json failed: No such file"
-    // (kind unreachable, exit 69) instead of undoing the last real run. Fix: set a flag in
-    // hk_track_start (e.g. HK_TRACK_STARTED=1) and write the record in hk_finish only when it is
-    // set, so a run refused before anything started leaves no record.
+    // Regression: a run refused before hk_track_start (stale plan, other machine) must leave no
+    // record, or `down --last` would pick it and fail on a plan copy that was never made.
     await using tmp = await tempDir();
     const dir = tmp.path;
     const runsRoot = `${dir}/runs`;
@@ -143,4 +137,35 @@ Deno.test({
     const last = await readRun(target, runsRoot, "last");
     assert.equal(last.record.id, first.runId);
   },
+});
+
+Deno.test("a failed batch is recorded failed for each of its files; its down plan restores nothing", async () => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  const runsRoot = `${dir}/runs`;
+  await applyHere(await planLocal(declare(dir)), { confirm: true, track: true });
+  const spec = project("e2e", (p) => {
+    p.runsRoot(runsRoot);
+    p.file(`${dir}/app/config`, { content: "v2\n", mode: 0o640 });
+    p.file(`${dir}/app/owned`, { content: "x\n", owner: "hk-no-such-user" });
+  });
+  const [result] = await applyHere(await planLocal(spec), { confirm: true, track: true });
+  assert.equal(result.status, "failed", JSON.stringify(result));
+  assert.equal(result.failed?.label, "write 2 files");
+  assert.deepEqual(result.applied, []);
+  assert.equal(await Deno.readTextFile(`${dir}/app/config`), "v1\n", "nothing was renamed");
+
+  const { record, plan } = await readRun(target, runsRoot, result.runId!);
+  assert.equal(record.status, "failed");
+  assert.deepEqual(record.changes.map((c) => `${c.action} ${c.id} ${c.status}`), [
+    `update file:${dir}/app/config failed`,
+    `create file:${dir}/app/owned failed`,
+  ]);
+  const rollback = down(plan, {
+    backupsDir: record.backups,
+    applied: record.changes.filter((c) => c.status === "applied").map((c) => c.id),
+  });
+  assert.equal(rollback.plan.diagnostics[0], "down plan covers 0 of 2 changes of the up plan");
+  assert.deepEqual(rollback.plan.hosts[0].changes.filter((c) => c.action !== "noop"), []);
+  assert.equal(await exists(`${runsRoot}/lock`), false);
 });
