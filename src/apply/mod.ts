@@ -116,7 +116,7 @@ export async function apply(plan: Plan, options: ApplyOptions): Promise<HostResu
         new TextEncoder().encode(JSON.stringify(plan, null, 2) + "\n"),
     }
     : undefined;
-  const programs = plan.hosts.map((host) =>
+  const programs = await Promise.all(plan.hosts.map((host) =>
     compileProgram(host, {
       runId: id,
       runsRoot,
@@ -125,7 +125,7 @@ export async function apply(plan: Plan, options: ApplyOptions): Promise<HostResu
       startTimeoutS: options.startTimeoutS,
       tracking,
     })
-  );
+  ));
   plan.hosts.forEach((host, i) => options.onCompiled?.(host.target.name, programs[i].steps));
   if (options.dryRun) {
     return plan.hosts.map((host) => ({ host: host.target.name, status: "dry-run", applied: [] }));

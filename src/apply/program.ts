@@ -13,7 +13,7 @@ import { hostPath, isFileLike, type Package, type Resource } from "../model/reso
 import type { SecretSource } from "../model/secret.ts";
 import { renderEnvFile } from "../render/env_file.ts";
 import { quote } from "../transport/shell.ts";
-import type { TarEntry } from "../transport/tar.ts";
+import { tarBytes, type TarEntry } from "../transport/tar.ts";
 import type { Change, HostPlan } from "../plan/types.ts";
 import { DEFAULT_MODES } from "../plan/desired.ts";
 import { REMOTE_LIB, RUN_SH } from "./remote.ts";
@@ -155,13 +155,13 @@ function deleteCommand(change: Change, host: HostPlan): string {
  * @example
  * ```ts
  * import { compileProgram } from "./program.ts";
- * const program = compileProgram(plan.hosts[0], {
+ * const program = await compileProgram(plan.hosts[0], {
  *   runId: "20260614-101148-demo-up-ab12", runsRoot: "/var/lib/hostkit",
  *   secrets: (name) => Deno.env.get(name),
  * });
  * ```
  */
-export function compileProgram(host: HostPlan, options: ProgramOptions): Program {
+export async function compileProgram(host: HostPlan, options: ProgramOptions): Promise<Program> {
   const unreadable = host.changes.filter((c) => c.action === "read_error");
   if (unreadable.length) {
     throw new HostkitError(
@@ -176,23 +176,31 @@ export function compileProgram(host: HostPlan, options: ProgramOptions): Program
   const tracking = options.tracking;
   const steps: Step[] = [];
   const payload: TarEntry[] = [];
-  // Consecutive content writes share one step: every file is staged next to its destination,
-  // then all are renamed into place (hk_put … hk_commit); a failure renames nothing.
-  const batches = new Map<Step, { lines: string[]; paths: string[] }>();
-  let batch: { lines: string[]; paths: string[] } | undefined;
+  // Consecutive content writes share one step: an inner tar, unpacked by root after the lock
+  // and stale check, stages every file next to its destination (owner and mode set); then all
+  // are flushed and renamed into place (hk_commit). A failure renames nothing.
+  interface Staged {
+    path: string;
+    data: Uint8Array;
+    owner?: string;
+    group?: string;
+    mode: number;
+    backup: boolean;
+  }
+  const batches = new Map<Step, Staged[]>();
+  let batch: Staged[] | undefined;
   const add = (ids: string[], label: string, command: string) => {
     batch = undefined;
     steps.push({ index: steps.length, ids, label, command });
   };
-  const put = (id: string, path: string, line: string) => {
+  const stage = (id: string, file: Staged) => {
     if (!batch) {
       add([], "", "");
-      batch = { lines: [], paths: [] };
+      batch = [];
       batches.set(steps.at(-1)!, batch);
     }
     steps.at(-1)!.ids.push(id);
-    batch.lines.push(line);
-    batch.paths.push(path);
+    batch.push(file);
   };
 
   // Units are activated together, after the last unit file is written and before after_start commands.
@@ -263,6 +271,21 @@ export function compileProgram(host: HostPlan, options: ProgramOptions): Program
       case "systemd_timer": {
         const path = hostPath(r)!;
         const content = change.after?.content;
+        const after = change.after ?? {};
+        const mode = after.mode ?? (change.action === "create" ? DEFAULT_MODES[r.kind] : undefined);
+        const known = change.action === "create" ||
+          (after.owner && after.group && mode !== undefined);
+        if (!(content && "$backup" in content) && writesContent(change) && known) {
+          stage(change.id, {
+            path,
+            data: payloadBytes(change, options.secrets),
+            owner: after.owner,
+            group: after.group,
+            mode: mode!,
+            backup: tracking !== undefined && change.action === "update",
+          });
+          break;
+        }
         let source = "-";
         if (content && "$backup" in content) source = `=${content.$backup}`;
         else if (writesContent(change)) {
@@ -273,21 +296,8 @@ export function compileProgram(host: HostPlan, options: ProgramOptions): Program
           ? "set owner/mode of"
           : source.startsWith("=")
           ? "restore"
-          : change.action === "create"
-          ? "write"
           : "update";
         const backup = tracking && change.action === "update" ? `hk_backup ${quote(path)} && ` : "";
-        if (source.startsWith("f/")) {
-          const args = words(
-            path,
-            source,
-            change.after?.owner,
-            change.after?.group,
-            modeWord(change),
-          );
-          put(change.id, path, `${backup}hk_put ${args}`);
-          break;
-        }
         add(
           [change.id],
           `${what} ${path}`,
@@ -338,9 +348,32 @@ export function compileProgram(host: HostPlan, options: ProgramOptions): Program
     }
   }
   activate();
-  for (const [step, { lines, paths }] of batches) {
-    step.label = paths.length === 1 ? `write ${paths[0]}` : `write ${paths.length} files`;
-    step.command = [...lines, "hk_commit"].join(" &&\n");
+  for (const [step, files] of batches) {
+    const name = `b/${payload.length}.tar`;
+    const stageDir = (path: string) =>
+      `${path.slice(0, path.lastIndexOf("/")) || ""}/.hostkit-stage.${options.runId}`;
+    const entries = files.map((f) => ({
+      name: `${stageDir(f.path).slice(1)}/${f.path.slice(f.path.lastIndexOf("/") + 1)}`,
+      data: f.data,
+      mode: f.mode,
+      uname: f.owner,
+      gname: f.group,
+    }));
+    payload.push({ name, data: await tarBytes(entries) });
+    const dirs = [...new Set(files.map((f) => stageDir(f.path)))];
+    const users = [...new Set(files.flatMap((f) => f.owner ? [f.owner] : []))];
+    const groups = [...new Set(files.flatMap((f) => f.group ? [f.group] : []))];
+    const backups = files.filter((f) => f.backup).map((f) => `hk_backup ${quote(f.path)}`);
+    step.label = files.length === 1 ? `write ${files[0].path}` : `write ${files.length} files`;
+    step.command = [
+      `hk_ids ${
+        [...users.map((u) => quote(`u:${u}`)), ...groups.map((g) => quote(`g:${g}`))].join(" ")
+      }`,
+      ...backups,
+      `hk_stage ${dirs.map((d) => quote(d)).join(" ")}`,
+      `tar -x -m -p --no-overwrite-dir -f "$D/${name}" -C /`,
+      "hk_commit",
+    ].join(" &&\n");
   }
   for (const { step, remove, manager, names, update } of packageGroups.values()) {
     step.label = `${remove ? "remove" : "install"} packages ${names.join(" ")}`;

@@ -129,7 +129,7 @@ hk_own() { # path owner group mode
 hk_meta() { # dest owner group mode: sets o, g, m; what is not given stays as the existing file has it
   o=$2; g=$3; m=$4
   if { [ -z "$o" ] || [ -z "$g" ] || [ -z "$m" ]; } && [ -e "$1" ]; then
-    set -- $(stat -c '%U %G %a' -- "$1")
+    set -- $(stat -c '%u %g %a' -- "$1")
     o=\${o:-$1}; g=\${g:-$2}; m=\${m:-$3}
   fi
   m=\${m:-0644}
@@ -144,22 +144,27 @@ hk_write() { # dest source owner group mode: source is a payload name, =PATH on 
   install -m "$m" \${o:+-o "$o"} \${g:+-g "$g"} -- "$src" "$tmp" && sync -- "$tmp" 2>/dev/null
   if ! mv -f -- "$tmp" "$1"; then rm -f -- "$tmp"; return 1; fi
 }
-hk_put() { # dest payload owner group mode: stage a file next to its destination (see hk_commit)
-  dir=\${1%/*}; dir=\${dir:-/}
-  stage=$dir/.hostkit-stage.$HK_RUN_ID
-  if [ ! -d "$stage" ]; then
-    mkdir -p -- "$stage" || return 1
-    printf '%s\0' "$stage" >> "$D/stages"
-  fi
-  hk_meta "$1" "$3" "$4" "$5"
-  install -m "$m" \${o:+-o "$o"} \${g:+-g "$g"} -- "$D/$2" "$stage/\${1##*/}"
+hk_ids() { # u:USER… g:GROUP…: tar would silently fall back to root for an unknown name
+  for id in "$@"; do
+    case $id in
+      u:*) id -u -- "\${id#u:}" >/dev/null 2>&1 || { echo "no user \${id#u:} on this host"; return 1; } ;;
+      g:*) getent group "\${id#g:}" >/dev/null || { echo "no group \${id#g:} on this host"; return 1; } ;;
+    esac
+  done
+}
+hk_stage() { # stage dirs…: remembered first, so a failure can remove them (hk_unstage)
+  for s in "$@"; do
+    if [ -e "$s" ]; then echo "$s is in the way"; return 1; fi
+    printf '%s\0' "$s" >> "$D/stages"
+  done
 }
 hk_commit() { # flush the staged files, then rename each over its destination
   [ -s "$D/stages" ] || return 0
   xargs -0 sync -f -- < "$D/stages" 2>/dev/null || sync
   xargs -0 sh -c 'for s; do find "$s" -mindepth 1 -maxdepth 1 -exec mv -f -t "\${s%/*}" -- {} + && rmdir -- "$s" || exit 1; done' sh < "$D/stages"
   rc=$?
-  rm -f "$D/stages"
+  # After a failed rename the rest stays staged for hk_unstage to remove.
+  [ "$rc" -ne 0 ] || rm -f "$D/stages"
   return $rc
 }
 hk_unstage() { # a failed batch renames nothing: drop what it staged

@@ -133,9 +133,11 @@ function markCommands(resources: Resource[], verdicts: Map<string, Verdict>): vo
 function keptMetadata(resource: Resource, want: Desired, state: State | undefined): Desired {
   const path = state?.path;
   if (!path?.exists || !(isFileLike(resource) || resource.kind === "directory")) return {};
+  // stat names an owner without a passwd entry UNKNOWN: leave it to the host's numeric id.
+  const known = (name: string) => name === "UNKNOWN" ? undefined : name;
   return {
-    owner: want.owner ?? path.owner,
-    group: want.group ?? path.group,
+    owner: want.owner ?? known(path.owner),
+    group: want.group ?? known(path.group),
     mode: want.mode ?? path.mode,
   };
 }

@@ -85,7 +85,8 @@ for f in *.json; do [ -f "$f" ] || continue; printf '${SEPARATOR}%s\\n' "$f"; ca
         error: `not a hostkit run record: ${z.prettifyError(parsed.error).split("\n")[0]}`,
       });}
   }
-  records.sort((a, b) => b.id.localeCompare(a.id));
+  // Newest first. Ids have second granularity, so the start time (with milliseconds) decides.
+  records.sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.id.localeCompare(a.id));
   return { records, problems };
 }
 

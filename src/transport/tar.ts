@@ -12,6 +12,9 @@ export interface TarEntry {
   data: Uint8Array;
   /** Default 0o600: payloads may hold secrets. */
   mode?: number;
+  /** Owner and group names, applied when root extracts the archive. */
+  uname?: string;
+  gname?: string;
 }
 
 /**
@@ -48,4 +51,17 @@ export function tarStream(entries: TarEntry[]): ReadableStream<Uint8Array> {
     archive.finalize();
   })().catch((error) => archive.destroy(error));
   return ReadableStream.from(archive as AsyncIterable<Uint8Array>);
+}
+
+/**
+ * A whole tar archive as bytes, e.g. to ship inside another archive.
+ *
+ * @example
+ * ```ts
+ * import { tarBytes } from "./tar.ts";
+ * const inner = await tarBytes([{ name: "srv/app/config", data: bytes, mode: 0o644 }]);
+ * ```
+ */
+export async function tarBytes(entries: TarEntry[]): Promise<Uint8Array> {
+  return await new Response(tarStream(entries)).bytes();
 }
