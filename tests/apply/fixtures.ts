@@ -100,3 +100,71 @@ export function upPlan(hosts: Change[] | HostPlan[], runsRoot = "/var/lib/hostki
     diagnostics: [],
   };
 }
+
+/** One member of a tar archive, as the real `tar` reads it. */
+export interface TarMember {
+  /** The member's name, byte for byte (newlines, quotes and long names included). */
+  name: string;
+  bytes: Uint8Array;
+  text: string;
+  /** Permission bits. */
+  mode: number;
+  /** The owner and group names the header carries ("" when it carries none). */
+  uname: string;
+  gname: string;
+}
+
+async function tar(args: string[], input: Uint8Array): Promise<Uint8Array> {
+  const child = new Deno.Command("tar", {
+    args,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { LC_ALL: "C" },
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(input);
+  await writer.close();
+  const { code, stdout, stderr } = await child.output();
+  if (code !== 0) {
+    throw new Error(`tar ${args.join(" ")}: exit ${code}: ${new TextDecoder().decode(stderr)}`);
+  }
+  return stdout;
+}
+
+/**
+ * Reads an archive with GNU tar: `listing` is `tar -tv` (mode, owner/group, name per line) and
+ * `members` come from `tar -x --to-command`, which hands each regular file's bytes and header
+ * fields (TAR_FILENAME, TAR_UNAME, TAR_GNAME, TAR_MODE) to a command instead of writing it.
+ */
+export async function readTar(
+  archive: Uint8Array,
+): Promise<{ listing: string[]; members: TarMember[] }> {
+  const decoder = new TextDecoder();
+  const listing = decoder.decode(await tar(["-tvf", "-"], archive)).split("\n").filter(Boolean);
+  const record = String.raw`printf '%s\0%s\0%s\0%s\0%s\0' ` +
+    `"$TAR_FILENAME" "$TAR_UNAME" "$TAR_GNAME" "$TAR_MODE" "$TAR_SIZE"; cat`;
+  const out = await tar(["-xf", "-", `--to-command=${record}`], archive);
+  const members: TarMember[] = [];
+  let at = 0;
+  while (at < out.length) {
+    const fields: string[] = [];
+    while (fields.length < 5) {
+      const end = out.indexOf(0, at);
+      fields.push(decoder.decode(out.subarray(at, end)));
+      at = end + 1;
+    }
+    const [name, uname, gname, mode, size] = fields;
+    const bytes = out.slice(at, at + Number(size));
+    at += bytes.length;
+    members.push({
+      name,
+      bytes,
+      text: decoder.decode(bytes),
+      mode: parseInt(mode, 8),
+      uname,
+      gname,
+    });
+  }
+  return { listing, members };
+}

@@ -4,13 +4,25 @@
  * lives in a temp dir, including the runs root; no root needed.
  */
 import assert from "node:assert/strict";
-import type { Step } from "../../src/apply/program.ts";
+import { dirname } from "node:path";
+import { apply } from "../../src/apply/mod.ts";
+import { compileProgram, type Step } from "../../src/apply/program.ts";
 import { HostkitError } from "../../src/errors.ts";
 import { resourceId } from "../../src/model/resource.ts";
 import { tempDir } from "../helpers.ts";
 import { project } from "../../src/dsl/mod.ts";
-import { change, MISSING, textAfter, upPlan } from "./fixtures.ts";
-import { applyHere, BLOB, declare, exists, leftovers, modeOf, planLocal } from "./local_project.ts";
+import { change, MISSING, readTar, textAfter, upPlan } from "./fixtures.ts";
+import {
+  applyHere,
+  BLOB,
+  declare,
+  exists,
+  leftovers,
+  modeOf,
+  planLocal,
+  secrets,
+  target,
+} from "./local_project.ts";
 
 Deno.test("apply writes what the plan says; a re-plan is all noop", async () => {
   await using tmp = await tempDir();
@@ -221,9 +233,12 @@ Deno.test("a batch that cannot stage one of its files fails as one step and rena
   }
 });
 
-Deno.test("an update that declares no owner, group or mode keeps the file's", async () => {
-  await using tmp = await tempDir();
-  const dir = tmp.path;
+/**
+ * A config file and an env file under `dir`, owned by nobody:nogroup (when root) with modes that
+ * are not the defaults; `spec(version)` declares both without owner, group or mode, and `kept`
+ * checks that a version was written and the files kept what they had.
+ */
+async function ownedFiles(dir: string) {
   const root = Deno.uid() === 0;
   const [uid, gid] = root ? [65534, 65534] : [Deno.uid()!, Deno.gid()!]; // nobody:nogroup
   await Deno.mkdir(`${dir}/app`);
@@ -251,80 +266,175 @@ Deno.test("an update that declares no owner, group or mode keeps the file's", as
     }
     assert.deepEqual(await leftovers(dir), []);
   };
+  return { root, spec, kept };
+}
 
-  const up = await planLocal(spec("v2"));
-  assert.deepEqual(up.hosts[0].changes.map((c) => c.action), ["update", "update"]);
-  // The plan carries what it read, so the reviewed plan shows what the files will keep.
-  assert.deepEqual(
-    up.hosts[0].changes.map((c) => [c.after?.owner, c.after?.group, c.after?.mode]),
-    up.hosts[0].changes.map((c) => {
-      const path = c.before?.path;
-      assert.ok(path?.exists);
-      return [path.owner, path.group, path.mode];
-    }),
-  );
-  assert.deepEqual(up.hosts[0].changes.map((c) => c.after?.mode), [0o640, 0o604]);
-  if (root) assert.deepEqual(up.hosts[0].changes.map((c) => c.after?.owner), ["nobody", "nobody"]);
-  const [result] = await applyHere(up, { confirm: true });
-  assert.equal(result.status, "applied", JSON.stringify(result));
-  await kept("v2");
-
-  // Without what was read in the plan (as in plans made before it carried it), the host keeps
-  // the existing owner, group and mode by itself.
+Deno.test("an update that declares no owner, group or mode keeps the file's (plan without them)", async () => {
+  // Plans made before they carried what was read give the host nothing: hk_write keeps the
+  // existing owner, group and mode by itself.
+  await using tmp = await tempDir();
+  const { spec, kept } = await ownedFiles(tmp.path);
   const bare = await planLocal(spec("v3"));
   for (const change of bare.hosts[0].changes) {
     delete change.after?.owner;
     delete change.after?.group;
     delete change.after?.mode;
   }
-  const [again] = await applyHere(bare, { confirm: true });
+  const steps: Step[] = [];
+  const [again] = await applyHere(bare, {
+    confirm: true,
+    onCompiled: (_host, compiled) => steps.push(...compiled),
+  });
   assert.equal(again.status, "applied", JSON.stringify(again));
+  assert.deepEqual(steps.map((s) => s.label), [
+    `update ${tmp.path}/app/config`,
+    `update ${tmp.path}/app/app.env`,
+  ]);
   await kept("v3");
   assert.equal((await planLocal(spec("v3"))).summary.noop, 2);
 });
 
 Deno.test({
-  name: "an update keeps an owner that has no name on the host",
+  name: "an update that declares no owner, group or mode keeps the file's (the plan carries them)",
   ignore: true,
   async fn() {
-    // BUG: src/plan/build.ts keptMetadata() (lines 137-138) copies the owner/group the probe read
-    // (`stat -c %U/%G`), which is the literal "UNKNOWN" for a uid/gid without a passwd/group entry
-    // (a deleted user, files unpacked from an archive, shifted container ids). The update then runs
-    // `hk_put … UNKNOWN UNKNOWN 644`, `install -o UNKNOWN` fails ("invalid user 'UNKNOWN'") and the
-    // whole batch fails: such a file can no longer be updated at all (before, it was replaced with
-    // root ownership). hk_meta in src/apply/remote.ts (line 132) has the same problem when the plan
-    // gives no owner (`stat -c '%U %G %a'`). Fix: in keptMetadata leave owner/group undefined when
-    // the read value is "UNKNOWN", and make hk_meta read numeric ids (`stat -c '%u %g %a'`;
-    // `install -o/-g` accept numbers), so the file keeps its uid/gid.
+    // BUG: src/transport/tar.ts tarStream() (the header passed to archive.entry, lines 40-45)
+    // drops TarEntry.uname/gname, so every member of a batch archive (b/N.tar) has an empty owner
+    // and group name and uid/gid 0: root's `tar -x` makes each batched file root:root. Here the
+    // files lose nobody:nogroup on their first update (an app can no longer read its own
+    // config); a declared `owner`/`group` is likewise ignored for created files, while hk_ids
+    // still checks the names exist. Fix: add `uname: entry.uname, gname: entry.gname` to that
+    // header (tar-stream writes them into the ustar header; GNU tar then resolves them by name).
+    await using tmp = await tempDir();
+    const { root, spec, kept } = await ownedFiles(tmp.path);
+    const up = await planLocal(spec("v2"));
+    assert.deepEqual(up.hosts[0].changes.map((c) => c.action), ["update", "update"]);
+    // The plan carries what it read, so the reviewed plan shows what the files will keep.
+    assert.deepEqual(
+      up.hosts[0].changes.map((c) => [c.after?.owner, c.after?.group, c.after?.mode]),
+      up.hosts[0].changes.map((c) => {
+        const path = c.before?.path;
+        assert.ok(path?.exists);
+        return [path.owner, path.group, path.mode];
+      }),
+    );
+    assert.deepEqual(up.hosts[0].changes.map((c) => c.after?.mode), [0o640, 0o604]);
+    if (root) {
+      assert.deepEqual(up.hosts[0].changes.map((c) => c.after?.owner), ["nobody", "nobody"]);
+    }
+    const steps: Step[] = [];
+    const [result] = await applyHere(up, {
+      confirm: true,
+      onCompiled: (_host, compiled) => steps.push(...compiled),
+    });
+    assert.equal(result.status, "applied", JSON.stringify(result));
+    assert.deepEqual(steps.map((s) => s.label), ["write 2 files"], "staged by name in one batch");
+    await kept("v2");
+    assert.equal((await planLocal(spec("v2"))).summary.noop, 2);
+  },
+});
+
+Deno.test({
+  name: "a created file gets the declared owner and group",
+  ignore: true,
+  async fn() {
+    // BUG: src/transport/tar.ts tarStream() drops uname/gname (see the test above): the file is
+    // created root:root although `owner`/`group` are declared and hk_ids checked they exist.
+    if (Deno.uid() !== 0) return; // chown to another user needs root
+    await using tmp = await tempDir();
+    const dir = tmp.path;
+    const spec = project("e2e", (p) => {
+      p.runsRoot(`${dir}/runs`);
+      p.file(`${dir}/app/owned`, {
+        content: "o\n",
+        owner: "nobody",
+        group: "nogroup",
+        mode: 0o640,
+      });
+      p.file(`${dir}/app/grouped`, { content: "g\n", group: "nogroup" });
+    });
+    const [result] = await applyHere(await planLocal(spec), { confirm: true });
+    assert.equal(result.status, "applied", JSON.stringify(result));
+    for (
+      const [name, ids, mode] of [["owned", [65534, 65534], 0o640], [
+        "grouped",
+        [0, 65534],
+        0o644,
+      ]] as const
+    ) {
+      const stat = await Deno.stat(`${dir}/app/${name}`);
+      assert.deepEqual([stat.uid, stat.gid], ids, `${name} owner`);
+      assert.equal(stat.mode! & 0o7777, mode, `${name} mode`);
+    }
+    assert.equal((await planLocal(spec)).summary.noop, 2);
+  },
+});
+
+Deno.test({
+  name: "an update keeps an owner that has no name on the host",
+  async fn() {
+    // Regression: the probe reads an owner/group without a passwd/group entry as the literal
+    // "UNKNOWN" (a deleted user, files unpacked from an archive, shifted container ids). The plan
+    // used to carry it, and `install -o UNKNOWN` failed the whole batch: such a file could not be
+    // updated at all. Now the plan leaves it out, and hk_write keeps the file's numeric ids.
     if (Deno.uid() !== 0) return; // chown to another uid needs root
     await using tmp = await tempDir();
     const dir = tmp.path;
     await Deno.mkdir(`${dir}/app`);
     await Deno.writeTextFile(`${dir}/app/config`, "v1\n");
     await Deno.chown(`${dir}/app/config`, 23456, 23456);
+    await Deno.chmod(`${dir}/app/config`, 0o604);
+    // Only the group has no name: the owner's name is kept, the gid too.
+    await Deno.writeTextFile(`${dir}/app/half`, "h1\n");
+    await Deno.chown(`${dir}/app/half`, 65534, 23457);
     const up = await planLocal(project("e2e", (p) => {
       p.runsRoot(`${dir}/runs`);
       p.file(`${dir}/app/config`, { content: "v2\n" });
+      p.file(`${dir}/app/half`, { content: "h2\n" });
+      p.file(`${dir}/app/new`, { content: "n\n" });
     }));
-    const [result] = await applyHere(up, { confirm: true });
+    assert.deepEqual(
+      up.hosts[0].changes.map((c) => [c.action, c.after?.owner, c.after?.group, c.after?.mode]),
+      [
+        ["update", undefined, undefined, 0o604],
+        ["update", "nobody", undefined, 0o644],
+        ["create", undefined, undefined, undefined],
+      ],
+    );
+    const steps: Step[] = [];
+    const [result] = await applyHere(up, {
+      confirm: true,
+      onCompiled: (_host, compiled) => steps.push(...compiled),
+    });
     assert.equal(result.status, "applied", JSON.stringify(result));
-    assert.equal(await Deno.readTextFile(`${dir}/app/config`), "v2\n");
-    const stat = await Deno.stat(`${dir}/app/config`);
-    assert.deepEqual([stat.uid, stat.gid], [23456, 23456]);
+    // Without names, the files are written on their own (tar stages by name), the new one in a batch.
+    assert.deepEqual(steps.map((s) => s.label), [
+      `update ${dir}/app/config`,
+      `update ${dir}/app/half`,
+      `write ${dir}/app/new`,
+    ]);
+    for (
+      const [name, text, ids, mode] of [
+        ["config", "v2\n", [23456, 23456], 0o604],
+        ["half", "h2\n", [65534, 23457], 0o644],
+        ["new", "n\n", [0, 0], 0o644],
+      ] as const
+    ) {
+      assert.equal(await Deno.readTextFile(`${dir}/app/${name}`), text);
+      const stat = await Deno.stat(`${dir}/app/${name}`);
+      assert.deepEqual([stat.uid, stat.gid], ids, `${name} owner`);
+      assert.equal(stat.mode! & 0o7777, mode, `${name} mode`);
+    }
+    assert.deepEqual(await leftovers(dir), []);
   },
 });
 
 Deno.test({
   name: "a batch whose rename fails leaves no staged copies behind",
-  ignore: true,
   async fn() {
-    // BUG: src/apply/remote.ts hk_commit() (line 162) runs `rm -f "$D/stages"` whatever the
-    // renames returned. When a rename fails (here a directory sits where the file goes; also e.g.
-    // an immutable destination), hk_step's hk_unstage finds no list and every stage dir not yet
-    // renamed stays on the host as `<dir>/.hostkit-stage.<run id>/…`. Fix: remove the list only on
-    // success (`[ "$rc" -ne 0 ] || rm -f "$D/stages"`) so hk_unstage drops what is left; checking in
-    // hk_put that the destination is not a directory (`[ -d "$1" ] && [ ! -L "$1" ]` → fail) would
-    // also make this case fail while staging, before anything is renamed.
+    // Regression: hk_commit dropped the stage list whatever the renames returned, so after a failed
+    // rename (here a directory sits where the file goes; also e.g. an immutable destination)
+    // hk_unstage found no list and every stage dir not yet renamed stayed on the host.
     await using tmp = await tempDir();
     const dir = tmp.path;
     await Deno.mkdir(`${dir}/a`, { recursive: true });
@@ -357,5 +467,130 @@ Deno.test({
     assert.equal(result.failed?.label, "write 2 files");
     assert.match(result.failed?.output.join("\n") ?? "", /cannot overwrite directory/);
     assert.deepEqual(await leftovers(dir), []);
+  },
+});
+
+Deno.test("files with long, quoted names are applied through one batch archive", async () => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  // The stage members are longer than ustar's 100-byte name field: one splits at a slash into
+  // prefix and name, one has a base name over 100 bytes, one a path over 255 bytes (pax).
+  const deep = `${dir}/${
+    Array.from({ length: 5 }, (_, i) => `level ${i} "quoted" it's`).join("/")
+  }`;
+  const longBase = `a name with spaces, 'single' and "double" quotes, $HOME, \\, ünïcode ${
+    "x".repeat(60)
+  }`;
+  const files: [string, string, number][] = [
+    [`${deep}/short 'one'`, "one\n", 0o644],
+    [`${dir}/app/${longBase}`, "two\n", 0o600],
+    [`${deep}/${"deeper still/".repeat(6)}${longBase}`, "three\n", 0o640],
+  ];
+  const spec = project("e2e", (p) => {
+    p.runsRoot(`${dir}/runs`);
+    for (const [path, content, mode] of files) p.file(path, { content, mode });
+  });
+  const up = await planLocal(spec);
+  const program = await compileProgram(up.hosts[0], {
+    runId: "20260614-101148-e2e-up-ab12",
+    runsRoot: `${dir}/runs`,
+    secrets,
+  });
+  assert.deepEqual(program.steps.map((s) => s.label), ["write 3 files"]);
+  const { members } = await readTar(program.entries.find((e) => e.name === "b/0.tar")!.data);
+  const stagedAs = (path: string) => {
+    const slash = path.lastIndexOf("/");
+    return `${path.slice(1, slash)}/.hostkit-stage.20260614-101148-e2e-up-ab12${path.slice(slash)}`;
+  };
+  assert.deepEqual(
+    members.map((m) => [m.name, m.text, m.mode]),
+    files.map(([path, text, mode]) => [
+      stagedAs(path),
+      text,
+      mode,
+    ]),
+  );
+  const bytes = members.map((m) => new TextEncoder().encode(m.name).length);
+  assert.ok(bytes[0] > 100 && bytes[0] <= 255 && bytes[2] > 255, String(bytes));
+
+  const [result] = await applyHere(up, { confirm: true });
+  assert.equal(result.status, "applied", JSON.stringify(result));
+  for (const [path, content, mode] of files) {
+    assert.equal(await Deno.readTextFile(path), content, path);
+    assert.equal(await modeOf(path), mode, path);
+  }
+  assert.deepEqual(await leftovers(dir), []);
+  assert.equal((await planLocal(spec)).summary.noop, 3);
+
+  // A newline cannot be declared (paths refuse it) but may come from a hand-built plan: the
+  // batch still stages, renames and cleans up by exact name.
+  const odd = `${dir}/app/line one\nline 'two' "three"`;
+  const plan = upPlan([
+    change(
+      { kind: "file", path: `${dir}/app/plain`, content: { text: "p\n" } },
+      "create",
+      "missing",
+      {
+        before: MISSING,
+        after: textAfter("p\n"),
+      },
+    ),
+    change(
+      { kind: "file", path: `${dir}/app/placeholder`, content: { text: "nl\n" } },
+      "create",
+      "missing",
+      {
+        before: MISSING,
+        after: textAfter("nl\n", { mode: 0o600 }),
+      },
+    ),
+  ], `${dir}/runs`);
+  delete plan.hosts[0].machineId;
+  (plan.hosts[0].changes[1].resource as { path: string }).path = odd;
+  const [written] = await applyHere(plan, { confirm: true });
+  assert.equal(written.status, "applied", JSON.stringify(written));
+  assert.equal(await Deno.readTextFile(odd), "nl\n");
+  assert.equal(await modeOf(odd), 0o600);
+  assert.equal(await Deno.readTextFile(`${dir}/app/plain`), "p\n");
+  assert.equal(await exists(`${dir}/app/placeholder`), false);
+  assert.deepEqual(await leftovers(dir), []);
+});
+
+Deno.test({
+  name: "the apply dir keeps its events log but no payload: secrets are not left behind",
+  ignore: true,
+  async fn() {
+    // BUG: src/apply/remote.ts hk_finish() (line 49) removes "$D/f" (the per-file payloads) but
+    // not "$D/b", where the batch archives now travel. The apply dir stays under /var/tmp for a
+    // week (for its events log), so every batched file's bytes stay there with it, including
+    // rendered env files with their secrets. Fix: `rm -rf "$D/f" "$D/b" …` in hk_finish.
+    await using tmp = await tempDir();
+    const dir = tmp.path;
+    const [result] = await apply(await planLocal(declare(dir)), {
+      targets: [target],
+      secrets,
+      confirm: true,
+    });
+    const applyDir = dirname(result.log!);
+    try {
+      assert.equal(result.status, "applied", JSON.stringify(result));
+      assert.match(await Deno.readTextFile(`${dir}/app/app.env`), /t0ken value/);
+      const left: string[] = [];
+      const walk = async (path: string) => {
+        for await (const e of Deno.readDir(path)) {
+          if (e.isDirectory) await walk(`${path}/${e.name}`);
+          else left.push(`${path}/${e.name}`.slice(applyDir.length + 1));
+        }
+      };
+      await walk(applyDir);
+      assert.ok(left.includes("events.log"), left.join(" "));
+      for (const name of left) {
+        const text = new TextDecoder().decode(await Deno.readFile(`${applyDir}/${name}`));
+        assert.ok(!text.includes("t0ken value"), `${name} holds the secret`);
+      }
+      assert.deepEqual(left.filter((n) => /^[fb]\//.test(n)), [], "no payload files");
+    } finally {
+      await Deno.remove(applyDir, { recursive: true });
+    }
   },
 });

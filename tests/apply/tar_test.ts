@@ -2,9 +2,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { compileProgram } from "../../src/apply/program.ts";
-import { type TarEntry, tarStream } from "../../src/transport/tar.ts";
+import { tarBytes, type TarEntry, tarStream } from "../../src/transport/tar.ts";
 import { tempDir } from "../helpers.ts";
-import { change, hostPlan, MISSING, textAfter } from "./fixtures.ts";
+import { change, hostPlan, MISSING, readTar, textAfter } from "./fixtures.ts";
 
 async function untar(stream: ReadableStream<Uint8Array>, dir: string) {
   const child = new Deno.Command("tar", {
@@ -40,7 +40,7 @@ Deno.test("tar -x unpacks the stream with the right names, bytes and modes", asy
 
 Deno.test("a compiled program unpacks into the files the launcher expects", async () => {
   await using dir = await tempDir();
-  const program = compileProgram(
+  const program = await compileProgram(
     hostPlan([
       change({ kind: "file", path: "/srv/a", content: { text: "hello\n" } }, "create", "missing", {
         before: MISSING,
@@ -57,9 +57,63 @@ Deno.test("a compiled program unpacks into the files the launcher expects", asyn
   assert.equal(code, 0, stderr);
   const names: string[] = [];
   for await (const e of Deno.readDir(dir.path)) names.push(e.name);
-  assert.deepEqual(names.sort(), ["apply.sh", "expected", "f", "lib.sh", "probe.sh", "run.sh"]);
-  assert.equal(await Deno.readTextFile(join(dir.path, "f/0")), "hello\n");
-  assert.match(await Deno.readTextFile(join(dir.path, "apply.sh")), /^hk_step 0 /m);
+  assert.deepEqual(names.sort(), ["apply.sh", "b", "expected", "lib.sh", "probe.sh", "run.sh"]);
+  // The batch is an archive inside the archive, unpacked by the program after its checks.
+  const { members } = await readTar(await Deno.readFile(join(dir.path, "b/0.tar")));
+  assert.deepEqual(members.map((m) => [m.name, m.text, m.mode]), [
+    ["srv/.hostkit-stage.20260614-101148-demo-up-ab12/a", "hello\n", 0o644],
+  ]);
+  assert.equal((await Deno.stat(join(dir.path, "b/0.tar"))).mode! & 0o777, 0o600);
+  const script = await Deno.readTextFile(join(dir.path, "apply.sh"));
+  assert.match(script, /^hk_step 0 /m);
+  assert.ok(script.includes('-f "$D/b/0.tar" -C /'), script);
+});
+
+Deno.test("long names and names with spaces, quotes and newlines survive the real tar", async () => {
+  await using dir = await tempDir();
+  // > 100 bytes in all but splittable at a slash (ustar prefix + name), a base name over 100
+  // bytes and a path over 255 bytes (neither fits ustar: a pax header carries them).
+  const deep = Array.from({ length: 6 }, (_, i) => `directory ${i} with "quotes"`).join("/");
+  const longBase = `it's a "name" with spaces, $dollar, \\backslash, ünïcode and ${"x".repeat(80)}`;
+  const names = [
+    `${deep}/.hostkit-stage.20260614-101148-demo-up-ab12/short 'one'`,
+    `srv/.hostkit-stage.20260614-101148-demo-up-ab12/${longBase}`,
+    `${deep}/${deep}/.hostkit-stage.20260614-101148-demo-up-ab12/${longBase}`,
+    "srv/.hostkit-stage.20260614-101148-demo-up-ab12/line one\nline 'two'\n",
+  ];
+  assert.ok(names[0].length > 100 && names[0].length < 255);
+  assert.ok(new TextEncoder().encode(longBase).length > 100);
+  assert.ok(names[2].length > 255);
+  const entries: TarEntry[] = names.map((name, i) => ({
+    name,
+    data: new TextEncoder().encode(`file ${i}\n`),
+    mode: [0o644, 0o600, 0o640, 0o755][i],
+  }));
+  const archive = await tarBytes(entries);
+  const { members, listing } = await readTar(archive);
+  assert.deepEqual(
+    members.map((m) => [m.name, m.text, m.mode]),
+    entries.map((e) => [
+      e.name,
+      new TextDecoder().decode(e.data),
+      e.mode,
+    ]),
+  );
+  // `tar -tv` shows one line per file, the newlines escaped.
+  assert.deepEqual(listing.map((line) => line.split(" ")[0]), [
+    "-rw-r--r--",
+    "-rw-------",
+    "-rw-r-----",
+    "-rwxr-xr-x",
+  ]);
+  assert.ok(listing[3].endsWith(String.raw`/line one\nline 'two'\n`), listing[3]);
+  const { code, stderr } = await untar(ReadableStream.from([archive]), dir.path);
+  assert.equal(code, 0, stderr);
+  for (const entry of entries) {
+    const path = join(dir.path, entry.name);
+    assert.deepEqual(await Deno.readFile(path), entry.data, entry.name);
+    assert.equal((await Deno.stat(path)).mode! & 0o777, entry.mode, entry.name);
+  }
 });
 
 Deno.test("an entry escaping the archive fails the stream", async () => {

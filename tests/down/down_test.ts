@@ -505,7 +505,7 @@ Deno.test("a down plan validates as a plan artifact and round-trips through a fi
 
 Deno.test({
   name: "undoing added supplementary groups removes them again, down to none",
-  fn() {
+  async fn() {
     // BUG: src/down/mod.ts invert() (case "account") restores `groups: []` when the account had
     // no supplementary groups before, and src/apply/program.ts accountCommand() (line ~105) only
     // passes `--groups` when the list is non-empty, so the down step runs
@@ -527,7 +527,7 @@ Deno.test({
       },
     });
     const { plan } = down(upPlan([up]));
-    const program = compileProgram(plan.hosts[0], {
+    const program = await compileProgram(plan.hosts[0], {
       runId: "20260614-101148-demo-down-ab12",
       runsRoot: "/var/lib/hostkit",
       secrets: () => undefined,
