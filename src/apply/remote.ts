@@ -46,7 +46,8 @@ hk_finish() {
     [ "\${HK_TRACKING:-0}" = 1 ] && hk_write_record "$1"
     rm -rf "$HK_LOCK"
   fi
-  rm -rf "$D/f" "$D/probe.sh" "$D/expected" "$D/plan.json"
+  # Payloads may hold rendered secrets: only the events log and status stay behind.
+  rm -rf "$D/f" "$D/b" "$D/probe.sh" "$D/expected" "$D/plan.json" "$D/record.json"
   hk_event done "$1"
   exit "$1"
 }
@@ -161,7 +162,7 @@ hk_stage() { # stage dirs…: remembered first, so a failure can remove them (hk
 hk_commit() { # flush the staged files, then rename each over its destination
   [ -s "$D/stages" ] || return 0
   xargs -0 sync -f -- < "$D/stages" 2>/dev/null || sync
-  xargs -0 sh -c 'for s; do find "$s" -mindepth 1 -maxdepth 1 -exec mv -f -t "\${s%/*}" -- {} + && rmdir -- "$s" || exit 1; done' sh < "$D/stages"
+  xargs -0 sh -c 'for s; do d=\${s%/*}; find "$s" -mindepth 1 -maxdepth 1 -exec mv -f -t "\${d:-/}" -- {} + && rmdir -- "$s" || exit 1; done' sh < "$D/stages"
   rc=$?
   # After a failed rename the rest stays staged for hk_unstage to remove.
   [ "$rc" -ne 0 ] || rm -f "$D/stages"

@@ -42,6 +42,8 @@ export function tarStream(entries: TarEntry[]): ReadableStream<Uint8Array> {
             size: entry.data.length,
             mode: entry.mode ?? 0o600,
             mtime: new Date(0),
+            uname: entry.uname,
+            gname: entry.gname,
           },
           entry.data,
           (error?: Error | null) => error ? reject(error) : resolve(),

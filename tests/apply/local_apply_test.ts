@@ -296,9 +296,8 @@ Deno.test("an update that declares no owner, group or mode keeps the file's (pla
 
 Deno.test({
   name: "an update that declares no owner, group or mode keeps the file's (the plan carries them)",
-  ignore: true,
   async fn() {
-    // BUG: src/transport/tar.ts tarStream() (the header passed to archive.entry, lines 40-45)
+    // Regression (fixed): src/transport/tar.ts tarStream() (the header passed to archive.entry, lines 40-45)
     // drops TarEntry.uname/gname, so every member of a batch archive (b/N.tar) has an empty owner
     // and group name and uid/gid 0: root's `tar -x` makes each batched file root:root. Here the
     // files lose nobody:nogroup on their first update (an app can no longer read its own
@@ -336,9 +335,8 @@ Deno.test({
 
 Deno.test({
   name: "a created file gets the declared owner and group",
-  ignore: true,
   async fn() {
-    // BUG: src/transport/tar.ts tarStream() drops uname/gname (see the test above): the file is
+    // Regression (fixed): src/transport/tar.ts tarStream() drops uname/gname (see the test above): the file is
     // created root:root although `owner`/`group` are declared and hk_ids checked they exist.
     if (Deno.uid() !== 0) return; // chown to another user needs root
     await using tmp = await tempDir();
@@ -558,9 +556,8 @@ Deno.test("files with long, quoted names are applied through one batch archive",
 
 Deno.test({
   name: "the apply dir keeps its events log but no payload: secrets are not left behind",
-  ignore: true,
   async fn() {
-    // BUG: src/apply/remote.ts hk_finish() (line 49) removes "$D/f" (the per-file payloads) but
+    // Regression (fixed): src/apply/remote.ts hk_finish() (line 49) removes "$D/f" (the per-file payloads) but
     // not "$D/b", where the batch archives now travel. The apply dir stays under /var/tmp for a
     // week (for its events log), so every batched file's bytes stay there with it, including
     // rendered env files with their secrets. Fix: `rm -rf "$D/f" "$D/b" …` in hk_finish.

@@ -187,9 +187,8 @@ Deno.test("a batch stages each file beside its destination, one stage dir per di
 
 Deno.test({
   name: "batch members carry each file's owner and group names",
-  ignore: true,
   async fn() {
-    // BUG: src/transport/tar.ts tarStream() builds each header from name, size, mode and mtime
+    // Regression (fixed): src/transport/tar.ts tarStream() builds each header from name, size, mode and mtime
     // only (lines 40-45): TarEntry.uname/gname are dropped, so every member of b/N.tar carries
     // empty names and uid/gid 0, and root's `tar -x` makes every batched file root:root: declared
     // owners/groups are ignored on create and an update silently changes the file's owner (see

@@ -92,9 +92,8 @@ Deno.test("hk_activate: a service that fails or never becomes active fails the s
 
 Deno.test({
   name: "hk_commit renames what is staged in / into /",
-  ignore: true,
   async fn() {
-    // BUG: for a file directly under / (e.g. /swapfile, /.autorelabel) src/apply/program.ts
+    // Regression (fixed): for a file directly under / (e.g. /swapfile, /.autorelabel) src/apply/program.ts
     // (stageDir, lines 353-354) names the stage dir `/.hostkit-stage.<run>`, and hk_commit in
     // src/apply/remote.ts (line 164) renames into `${s%/*}`, which is then empty: `mv -t ''`
     // fails ("mv: target directory '': No such file or directory") and such a file can no longer

@@ -164,7 +164,7 @@ Deno.test("runs on an empty runs root says so; an unknown --id is an input error
 Deno.test({
   name: "runs --prune --keep takes a whole number; a fraction never prunes everything",
   async fn() {
-    // BUG: src/cli/runs.ts run() (line ~90) passes `Math.floor(numberFlag(flags, "keep", 1))` to
+    // Regression (fixed): src/cli/runs.ts run() (line ~90) passes `Math.floor(numberFlag(flags, "keep", 1))` to
     // pruneRuns; numberFlag only checks `> 0`, so `--keep 0.5` becomes keep 0 and deletes every
     // run with its plan copy and backups. Fix: reject non-integers (e.g. `Number.isInteger`)
     // with a usage error like `--keep wants a whole number of runs`.

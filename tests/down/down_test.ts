@@ -437,7 +437,7 @@ Deno.test("symlink and account updates restore what was read", () => {
 Deno.test({
   name: "an account update that changed uid and primary group restores both",
   fn() {
-    // BUG: src/down/mod.ts invert() (case "account", ~line 148) keeps the up plan's `uid` and
+    // Regression (fixed): src/down/mod.ts invert() (case "account", ~line 148) keeps the up plan's `uid` and
     // `group` in the restored resource, so the down plan runs `usermod … --uid 2000 --gid web app`
     // again instead of restoring uid 998 / group app. Fix: also set
     // `uid: account.uid, group: account.group` from `before.account`.
@@ -506,7 +506,7 @@ Deno.test("a down plan validates as a plan artifact and round-trips through a fi
 Deno.test({
   name: "undoing added supplementary groups removes them again, down to none",
   async fn() {
-    // BUG: src/down/mod.ts invert() (case "account") restores `groups: []` when the account had
+    // Regression (fixed): src/down/mod.ts invert() (case "account") restores `groups: []` when the account had
     // no supplementary groups before, and src/apply/program.ts accountCommand() (line ~105) only
     // passes `--groups` when the list is non-empty, so the down step runs
     // `usermod --home-dir … --shell … app` and the group the up plan added stays. Fix: let a
