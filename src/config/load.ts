@@ -35,9 +35,8 @@ export class ConfigTimeoutError extends ConfigError {}
 export async function load(path: string, options: LoadOptions = {}): Promise<ProjectSpec> {
   const entry = resolve(path);
   const requires = (options.require ?? []).map((p) => resolve(p));
-  const modules = await readGraph([...requires, entry]);
   const timeoutMs = options.timeoutMs ?? 10_000;
-
+  // The worker loads the DSL while this thread reads and transpiles the config.
   const worker = new Worker(new URL("./worker.ts", import.meta.url), {
     type: "module",
     name: "hostkit-config",
@@ -45,6 +44,7 @@ export async function load(path: string, options: LoadOptions = {}): Promise<Pro
   });
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
+    const modules = await readGraph([...requires, entry]);
     const response = await new Promise<WorkerResponse>((resolvePromise, reject) => {
       timer = setTimeout(() => {
         reject(

@@ -11,6 +11,9 @@ import { textDiff } from "./diff_text.ts";
 import { dependencies, order } from "./graph.ts";
 import type { Change, Desired } from "./types.ts";
 
+/** At most this many changes per host carry a text diff. */
+export const MAX_DIFFS = 50;
+
 /** Options of {@link buildChanges}. */
 export interface BuildOptions {
   /** Ids whose changes become `noop/ignored`. */
@@ -67,6 +70,7 @@ export function buildChanges(
   }
   markCommands(resources, verdicts);
   const restarts = markRestarts(resources, verdicts, desired);
+  let diffs = 0;
   return order([...byId.keys()], deps).map((id): Change => {
     const resource = byId.get(id)!;
     const verdict = verdicts.get(id)!;
@@ -86,7 +90,12 @@ export function buildChanges(
       dependsOn: deps.get(id) ?? [],
     };
     const changed = verdict.action === "create" || verdict.action === "update";
-    if (changed && isFileLike(resource) && after.content && "text" in after.content) {
+    // Past MAX_DIFFS a plan shows ids and reasons only: a thousand diffs help nobody review.
+    if (
+      changed && isFileLike(resource) && after.content && "text" in after.content &&
+      diffs < MAX_DIFFS
+    ) {
+      diffs++;
       const diff = textDiff(
         hostPath(resource)!,
         options.previews?.get(hostPath(resource)!),
