@@ -12,8 +12,10 @@
  * Backend: HOSTKIT_INTEGRATION_BACKEND (or the reference's HOSTKIT_INTEGRATION_TOOL) =
  * - `incus`: scripts/incus.ts (HOSTKIT_INCUS_* apply); chosen by default when `incus info` works;
  * - `nspawn`: scripts/nspawn.ts; the default otherwise, as root (it installs what it needs);
- * - `remote`: existing hosts, never booted, reset or torn down. They are given as a JSON file in
- *   HOSTKIT_INTEGRATION_HOSTS, or in HOSTKIT_INTEGRATION_CONFIG when that names a `.json` file:
+ * - `remote`: existing hosts, never booted, reset or torn down: the hosts a hostkit config declares
+ *   (HOSTKIT_INTEGRATION_CONFIG=examples/integration_hosts.example.ts, as in the reference; tests
+ *   log in as each host's user with its identity file and first known_hosts file), or a JSON file
+ *   in HOSTKIT_INTEGRATION_HOSTS (or HOSTKIT_INTEGRATION_CONFIG naming a `.json` file):
  *   either an array of hosts or `{"hosts": [...], "reset": ["cmd", "arg"…]}` (reset: a command
  *   that gets a host name appended and prints the fresh host as JSON). Each host has the
  *   TestHost shape of tests/integration/hosts.ts: `name`, `address`, `identityFile`,
@@ -72,6 +74,7 @@ export async function chooseBackend(): Promise<BackendName> {
 /** Existing hosts from the JSON file named by the environment, as a backend that keeps them. */
 export async function remoteBackend(): Promise<{ backend: Backend; reset: string[] | null }> {
   const config = Deno.env.get("HOSTKIT_INTEGRATION_CONFIG");
+  if (config && !config.endsWith(".json")) return keep(await hostsFromConfig(config), null);
   const path = Deno.env.get("HOSTKIT_INTEGRATION_HOSTS") ||
     (config?.endsWith(".json") ? config : undefined);
   if (!path) {
@@ -86,7 +89,37 @@ export async function remoteBackend(): Promise<{ backend: Backend; reset: string
   const list: unknown[] = Array.isArray(raw) ? raw : raw?.hosts;
   if (!Array.isArray(list) || !list.length) throw new Error(`${path}: no hosts`);
   const hosts = list.map((entry, i) => remoteHost(entry, `${path}: host ${i + 1}`));
-  const reset = Array.isArray(raw) ? null : raw.reset ?? null;
+  return keep(hosts, Array.isArray(raw) ? null : raw.reset ?? null);
+}
+
+/**
+ * The hosts a hostkit config declares (as the reference's integration_hosts example),
+ * reached with their own SSH settings; tests log in as the host's user.
+ */
+async function hostsFromConfig(path: string): Promise<TestHost[]> {
+  const { load } = await import("../src/config/load.ts");
+  const { expandHome } = await import("../src/transport/options.ts");
+  const project = await load(path);
+  if (!project.hosts.length) throw new Error(`${path}: declares no hosts`);
+  return project.hosts.map((h) => {
+    const identityFile = expandHome(h.ssh.identityFile ?? "~/.ssh/id_ed25519");
+    return {
+      name: h.name,
+      address: h.hostname,
+      port: h.ssh.port ?? 22,
+      identityFile,
+      publicKeyFile: `${identityFile}.pub`,
+      knownHostsFile: expandHome(h.ssh.knownHostsFiles[0] ?? "~/.ssh/known_hosts"),
+      users: { ...TEST_USERS, root: h.user ?? "root" },
+      backend: "remote" as const,
+    };
+  });
+}
+
+function keep(
+  hosts: TestHost[],
+  reset: string[] | null,
+): { backend: Backend; reset: string[] | null } {
   const none = () => Promise.reject(new Error("remote hosts cannot be reset"));
   const backend: Backend = {
     name: "remote",
