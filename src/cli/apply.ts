@@ -10,7 +10,7 @@ import type { Target } from "../transport/target.ts";
 import type { HostResult } from "../apply/run.ts";
 import type { Step } from "../apply/program.ts";
 import { type CommandSpec, type Flags, listFlag, numberFlag, stringFlag } from "./args.ts";
-import { CONFIG_FLAGS, loadFromFlags } from "./common.ts";
+import { CONFIG_FLAGS, loadFromFlags, RUNS_FLAGS } from "./common.ts";
 import {
   hasTargetFlags,
   preloadTransport,
@@ -28,6 +28,7 @@ export const spec: CommandSpec = {
   flags: {
     ...CONFIG_FLAGS,
     ...TARGET_FLAGS,
+    ...RUNS_FLAGS,
     plan: { type: "string", value: "FILE", description: "Apply exactly this saved plan" },
     confirm: { type: "boolean", description: "Really change the hosts" },
     "dry-run": { type: "boolean", description: "Print every step that would run; touch nothing" },
@@ -45,16 +46,6 @@ export const spec: CommandSpec = {
     },
     json: { type: "boolean", description: "Print events as JSON lines" },
     track: { type: "boolean", description: "Keep a run record, backups and the plan on the host" },
-    "runs-root": {
-      type: "string",
-      value: "DIR",
-      description: "Runs root on the host (default from the plan)",
-    },
-    "backups-root": {
-      type: "string",
-      value: "DIR",
-      description: "Backups root on the host (default RUNS_ROOT/backups)",
-    },
   },
   notes: [
     "Examples:",

@@ -4,7 +4,7 @@
  * @module
  */
 import type { ProjectSpec } from "../model/project.ts";
-import { type Flags, type FlagSpec, listFlag, numberFlag } from "./args.ts";
+import { type Flags, type FlagSpec, listFlag, numberFlag, stringFlag } from "./args.ts";
 
 /** `--require` and `--timeout`. */
 export const CONFIG_FLAGS: Record<string, FlagSpec> = {
@@ -37,4 +37,31 @@ export async function loadFromFlags(path: string, flags: Flags): Promise<Project
     require: listFlag(flags, "require"),
     timeoutMs: numberFlag(flags, "timeout", 10) * 1000,
   });
+}
+
+/** `--runs-root` and `--backups-root`, for commands that work with tracked runs. */
+export const RUNS_FLAGS: Record<string, FlagSpec> = {
+  "runs-root": {
+    type: "string",
+    value: "DIR",
+    description: "Runs root on the host (default: the project's, else /var/lib/hostkit)",
+  },
+  "backups-root": {
+    type: "string",
+    value: "DIR",
+    description: "Backups root on the host (default RUNS_ROOT/backups)",
+  },
+};
+
+/**
+ * The runs root a command works with: the flag, else the project's, else the default.
+ *
+ * @example
+ * ```ts
+ * import { runsRootOf } from "./common.ts";
+ * runsRootOf({}, undefined); // "/var/lib/hostkit"
+ * ```
+ */
+export function runsRootOf(flags: Flags, project: ProjectSpec | undefined): string {
+  return stringFlag(flags, "runs-root") ?? project?.runsRoot ?? "/var/lib/hostkit";
 }

@@ -6,7 +6,7 @@
 import { HostkitError } from "../errors.ts";
 import type { Plan } from "../plan/types.ts";
 import { type CommandSpec, type Flags, listFlag, stringFlag } from "./args.ts";
-import { CONFIG_FLAGS, loadFromFlags } from "./common.ts";
+import { CONFIG_FLAGS, loadFromFlags, RUNS_FLAGS, runsRootOf } from "./common.ts";
 import { hasTargetFlags, resolveTargets, TARGET_FLAGS } from "./targets.ts";
 
 export const spec: CommandSpec = {
@@ -17,6 +17,7 @@ export const spec: CommandSpec = {
   flags: {
     ...CONFIG_FLAGS,
     ...TARGET_FLAGS,
+    "runs-root": RUNS_FLAGS["runs-root"],
     out: { type: "string", value: "FILE", description: "Write the down plan artifact to FILE" },
     only: {
       type: "string",
@@ -32,11 +33,6 @@ export const spec: CommandSpec = {
     },
     last: { type: "boolean", description: "From the latest tracked up run on the host" },
     run: { type: "string", value: "ID", description: "From this tracked run on the host" },
-    "runs-root": {
-      type: "string",
-      value: "DIR",
-      description: "Runs root on the host (default from the plan/config)",
-    },
     json: { type: "boolean", description: "Print the down plan as JSON" },
   },
   notes: [
@@ -74,7 +70,7 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
     }
     try {
       const { readRun } = await import("../runs/mod.ts");
-      const runsRoot = stringFlag(flags, "runs-root") ?? project?.runsRoot ?? "/var/lib/hostkit";
+      const runsRoot = runsRootOf(flags, project);
       const { record, plan, problems } = await readRun(
         targets.targets[0],
         runsRoot,

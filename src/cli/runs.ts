@@ -6,7 +6,7 @@
 import { HostkitError } from "../errors.ts";
 import type { RunRecord } from "../runs/record.ts";
 import { type CommandSpec, type Flags, stringFlag } from "./args.ts";
-import { CONFIG_FLAGS, loadFromFlags } from "./common.ts";
+import { CONFIG_FLAGS, loadFromFlags, RUNS_FLAGS, runsRootOf } from "./common.ts";
 import { hasTargetFlags, resolveTargets, TARGET_FLAGS } from "./targets.ts";
 
 export const spec: CommandSpec = {
@@ -17,6 +17,7 @@ export const spec: CommandSpec = {
   flags: {
     ...CONFIG_FLAGS,
     ...TARGET_FLAGS,
+    ...RUNS_FLAGS,
     verbose: {
       type: "boolean",
       short: "v",
@@ -27,16 +28,6 @@ export const spec: CommandSpec = {
     format: { type: "string", value: "FORMAT", description: "text (default) or json" },
     prune: { type: "boolean", description: "Delete older runs with their plan copies and backups" },
     keep: { type: "string", value: "N", description: "With --prune: how many runs to keep" },
-    "runs-root": {
-      type: "string",
-      value: "DIR",
-      description: "Runs root on the host (default /var/lib/hostkit)",
-    },
-    "backups-root": {
-      type: "string",
-      value: "DIR",
-      description: "Backups root on the host (default RUNS_ROOT/backups)",
-    },
   },
 };
 
@@ -91,7 +82,7 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
     throw new HostkitError("usage", "--prune needs --keep N");
   }
   const project = positionals[0] ? await loadFromFlags(positionals[0], flags) : undefined;
-  const runsRoot = stringFlag(flags, "runs-root") ?? project?.runsRoot ?? "/var/lib/hostkit";
+  const runsRoot = runsRootOf(flags, project);
   const { listRuns, pruneRuns } = await import("../runs/mod.ts");
   const { targets, close } = await resolveTargets(flags, project);
   try {
