@@ -153,8 +153,12 @@ export async function runProgram(
     if (pending) handle(pending);
     await process.status;
   } catch (error) {
+    const login = target.address
+      ? `ssh -p ${target.address.port} ${target.address.user}@${target.address.host}`
+      : "sh -c";
     const how = result.log
-      ? ` The apply goes on on the host; read its events with: ssh ${host} cat ${result.log}`
+      ? ` hostkit's program runs detached from the connection and finishes on the host anyway; ` +
+        `read its events with: ${login} 'cat ${result.log}'`
       : "";
     return {
       ...result,
