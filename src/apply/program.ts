@@ -102,7 +102,7 @@ function accountCommand(
   const lines: string[] = [];
   for (const group of [r.group, ...r.groups].filter((g): g is string => Boolean(g))) {
     if (group !== r.name || !update) {
-      lines.push(`hk_group ${r.system ? "--system " : ""}${quote(group)}`);
+      lines.push(`hk_group ${quote(group)}${r.system ? " --system" : ""}`);
     }
   }
   const args: string[] = [];
@@ -400,10 +400,12 @@ export async function compileProgram(host: HostPlan, options: ProgramOptions): P
     '. "$D/lib.sh"',
     `HK_RUNS_ROOT=${quote(options.runsRoot)} HK_RUN_ID=${quote(options.runId)}`,
     `HK_BREAK_LOCK=${options.breakLock ? 1 : 0} HK_START_TIMEOUT=${
-      (options.startTimeoutS ?? 10) * 10
+      Math.ceil((options.startTimeoutS ?? 10) * 10)
     }`,
     `HK_MACHINE=${quote(host.machineId ?? "")}`,
     ...trackingLines,
+    `HK_CHECK=${checked.length ? 1 : 0}`,
+    "trap hk_abort EXIT",
     "hk_lock",
     "hk_check_stale",
     "hk_event checked",

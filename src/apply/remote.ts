@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { VOLATILE_TAGS } from "../facts/probe.ts";
 
 /**
  * `run.sh DIR`: starts `DIR/apply.sh` in a new session with its output in
@@ -38,7 +39,7 @@ set -u
 # The launcher unpacked the payload with umask 077; what apply creates gets the usual default.
 umask 022
 export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-hk_ms() { date +%s%3N 2>/dev/null || echo 0; }
+hk_ms() { t=$(date +%s%3N 2>/dev/null); case $t in *[!0-9]*|'') echo 0 ;; *) echo "$t" ;; esac; }
 hk_event() { printf 'hk'; for f in "$@"; do printf '\t%s' "$f"; done; printf '\n'; }
 hk_finish() {
   echo "$1" > "$D/status"
@@ -47,9 +48,14 @@ hk_finish() {
     rm -rf "$HK_LOCK"
   fi
   # Payloads may hold rendered secrets: only the events log and status stay behind.
-  rm -rf "$D/f" "$D/b" "$D/probe.sh" "$D/expected" "$D/plan.json" "$D/record.json"
+  find "$D" -mindepth 1 ! -name events.log ! -name status -exec rm -rf {} + 2>/dev/null
   hk_event done "$1"
   exit "$1"
+}
+hk_abort() { # the program died before hk_finish (set -u, a killed command): still clean up
+  [ -f "$D/status" ] && return
+  hk_event error "the apply program stopped unexpectedly"
+  hk_finish 1
 }
 hk_track_start() {
   [ "$HK_TRACK" = 1 ] || return 0
@@ -74,13 +80,16 @@ hk_backup() { # path: copy previous content and metadata, on the host
   [ -e "$1" ] || [ -L "$1" ] || return 0
   mkdir -p -- "$HK_BACKUPS/files$(dirname -- "$1")" && cp -p -- "$1" "$HK_BACKUPS/files$1"
 }
+hk_boot_id() { cat /proc/sys/kernel/random/boot_id 2>/dev/null; }
 hk_lock() {
   HK_LOCK="$HK_RUNS_ROOT/lock"
   mkdir -p "$HK_RUNS_ROOT" || { hk_event error "cannot create $HK_RUNS_ROOT"; hk_finish 3; }
   if ! mkdir "$HK_LOCK" 2>/dev/null; then
     holder=$(cat "$HK_LOCK/holder" 2>/dev/null || echo unknown)
     pid=$(printf '%s\n' "$holder" | sed -n 's/^pid=\([0-9]*\).*/\1/p')
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    boot=$(printf '%s\n' "$holder" | sed -n 's/.* boot=\([0-9a-f-]*\).*/\1/p')
+    # A pid from before a reboot may now be someone else's process.
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && { [ -z "$boot" ] || [ "$boot" = "$(hk_boot_id)" ]; }; then
       hk_event locked "$holder"; hk_finish 5
     fi
     if [ "$HK_BREAK_LOCK" != 1 ]; then
@@ -91,15 +100,16 @@ hk_lock() {
     hk_event broke-lock "$holder"
   fi
   HK_LOCKED=1
-  printf 'pid=%s started=%s run=%s user=%s\n' "$$" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$HK_RUN_ID" "\${SUDO_USER:-$(id -un)}" > "$HK_LOCK/holder"
+  printf 'pid=%s started=%s run=%s user=%s boot=%s\n' "$$" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$HK_RUN_ID" \
+    "\${SUDO_USER:-$(id -un)}" "$(hk_boot_id)" > "$HK_LOCK/holder"
 }
 hk_check_stale() {
   if [ -n "$HK_MACHINE" ] && [ "$(cat /etc/machine-id 2>/dev/null)" != "$HK_MACHINE" ]; then
     hk_event wrong-host "$(cat /etc/machine-id 2>/dev/null)"; hk_finish 4
   fi
-  [ -s "$D/expected" ] || return 0
+  [ "$HK_CHECK" = 1 ] || return 0
   tab=$(printf '\t')
-  sh "$D/probe.sh" | grep -v -e "^host$tab" -e "\${tab}active$tab" -e "\${tab}sub$tab" | sort > "$D/actual"
+  sh "$D/probe.sh" | grep -v -e "^host$tab" __VOLATILE__ | sort > "$D/actual"
   sort "$D/expected" > "$D/expected.sorted"
   if ! cmp -s "$D/expected.sorted" "$D/actual"; then
     diff "$D/expected.sorted" "$D/actual" | sed -n "s/^[<>] \([0-9]*\)$tab.*/\1/p" | sort -un |
@@ -123,7 +133,8 @@ hk_step() {
     hk_finish 3
   fi
 }
-hk_own() { # path owner group mode
+hk_own() { # path owner group mode (never through a symlink)
+  if [ -L "$1" ]; then echo "$1 is a symlink: not changing its target's owner or mode"; return 1; fi
   if [ -n "$2" ] || [ -n "$3" ]; then chown -h -- "$2\${3:+:$3}" "$1" || return 1; fi
   [ -z "$4" ] || chmod -- "$4" "$1"
 }
@@ -140,7 +151,7 @@ hk_write() { # dest source owner group mode: source is a payload name, =PATH on 
   [ -d "$dir" ] || mkdir -p -- "$dir" || return 1
   if [ "$2" = - ]; then hk_own "$1" "$3" "$4" "$5"; return; fi
   case $2 in =*) src=\${2#=} ;; *) src=$D/$2 ;; esac
-  tmp="$dir/.hostkit.$$.\${1##*/}"
+  tmp=$(mktemp "$dir/.hostkit.XXXXXX") || return 1
   hk_meta "$1" "$3" "$4" "$5"
   install -m "$m" \${o:+-o "$o"} \${g:+-g "$g"} -- "$src" "$tmp" && sync -- "$tmp" 2>/dev/null
   if ! mv -f -- "$tmp" "$1"; then rm -f -- "$tmp"; return 1; fi
@@ -155,7 +166,10 @@ hk_ids() { # u:USER… g:GROUP…: tar would silently fall back to root for an u
 }
 hk_stage() { # stage dirs…: remembered first, so a failure can remove them (hk_unstage)
   for s in "$@"; do
-    if [ -e "$s" ]; then echo "$s is in the way"; return 1; fi
+    # mkdir is atomic and never follows a symlink planted at this name.
+    p=\${s%/*}
+    [ -d "\${p:-/}" ] || mkdir -p -- "\${p:-/}" || return 1
+    mkdir -m 700 -- "$s" || { echo "cannot create $s"; return 1; }
     printf '%s\0' "$s" >> "$D/stages"
   done
 }
@@ -178,11 +192,18 @@ hk_dir() { # path owner group mode
 hk_link() { # path target
   dir=\${1%/*}; dir=\${dir:-/}
   [ -d "$dir" ] || mkdir -p -- "$dir" || return 1
-  ln -sfn -- "$2" "$dir/.hostkit.$$.link" && mv -Tf -- "$dir/.hostkit.$$.link" "$1"
+  tmp=$(mktemp -u "$dir/.hostkit.XXXXXX") || return 1
+  ln -s -- "$2" "$tmp" && mv -Tf -- "$tmp" "$1"
 }
 hk_rm() { rm -f -- "$1"; }
-hk_rmdir() { rm -rf -- "$1"; }
-hk_group() { getent group "$1" >/dev/null || groupadd "$@"; }
+hk_rmdir() { # only an empty directory: what others put there since is not ours to delete
+  [ -e "$1" ] || return 0
+  rmdir -- "$1" || { echo "$1 is not empty: left in place"; return 1; }
+}
+hk_group() { # name [groupadd options…]
+  name=$1; shift
+  getent group "$name" >/dev/null || groupadd "$@" -- "$name"
+}
 hk_install() { # manager update packages…
   pm=$1; update=$2; shift 2
   case $pm in
@@ -261,4 +282,5 @@ hk_deactivate() { # units… (stop and disable before their files are removed)
   for u in "$@"; do systemctl disable --now --quiet -- "$u" 2>/dev/null || :; done
 }
 hk_journal() { journalctl -u "$1" -n 20 --no-pager -o cat 2>/dev/null | sed "s|^|$1: |"; }
-`.replaceAll("\\${", "${");
+`.replaceAll("\\${", "${")
+  .replace("__VOLATILE__", [...VOLATILE_TAGS].map((tag) => `-e "\${tab}${tag}$tab"`).join(" "));

@@ -4,8 +4,9 @@
  * same probe runs again inside apply to detect stale plans, so its output must
  * be deterministic for an unchanged host.
  *
- * Cost does not grow with forks per resource: existence checks use shell
- * builtins, then ONE `stat` and ONE `sha256sum` (through xargs) cover all paths.
+ * Files cost no process each: existence checks use shell builtins, then ONE
+ * `stat` and ONE `sha256sum` (through xargs) cover all paths. Env files (a
+ * hash per line), accounts and symlink targets take a few processes each.
  *
  * @module
  */
@@ -28,9 +29,16 @@ hk_p() {
       printf '%s\ttarget\t%s\n' "$1" "$(readlink -- "$2" | od -An -v -tx1 | tr -d ' \n')"
     fi
     if [ "$3" = e ] && [ -f "$2" ]; then
+      # Secret entries ($4 lists their keys) are only reported present: no hash of a
+      # secret value ever reaches a plan.
       while IFS= read -r line || [ -n "$line" ]; do
         case $line in ''|'#'*) continue ;; esac
-        printf '%s\tenv\t%s %s\n' "$1" "\${line%%=*}" "$(printf '%s' "$line" | sha256sum | cut -c1-64)"
+        key=\${line%%=*}
+        case " $4 " in
+          *" $key "*) h=secret ;;
+          *) h=$(printf '%s' "$line" | sha256sum | cut -c1-64) ;;
+        esac
+        printf '%s\tenv\t%s %s\n' "$1" "$key" "$h"
       done < "$2"
     fi
   else
@@ -39,20 +47,24 @@ hk_p() {
 }
 hk_stats() {
   [ -s "$HK/paths" ] || return 0
-  xargs -0 stat -c '%F|%U|%G|%a|%s' -- < "$HK/paths" > "$HK/stats" 2>"$HK/stat.err"
+  xargs -0 stat -c '%F|%U|%G|%a|%s' -- < "$HK/paths" > "$HK/stats" 2>/dev/null
   if [ "$(wc -l < "$HK/stats")" -ne "$(wc -l < "$HK/pidx")" ]; then
-    printf 'host\terror\tstat: %s\n' "$(head -n 1 "$HK/stat.err")"; return 0
+    # Some path could not be read: one stat per path, so each failure stays with its resource.
+    xargs -0 -n 1 sh -c 'stat -c "%F|%U|%G|%a|%s" -- "$1" 2>/dev/null || echo ERR' sh \
+      < "$HK/paths" > "$HK/stats"
   fi
   paste "$HK/pidx" "$HK/stats" | awk -F '\t' '{
     split($2, f, "|"); t = f[1]
+    if (t == "ERR") { print $1 "\terror\tcannot stat it (permission denied?)"; next }
     t = t ~ /^regular/ ? "file" : t == "directory" ? "directory" : t == "symbolic link" ? "symlink" : "other"
     print $1 "\tpath\t" t " " f[2] " " f[3] " " f[4] " " (t == "file" ? f[5] : 0) }'
   [ -s "$HK/files" ] || return 0
-  xargs -0 sha256sum -- < "$HK/files" > "$HK/sums" 2>"$HK/sum.err"
+  xargs -0 sha256sum -- < "$HK/files" > "$HK/sums" 2>/dev/null
   if [ "$(wc -l < "$HK/sums")" -ne "$(wc -l < "$HK/fidx")" ]; then
-    printf 'host\terror\tsha256sum: %s\n' "$(head -n 1 "$HK/sum.err")"; return 0
+    xargs -0 -n 1 sh -c 'sha256sum < "$1" 2>/dev/null || echo "ERR -"' sh < "$HK/files" > "$HK/sums"
   fi
-  paste -d ' ' "$HK/fidx" "$HK/sums" | awk '{ h = $2; sub(/^\\/, "", h); print $1 "\tsha256\t" h }'
+  paste -d ' ' "$HK/fidx" "$HK/sums" | awk '{ h = $2; sub(/^\\/, "", h)
+    if (h == "ERR") print $1 "\terror\tcannot read the file"; else print $1 "\tsha256\t" h }'
 }
 hk_account() {
   if e=$(getent passwd "$2"); then
@@ -115,8 +127,10 @@ export function probeSnippet(index: number, resource: Resource): string {
     case "systemd_service":
     case "systemd_timer":
       return `hk_p ${index} ${quote(path!)} f`;
-    case "env_file":
-      return `hk_p ${index} ${quote(path!)} e`;
+    case "env_file": {
+      const secrets = resource.entries.filter((e) => "secret" in e).map((e) => e.key);
+      return `hk_p ${index} ${quote(path!)} e ${quote(secrets.join(" "))}`;
+    }
     case "directory":
       return `hk_p ${index} ${quote(path!)} d`;
     case "symlink":
