@@ -10,6 +10,7 @@
  * @module
  */
 import { HostkitError } from "../errors.ts";
+import { pool } from "../pool.ts";
 import type { SecretSource } from "../model/secret.ts";
 import type { Plan } from "../plan/types.ts";
 import type { Target } from "../transport/target.ts";
@@ -130,21 +131,14 @@ export async function apply(plan: Plan, options: ApplyOptions): Promise<HostResu
   if (options.dryRun) {
     return plan.hosts.map((host) => ({ host: host.target.name, status: "dry-run", applied: [] }));
   }
-  const results: HostResult[] = new Array(plan.hosts.length);
-  let next = 0;
-  const limit = Math.max(1, options.parallel ?? 10);
-  await Promise.all(Array.from({ length: Math.min(limit, plan.hosts.length) }, async () => {
-    while (next < plan.hosts.length) {
-      const i = next++;
-      const target = byName.get(plan.hosts[i].target.name)!;
-      if (programs[i].steps.length === 0 && !tracking) {
-        // Nothing to change and nothing to record: no round trip at all.
-        results[i] = { host: target.name, status: "nothing", applied: [] };
-        continue;
-      }
-      results[i] = await runProgram(target, programs[i], options.onEvent);
-      if (tracking) results[i].runId = id;
+  const results = await pool(plan.hosts, options.parallel ?? 10, async (host, i) => {
+    const target = byName.get(host.target.name)!;
+    if (programs[i].steps.length === 0 && !tracking) {
+      // Nothing to change and nothing to record: no round trip at all.
+      return { host: target.name, status: "nothing", applied: [] } satisfies HostResult;
     }
-  }));
+    const result = await runProgram(target, programs[i], options.onEvent);
+    return tracking ? { ...result, runId: id } : result;
+  });
   return results;
 }

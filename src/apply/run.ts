@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { HostkitError } from "../errors.ts";
 import { tarStream } from "../transport/tar.ts";
 import type { Target } from "../transport/target.ts";
 import type { Program } from "./program.ts";
@@ -168,10 +167,12 @@ export async function runProgram(
   }
   if (done === undefined) {
     const stderr = (await stderrText).trim();
-    throw new HostkitError(
-      "applyFailed",
-      `apply on ${host} ended without finishing: ${stderr || "no output"}`,
-    );
+    // Reported, not thrown: the other hosts' results must not be lost.
+    return {
+      ...result,
+      status: "failed",
+      message: `the apply program on ${host} ended without finishing: ${stderr || "no output"}`,
+    };
   }
   if (done === 3) result.status = "failed";
   else if (done === 4) result.status = "stale";

@@ -5,8 +5,6 @@
  */
 import { ExitCode, HostkitError } from "../errors.ts";
 import type { Plan } from "../plan/types.ts";
-import type { ProjectSpec } from "../model/project.ts";
-import type { Target } from "../transport/target.ts";
 import type { HostResult } from "../apply/run.ts";
 import type { Step } from "../apply/program.ts";
 import { type CommandSpec, type Flags, listFlag, numberFlag, stringFlag } from "./args.ts";
@@ -17,6 +15,7 @@ import {
   resolveTargets,
   TARGET_FLAGS,
   type Targets,
+  targetsForRefs,
 } from "./targets.ts";
 import { progress } from "./progress.ts";
 
@@ -54,39 +53,6 @@ export const spec: CommandSpec = {
     "A plan is refused when the host changed since it was made (re-plan), or when it was made for another host.",
   ],
 };
-
-async function planTargets(
-  plan: Plan,
-  flags: Flags,
-  project: ProjectSpec | undefined,
-): Promise<Targets> {
-  if (hasTargetFlags(flags)) return resolveTargets(flags, project);
-  const targets: Target[] = [];
-  for (const host of plan.hosts) {
-    const ref = host.target;
-    if (ref.kind === "local") {
-      const { localTarget } = await import("../transport/local.ts");
-      targets.push(localTarget({ sudo: ref.sudo }));
-    } else if (ref.kind === "ssh") {
-      const declared = project?.hosts.find((h) => h.name === ref.name);
-      if (declared) {
-        targets.push(...(await resolveTargets({ ...flags, host: [ref.name] }, project)).targets);
-        continue;
-      }
-      const { sshTarget } = await import("../transport/ssh.ts");
-      targets.push(sshTarget({
-        name: ref.name,
-        host: ref.host,
-        port: ref.port,
-        user: ref.user,
-        sudo: ref.sudo,
-        knownHostsFiles: listFlag(flags, "known-hosts"),
-        hostKeyPolicy: flags["accept-new-host-key"] ? "accept-new" : "strict",
-      }));
-    }
-  }
-  return { targets, close: async () => void await Promise.all(targets.map((t) => t.close())) };
-}
 
 function printSteps(host: string, steps: Step[]): void {
   console.log(`Host ${host}: ${steps.length} steps would run`);
@@ -170,7 +136,15 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
         `${planFile} is a plan for project ${plan.project}, not ${project.name}`,
       );
     }
-    targets = await planTargets(plan, flags, project);
+    if (listFlag(flags, "ignore").length) {
+      throw new HostkitError(
+        "usage",
+        "--ignore shapes a new plan; a saved plan is applied exactly as reviewed",
+      );
+    }
+    targets = hasTargetFlags(flags)
+      ? await resolveTargets(flags, project)
+      : await targetsForRefs(plan.hosts.map((h) => h.target), flags, project);
   } else {
     if (!hasTargetFlags(flags)) {
       throw new HostkitError(
@@ -182,6 +156,7 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
     plan = await planning.plan(project!, {
       targets: targets.targets,
       ignore: listFlag(flags, "ignore"),
+      parallel: numberFlag(flags, "parallel", 10),
     });
     const failed = plan.hosts.filter((h) => h.error);
     if (failed.length) {

@@ -1,6 +1,7 @@
 /**
  * The CLI: dispatches a subcommand, turns errors into messages and exit codes.
- * Subcommand modules are imported only when used, so `hostkit --help` starts fast.
+ * A subcommand's module is imported only when it runs (the overview loads them
+ * all, for their summaries), so heavy modules stay off the paths that don't need them.
  *
  * @module
  */

@@ -8,6 +8,7 @@ import { HostkitError } from "../errors.ts";
 import type { HostSpec, ProjectSpec } from "../model/project.ts";
 import { resolveSecret, type SecretRef } from "../model/secret.ts";
 import type { Target } from "../transport/target.ts";
+import type { TargetRef } from "../plan/types.ts";
 import { type Flags, type FlagSpec, listFlag, numberFlag, stringFlag } from "./args.ts";
 
 /** The flags of {@link resolveTargets}. */
@@ -107,6 +108,56 @@ function sshFromHost(host: HostSpec, flags: Flags) {
  */
 export function preloadTransport(flags: Flags): void {
   if (hasTargetFlags(flags) && !flags.local) import("../transport/ssh.ts").catch(() => {});
+}
+
+/**
+ * Targets for a saved plan's hosts: a host declared in the config uses its
+ * settings; otherwise the plan's recorded address, with `--identity-file`,
+ * `--password-env`, `--sudo-password-env` and the host-key flags applied.
+ *
+ * @example
+ * ```ts
+ * import { targetsForRefs } from "./targets.ts";
+ * const { targets, close } = await targetsForRefs(plan.hosts.map((h) => h.target), flags, project);
+ * ```
+ */
+export async function targetsForRefs(
+  refs: TargetRef[],
+  flags: Flags,
+  project: ProjectSpec | undefined,
+): Promise<Targets> {
+  const misplaced = ["user", "port"].filter((f) => flags[f] !== undefined);
+  if (misplaced.length) {
+    throw new HostkitError(
+      "usage",
+      `--${misplaced.join(", --")}: a saved plan names its hosts' addresses`,
+    );
+  }
+  const targets: Target[] = [];
+  for (const ref of refs) {
+    if (ref.kind === "local") {
+      const { localTarget } = await import("../transport/local.ts");
+      targets.push(localTarget({ sudo: ref.sudo || flags.sudo === true }));
+    } else if (ref.kind === "ssh") {
+      const { sshTarget } = await import("../transport/ssh.ts");
+      const declared = project?.hosts.find((h) => h.name === ref.name);
+      const host: HostSpec = declared ?? {
+        name: ref.name,
+        hostname: ref.host,
+        user: ref.user,
+        sudo: ref.sudo,
+        ssh: {
+          port: ref.port,
+          identityFile: stringFlag(flags, "identity-file"),
+          silentlyAcceptHosts: false,
+          acceptNewHostKeys: false,
+          knownHostsFiles: [],
+        },
+      };
+      targets.push(sshTarget(sshFromHost(host, flags)));
+    }
+  }
+  return { targets, close: async () => void await Promise.all(targets.map((t) => t.close())) };
 }
 
 /** Whether any target flag was given. */

@@ -120,7 +120,10 @@ const unitMetadata = {
 
 export const SystemdServiceSchema = z.strictObject({
   kind: z.literal("systemd_service"),
-  name: z.string().regex(/^[A-Za-z0-9@._:-]+\.service$/, "must be a unit name ending in .service"),
+  name: z.string().regex(
+    /^[A-Za-z0-9._:-]+(@[A-Za-z0-9._:-]+)?\.service$/,
+    "must be a unit name ending in .service (an instance, not a template: name@instance.service)",
+  ),
   sections: UnitSectionsSchema,
   /** Paths of env files the unit reads; a change to one restarts the unit. */
   environmentFiles: z.array(absolutePath).default([]),

@@ -18,7 +18,8 @@ import { type Plan, PLAN_FORMAT, PLAN_VERSION, PlanSchema } from "./types.ts";
  */
 export async function savePlan(plan: Plan, path: string): Promise<void> {
   const temp = `${path}.tmp-${crypto.randomUUID().slice(0, 8)}`;
-  await Deno.writeTextFile(temp, JSON.stringify(plan, null, 2) + "\n");
+  // Plans hold file contents and what was read from hosts: readable by their owner only.
+  await Deno.writeTextFile(temp, JSON.stringify(plan, null, 2) + "\n", { mode: 0o600 });
   await Deno.rename(temp, path);
 }
 

@@ -14,14 +14,6 @@ import type { Change, Desired } from "./types.ts";
 /** At most this many changes per host carry a text diff. */
 export const MAX_DIFFS = 50;
 
-/** Options of {@link buildChanges}. */
-export interface BuildOptions {
-  /** Ids whose changes become `noop/ignored`. */
-  ignore?: string[];
-  /** Reads controller-side file sources. */
-  readSource: (path: string) => Uint8Array;
-}
-
 /**
  * Desired state of every resource, computed once per plan (it is the same for every host).
  *

@@ -12,7 +12,8 @@
  * @module
  */
 import { HostkitError } from "../errors.ts";
-import { readFacts, readPreviews } from "../facts/mod.ts";
+import { pool } from "../pool.ts";
+import { PREVIEW_LIMIT, readFacts, readPreviews } from "../facts/mod.ts";
 import type { ProjectSpec } from "../model/project.ts";
 import { hostPath, type Resource, resourceId } from "../model/resource.ts";
 import type { Facts } from "../facts/state.ts";
@@ -73,22 +74,11 @@ function changedTextFiles(
   return resources.flatMap((r) => {
     const want = desired.get(resourceId(r))!;
     const path = facts.states[resourceId(r)]?.path;
-    const differs = path?.exists && path.sha256 !== undefined && path.sha256 !== want.sha256;
+    // A file larger than a preview would be diffed against its truncated start: no diff then.
+    const differs = path?.exists && path.sha256 !== undefined && path.sha256 !== want.sha256 &&
+      path.size <= PREVIEW_LIMIT;
     return differs && want.content && "text" in want.content ? [hostPath(r)!] : [];
   });
-}
-
-async function pool<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]);
-    }
-  });
-  await Promise.all(runners);
-  return results;
 }
 
 /**

@@ -125,9 +125,9 @@ export function summarize(changes: { action: Action }[]): Summary {
 
 /** Adds summaries together. */
 export function addSummaries(summaries: Summary[]): Summary {
-  return summarize(
-    summaries.flatMap((s) =>
-      (Object.keys(s) as Action[]).flatMap((action) => Array(s[action]).fill({ action }))
-    ),
-  );
+  const total = summarize([]);
+  for (const summary of summaries) {
+    for (const action of Object.keys(total) as Action[]) total[action] += summary[action];
+  }
+  return total;
 }

@@ -55,7 +55,7 @@ export interface Tracking {
  * @example
  * ```ts
  * import { recordTemplate } from "./record.ts";
- * const text = recordTemplate(host, steps, "20260614-101148-demo-up-ab12", tracking);
+ * const text = recordTemplate(host, steps, "20260614-101148-demo-up-ab12", tracking, "/var/lib/hostkit");
  * ```
  */
 export function recordTemplate(
@@ -63,7 +63,7 @@ export function recordTemplate(
   steps: { index: number; ids: string[] }[],
   runId: string,
   tracking: Tracking,
-  runsRoot = "",
+  runsRoot: string,
 ): string {
   const stepOf = new Map<string, number>();
   // A change's status is that of its first step: a unit whose file was written stays

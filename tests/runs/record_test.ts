@@ -58,7 +58,8 @@ Deno.test("the record template names the run and has one placeholder per changed
   );
   assert.equal(withPlan.plan, `/r/plans/${RUN}.plan.json`);
   assert.equal(
-    JSON.parse(recordTemplate(hostPlan([host.changes[1]]), [], RUN, tracking)).changes[0].status,
+    JSON.parse(recordTemplate(hostPlan([host.changes[1]]), [], RUN, tracking, "/r")).changes[0]
+      .status,
     "__STEP_none__",
     "a change without a step is never reported as applied",
   );
@@ -87,7 +88,7 @@ Deno.test("a filled-in template is a valid run record", () => {
 
 Deno.test("foreign, unfilled and corrupt records are rejected", () => {
   const good = JSON.parse(
-    fill(recordTemplate(host, steps, RUN, tracking), "applied", {
+    fill(recordTemplate(host, steps, RUN, tracking, "/r"), "applied", {
       0: "applied",
       1: "applied",
       2: "applied",
@@ -95,7 +96,7 @@ Deno.test("foreign, unfilled and corrupt records are rejected", () => {
   );
   assert.equal(RunRecordSchema.safeParse(good).success, true);
   const bad: Record<string, unknown> = {
-    "unfilled template": JSON.parse(recordTemplate(host, steps, RUN, tracking)),
+    "unfilled template": JSON.parse(recordTemplate(host, steps, RUN, tracking, "/r")),
     "another format": { ...good, format: "terraform.plan" },
     "another version": { ...good, version: 2 },
     "a bad run id": { ...good, id: "../../etc/passwd" },
