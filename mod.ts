@@ -33,11 +33,45 @@ export type { Facts } from "./src/facts/mod.ts";
 export { down } from "./src/down/mod.ts";
 export type { DownOptions, DownResult } from "./src/down/mod.ts";
 export { listRuns, pruneRuns, readRun } from "./src/runs/mod.ts";
+import { listRuns, pruneRuns, readRun } from "./src/runs/mod.ts";
 export type { RunList, RunRecord } from "./src/runs/mod.ts";
 export { Resources, Sandbox } from "./src/model/runtime.ts";
 export { localTarget } from "./src/transport/local.ts";
 export { openSsh, sshTarget } from "./src/transport/ssh.ts";
 export type { SshOptionsInput, SshTarget } from "./src/transport/mod.ts";
-export type { Target } from "./src/transport/target.ts";
+import { type LocalOptions, localTarget } from "./src/transport/local.ts";
+import { sshTarget } from "./src/transport/ssh.ts";
+import type { SshOptionsInput } from "./src/transport/mod.ts";
+import type { Target as AnyTarget } from "./src/transport/target.ts";
+
+/** A host hostkit can reach (local or SSH). */
+export type Target = AnyTarget;
+
+/**
+ * Targets as the reference writes them (`HostKit.Target.local/ssh`).
+ *
+ * @example
+ * ```ts
+ * import { Target } from "./mod.ts";
+ * const prod = Target.ssh("prod", { host: "elixir.toys", user: "dannote", sudo: true });
+ * const here = Target.local();
+ * ```
+ */
+export const Target = {
+  local: (options?: LocalOptions): AnyTarget => localTarget(options),
+  ssh: (name: string, options: Omit<SshOptionsInput, "name">): AnyTarget =>
+    sshTarget({ name, ...options }),
+};
+
+/**
+ * Tracked runs on a host (`runs.list(target, runsRoot)`, `runs.read`, `runs.prune`).
+ *
+ * @example
+ * ```ts
+ * import { runs, Target } from "./mod.ts";
+ * const { records } = await runs.list(Target.local(), "/var/lib/hostkit");
+ * ```
+ */
+export const runs = { list: listRuns, read: readRun, prune: pruneRuns };
 export { ExitCode, HostkitError } from "./src/errors.ts";
 export { HOSTKIT_VERSION } from "./src/version.ts";
