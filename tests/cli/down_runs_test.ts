@@ -17,13 +17,18 @@ function config(dir: string, content = "v1\\n"): string {
   );
 }
 
-/** Removes the working dirs applies left under /var/tmp (kept on hosts for their events log). */
-async function removeApplyDirs(runsRoot: string): Promise<void> {
-  for await (const entry of Deno.readDir("/var/tmp")) {
-    if (!entry.name.startsWith("hostkit-apply.")) continue;
-    const dir = join("/var/tmp", entry.name);
-    const script = await Deno.readTextFile(join(dir, "apply.sh")).catch(() => "");
-    if (script.includes(`HK_RUNS_ROOT=${runsRoot} `)) await Deno.remove(dir, { recursive: true });
+/**
+ * Removes the working dirs the given apply runs left under /var/tmp (kept on hosts for their
+ * events log), found by the events log path their progress names. Apply dirs keep nothing but
+ * events.log and status, so they cannot be recognized by their content.
+ */
+async function removeApplyDirs(...runs: { stderr: string }[]): Promise<void> {
+  for (const run of runs) {
+    for (
+      const [, dir] of run.stderr.matchAll(/\(events: (\/var\/tmp\/hostkit-apply\.[^/\s]+)\//g)
+    ) {
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
   }
 }
 
@@ -111,7 +116,7 @@ Deno.test("apply --track, runs, down --last, apply the down plan: the CLI round 
   const pruned = await runCli(["runs", file, "--local", "--prune", "--keep", "1"]);
   assert.equal(pruned.code, 0, pruned.stderr);
   assert.match(pruned.stdout, /^\[local\] pruned 0 runs$/m);
-  await removeApplyDirs(`${dir}/runs`);
+  await removeApplyDirs(first, undone);
 });
 
 Deno.test("down flag errors exit 64", async () => {
