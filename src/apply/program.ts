@@ -106,7 +106,8 @@ function accountCommand(
     }
   }
   const args: string[] = [];
-  if (r.home) args.push("--home-dir", quote(r.home));
+  // -d is the one spelling useradd and usermod share.
+  if (r.home) args.push("-d", quote(r.home));
   if (r.shell) args.push("--shell", quote(r.shell));
   if (r.uid !== undefined) args.push("--uid", String(r.uid));
   if (r.group) args.push("--gid", quote(r.group));

@@ -28,7 +28,9 @@ hk_p() {
     if [ "$3" = l ] && [ -L "$2" ]; then
       printf '%s\ttarget\t%s\n' "$1" "$(readlink -- "$2" | od -An -v -tx1 | tr -d ' \n')"
     fi
-    if [ "$3" = e ] && [ -f "$2" ]; then
+    if [ "$3" = e ] && [ -f "$2" ] && [ ! -r "$2" ]; then
+      printf '%s\terror\tcannot read the file\n' "$1"
+    elif [ "$3" = e ] && [ -f "$2" ]; then
       # Secret entries ($4 lists their keys) are only reported present: no hash of a
       # secret value ever reaches a plan.
       while IFS= read -r line || [ -n "$line" ]; do
@@ -42,7 +44,14 @@ hk_p() {
       done < "$2"
     fi
   else
-    printf '%s\tpath\tmissing\n' "$1"
+    # Missing, or hidden behind a directory this user cannot search?
+    a=$2
+    while a=\${a%/*}; [ -n "$a" ] && [ ! -e "$a" ]; do :; done
+    if [ -n "$a" ] && [ -d "$a" ] && [ ! -x "$a" ]; then
+      printf '%s\terror\ta parent directory cannot be searched\n' "$1"
+    else
+      printf '%s\tpath\tmissing\n' "$1"
+    fi
   fi
 }
 hk_stats() {

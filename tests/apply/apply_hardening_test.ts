@@ -495,11 +495,11 @@ Deno.test({
 
 Deno.test({
   name: "an account that declares its home can be updated (a group added)",
-  // BUG: src/apply/program.ts accountCommand() (line 109) passes `--home-dir HOME` to usermod as
+  // Regression (fixed): src/apply/program.ts accountCommand() (line 109) passes `--home-dir HOME` to usermod as
   // well as to useradd, but usermod only knows `-d`/`--home` ("usermod: unrecognized option
   // '--home-dir'", exit 2): every update (and every down-plan restore) of an account with a
   // declared `home` fails. Fix: push `"-d", quote(r.home)` (valid for both) or `--home` for usermod.
-  ignore: true, // needs root too: Deno.uid() !== 0
+  ignore: Deno.uid() !== 0,
   async fn() {
     await using tmp = await tempDir();
     const dir = tmp.path;

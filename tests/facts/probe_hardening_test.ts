@@ -239,13 +239,12 @@ Deno.test({
 
 Deno.test({
   name: "an env file the probing user cannot read is a read error, not drift",
-  // BUG: src/facts/probe.ts hk_p (the `e` branch, lines 31-43) reads an env file with
+  // Regression (fixed): src/facts/probe.ts hk_p (the `e` branch, lines 31-43) reads an env file with
   // `while read … done < "$2"`; when the file cannot be opened the redirect fails (stderr only),
   // no env line and no error line is printed, and the plan shows every declared key as missing
   // (`update +PORT`) instead of `read_error`: apply would then overwrite a file it never read.
   // Fix: in that branch, `if [ ! -r "$2" ]; then printf '%s\terror\tcannot read the file\n' "$1";
   // else while …; fi`.
-  ignore: true,
   async fn() {
     await using tmp = await tempDir();
     const dir = tmp.path;
@@ -264,14 +263,13 @@ Deno.test({
 
 Deno.test({
   name: "a file under a directory the probing user cannot search is a read error, not missing",
-  // BUG: src/facts/probe.ts hk_p (line 25) decides existence with `[ -e "$2" ] || [ -L "$2" ]`,
+  // Regression (fixed): src/facts/probe.ts hk_p (line 25) decides existence with `[ -e "$2" ] || [ -L "$2" ]`,
   // which is false both for a missing path and for one under a directory the user cannot search
   // (EACCES), so such a file is reported `path missing` and planned as a create. Fix: in hk_p's
   // else branch (line 45), walk up to the nearest existing ancestor
   // (`d=${2%/*}; while [ -n "$d" ] && [ ! -e "$d" ]; do d=${d%/*}; done`) and print
   // `error cannot read its directory (permission denied?)` when it is a directory that is not
   // searchable (`[ -d "${d:-/}" ] && [ ! -x "${d:-/}" ]`), `path missing` otherwise.
-  ignore: true,
   async fn() {
     await using tmp = await tempDir();
     const dir = tmp.path;

@@ -80,11 +80,10 @@ Deno.test("account: a system account in existing groups applies, re-plans noop; 
 
 Deno.test({
   name: "account: adding a group to an account that declares its home updates it",
-  // BUG: src/apply/program.ts accountCommand() (line 109) passes `--home-dir HOME` to usermod as
+  // Regression (fixed): src/apply/program.ts accountCommand() (line 109) passes `--home-dir HOME` to usermod as
   // well as to useradd, but usermod only knows `-d`/`--home` ("usermod: unrecognized option
   // '--home-dir'"): every update (and every down-plan restore) of an account with a declared
   // `home` fails. Fix: push `"-d", quote(r.home)` (valid for both) or `--home` for usermod.
-  ignore: true,
   async fn() {
     const name = `hk-home-${unique()}`;
     const home = `/var/lib/${name}`;
