@@ -85,6 +85,16 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
       result.plan.diagnostics.unshift(
         `from run ${record.id} (${record.status}, ${record.finishedAt})`,
       );
+      // The host is at hand: record what the down plan will change as it is now, so applying
+      // it later refuses if the host moved on in between (the same stale check as up plans).
+      const { readFacts } = await import("../facts/mod.ts");
+      for (const host of result.plan.hosts) {
+        const facts = await readFacts(targets.targets[0], host.changes.map((c) => c.resource));
+        for (const change of host.changes) {
+          change.before = facts.states[change.id] ?? null;
+          change.observed = facts.observed[change.id];
+        }
+      }
     } finally {
       await targets.close();
     }

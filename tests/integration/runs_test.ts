@@ -212,3 +212,24 @@ Deno.test("runs --prune keeps exactly N with their backups; a corrupt record is 
   }
   assert.deepEqual((await root(`ls ${runsRoot}/backups`)).split("\n").sort(), ids.slice(2).sort());
 });
+
+Deno.test("a down plan from a tracked run is refused when the host changed after it was made", async () => {
+  const tag = unique();
+  const runsRoot = `/var/lib/hk-it-${tag}`;
+  const path = `/srv/it-downstale-${tag}`;
+  const config = (text: string) =>
+    writeConfig(
+      host,
+      `  p.runsRoot("${runsRoot}");\n  p.file("${path}", { content: "${text}\\n" });`,
+    );
+  await ok(["apply", await config("one"), "--host", "it", "--confirm", "--track"]);
+  const second = await config("two");
+  await ok(["apply", second, "--host", "it", "--confirm", "--track"]);
+  const downFile = `${dirname(second)}/down.json`;
+  await ok(["down", second, "--host", "it", "--last", "--out", downFile]);
+  await root(`echo edited-after-the-down-plan > ${path}`);
+  const r = await hostkit(["apply", "--plan", downFile, second, "--confirm"]);
+  assert.equal(r.code, 4, r.stdout + r.stderr);
+  assert.match(r.stderr, new RegExp(`changed since the plan: file:${path}`));
+  assert.equal(await root(`cat ${path}`), "edited-after-the-down-plan");
+});
