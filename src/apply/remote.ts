@@ -212,7 +212,7 @@ hk_install() { # manager update packages…
       if [ "$update" = 1 ] || [ -z "$(ls -A /var/lib/apt/lists 2>/dev/null | grep -v -e lock -e partial)" ]; then
         apt-get update -q || return 1
       fi
-      apt-get install -y -q --no-install-recommends -- "$@" ;;
+      apt-get install -y -q --no-install-recommends --allow-downgrades -- "$@" ;;
     dnf) dnf install -y -- "$@" ;;
     apk) [ "$update" = 1 ] && apk update; apk add -- "$@" ;;
     pacman) pacman -S --noconfirm --needed $([ "$update" = 1 ] && echo -y) -- "$@" ;;

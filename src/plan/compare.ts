@@ -69,7 +69,10 @@ export function compare(resource: Resource, desired: Desired, state: State): Ver
       return drift.length ? { action: "update", reason: drift.join(",") } : inSync;
     }
     case "package":
-      return state.package?.installed ? inSync : { action: "create", reason: "missing" };
+      if (!state.package?.installed) return { action: "create", reason: "missing" };
+      return resource.version !== undefined && state.package.version !== resource.version
+        ? { action: "update", reason: "version" }
+        : inSync;
     case "mise_tool":
       return state.installed ? inSync : { action: "create", reason: "missing" };
     case "command":
