@@ -69,8 +69,9 @@ function writesContent(change: Change): boolean {
   if (change.action === "create" || change.after?.content && "$backup" in change.after.content) {
     return true;
   }
+  // Update reasons name what drifted: "content", or env keys as +KEY, ~KEY, -KEY.
   return change.action === "update" &&
-    change.reason.split(",").some((r) => r === "content" || r === "offline" || /^[+~-]/.test(r));
+    change.reason.split(",").some((r) => r === "content" || /^[+~-]/.test(r));
 }
 
 function payloadBytes(change: Change, secrets: SecretSource): Uint8Array {
@@ -84,9 +85,14 @@ function payloadBytes(change: Change, secrets: SecretSource): Uint8Array {
   return Uint8Array.from(atob(content.base64), (c) => c.charCodeAt(0));
 }
 
-function modeWord(change: Change): string {
-  const mode = change.after?.mode ??
+/** The mode to set: the declared (or kept) one, else the kind's default for a new file. */
+function targetMode(change: Change): number | undefined {
+  return change.after?.mode ??
     (change.action === "create" ? DEFAULT_MODES[change.resource.kind] : undefined);
+}
+
+function modeWord(change: Change): string {
+  const mode = targetMode(change);
   return mode === undefined ? "" : formatMode(mode);
 }
 
@@ -179,7 +185,7 @@ export async function compileProgram(host: HostPlan, options: ProgramOptions): P
   const payload: TarEntry[] = [];
   // Consecutive content writes share one step: an inner tar, unpacked by root after the lock
   // and stale check, stages every file next to its destination (owner and mode set); then all
-  // are flushed and renamed into place (hk_commit). A failure renames nothing.
+  // are flushed and renamed into place (hk_commit). A failure while staging renames nothing.
   interface Staged {
     path: string;
     data: Uint8Array;
@@ -273,7 +279,7 @@ export async function compileProgram(host: HostPlan, options: ProgramOptions): P
         const path = hostPath(r)!;
         const content = change.after?.content;
         const after = change.after ?? {};
-        const mode = after.mode ?? (change.action === "create" ? DEFAULT_MODES[r.kind] : undefined);
+        const mode = targetMode(change);
         const known = change.action === "create" ||
           (after.owner && after.group && mode !== undefined);
         if (!(content && "$backup" in content) && writesContent(change) && known) {

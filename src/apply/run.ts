@@ -81,11 +81,14 @@ export async function runProgram(
         const status = fields[1] as "start" | "ok" | "fail";
         if (status === "ok") result.applied.push(...step.ids);
         if (status === "fail") {
+          // The step's log lines follow this event; they land in this same array.
+          const lines = output.get(index) ?? [];
+          output.set(index, lines);
           result.failed = {
             label: step.label,
             ids: step.ids,
             exit: Number(fields[3]),
-            output: output.get(index) ?? [],
+            output: lines,
           };
         }
         onEvent({
@@ -102,10 +105,8 @@ export async function runProgram(
       case "log": {
         const index = Number(fields[0]);
         const line = fields.slice(1).join("\t");
-        output.set(index, [...(output.get(index) ?? []), line]);
-        if (result.failed && program.steps[index]?.label === result.failed.label) {
-          result.failed.output = output.get(index)!;
-        }
+        if (!output.has(index)) output.set(index, []);
+        output.get(index)!.push(line);
         onEvent({ type: "log", host, index, line });
         break;
       }
