@@ -5,6 +5,7 @@
  * @module
  */
 import { ExitCode, HostkitError } from "../errors.ts";
+import { resourceId } from "../model/resource.ts";
 import {
   type CommandSpec,
   expectPositionals,
@@ -55,7 +56,7 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
   const planning = await import("../plan/mod.ts");
   if (flags["show-graph"]) {
     const deps = planning.dependencies(project.resources);
-    const ids = project.resources.map((r) => `${r.kind}:${"path" in r ? r.path : r.name}`);
+    const ids = project.resources.map(resourceId);
     await Deno.stdout.write(
       new TextEncoder().encode(planning.formatGraph(planning.order(ids, deps), deps)),
     );

@@ -43,9 +43,14 @@ export function buildChanges(
   resources: Resource[],
   desired: Map<string, Desired>,
   facts: Facts | undefined,
-  options: { ignore?: string[]; previews?: Map<string, Uint8Array> } = {},
+  options: {
+    ignore?: string[];
+    previews?: Map<string, Uint8Array>;
+    /** The dependency graph, when the caller already built it (it is the same for every host). */
+    deps?: Map<string, string[]>;
+  } = {},
 ): Change[] {
-  const deps = dependencies(resources);
+  const deps = options.deps ?? dependencies(resources);
   const byId = new Map(resources.map((r) => [resourceId(r), r]));
   const ignore = new Set(options.ignore ?? []);
   const verdicts = new Map<string, Verdict>();

@@ -52,6 +52,12 @@ export function dependencies(resources: Resource[]): Map<string, string[]> {
     if (path && r.kind === "directory") byPath.set(path, resourceId(r));
   }
   const accounts = new Set(resources.filter((r) => r.kind === "account").map((r) => r.name));
+  const byService = new Map<string, Resource[]>();
+  for (const r of resources) {
+    if (!r.service) continue;
+    if (!byService.has(r.service)) byService.set(r.service, []);
+    byService.get(r.service)!.push(r);
+  }
   const deps = new Map<string, string[]>();
   for (const r of resources) {
     const id = resourceId(r);
@@ -77,9 +83,9 @@ export function dependencies(resources: Resource[]): Map<string, string[]> {
       out.add(`systemd_service:${r.unit}`);
     }
     if (r.kind !== "package" && r.service) {
-      for (const other of resources) {
+      for (const other of byService.get(r.service)!) {
         // Inferred order yields to an explicit dependsOn the other way round.
-        if (other.service !== r.service || other.dependsOn.includes(id)) continue;
+        if (other.dependsOn.includes(id)) continue;
         const otherId = resourceId(other);
         if (other.kind === "package" || other.kind === "mise_tool" && r.kind !== "mise_tool") {
           out.add(otherId);

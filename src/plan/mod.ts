@@ -19,6 +19,7 @@ import { hostPath, type Resource, resourceId } from "../model/resource.ts";
 import type { Facts } from "../facts/state.ts";
 import type { Target } from "../transport/target.ts";
 import { buildChanges, desiredStates } from "./build.ts";
+import { dependencies } from "./graph.ts";
 import {
   addSummaries,
   type Desired,
@@ -105,6 +106,8 @@ export async function plan(project: ProjectSpec, options: PlanOptions = {}): Pro
   });
   const resources = project.resources;
   const desired = desiredStates(resources, readSource);
+  // Built once, before any host is read: a cycle or an unknown dependency fails fast.
+  const deps = dependencies(resources);
   const known = new Set(resources.map(resourceId));
   for (const id of options.ignore ?? []) {
     if (!known.has(id)) {
@@ -114,7 +117,7 @@ export async function plan(project: ProjectSpec, options: PlanOptions = {}): Pro
   const targets = options.targets ?? [];
   let hosts: HostPlan[];
   if (targets.length === 0) {
-    const changes = buildChanges(resources, desired, undefined, options);
+    const changes = buildChanges(resources, desired, undefined, { ...options, deps });
     hosts = [{
       target: { kind: "offline", name: "offline" },
       changes,
@@ -126,7 +129,7 @@ export async function plan(project: ProjectSpec, options: PlanOptions = {}): Pro
       try {
         const facts = await readFacts(target, resources);
         const previews = await readPreviews(target, changedTextFiles(resources, desired, facts));
-        const changes = buildChanges(resources, desired, facts, { ...options, previews });
+        const changes = buildChanges(resources, desired, facts, { ...options, previews, deps });
         return {
           target: ref,
           os: `${facts.os.id} ${facts.os.version}`.trim(),
