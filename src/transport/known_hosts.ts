@@ -306,6 +306,8 @@ export interface VerifyHostKeyOptions {
   policy: HostKeyPolicy;
   /** Files to consult, in order. */
   files: string[];
+  /** Their entries when the caller has read them already (one read per connection). */
+  entries?: KnownHostsEntry[];
   /** Where `accept-new` records a new host; also named in the "how to trust it" hint. */
   writeFile?: string;
 }
@@ -330,7 +332,7 @@ export function verifyHostKey(options: VerifyHostKeyOptions): void {
   if (options.policy === "accept-any") return;
   const { host, port, key } = options;
   const name = knownHostName(host, port);
-  let result = lookupHostKey(readKnownHosts(options.files), name, key);
+  let result = lookupHostKey(options.entries ?? readKnownHosts(options.files), name, key);
   if (result.status === "unknown" && options.policy === "accept-new" && options.writeFile) {
     result = addKnownHost(options.writeFile, name, key);
   }

@@ -13,6 +13,7 @@ import {
   type HostKey,
   hostKeyFromBlob,
   knownHostName,
+  type KnownHostsEntry,
   matchesHost,
   preferredHostKeyAlgorithms,
   readKnownHosts,
@@ -197,9 +198,8 @@ async function connectOnce(options: SshOptions, credentials: Credentials): Promi
   // As OpenSSH does with UserKnownHostsFile: new hosts go to the first file.
   const writeFile = files[0];
   files.push(GLOBAL_KNOWN_HOSTS);
-  const algorithms = options.hostKeyPolicy === "accept-any"
-    ? undefined
-    : hostKeyAlgorithms(files, knownHostName(host, port));
+  const entries = options.hostKeyPolicy === "accept-any" ? [] : readKnownHosts(files);
+  const algorithms = hostKeyAlgorithms(entries, knownHostName(host, port));
   const auth = new AuthSession(credentials);
   let hostKey: HostKey | undefined;
   let hostKeyError: HostkitError | undefined;
@@ -240,6 +240,7 @@ async function connectOnce(options: SshOptions, credentials: Credentials): Promi
             key: hostKey,
             policy: options.hostKeyPolicy,
             files,
+            entries,
             writeFile,
           });
           return true;
@@ -256,8 +257,10 @@ async function connectOnce(options: SshOptions, credentials: Credentials): Promi
 }
 
 /** Prefer the key types known_hosts has for the host, so the server shows a key we can check. */
-function hostKeyAlgorithms(files: string[], name: string): ConnectConfig["algorithms"] {
-  const entries = readKnownHosts(files);
+function hostKeyAlgorithms(
+  entries: KnownHostsEntry[],
+  name: string,
+): ConnectConfig["algorithms"] {
   const recorded = entries.filter((e) => e.marker === undefined && matchesHost(e.hosts, name));
   const types = [...new Set(recorded.map((e) => e.type))];
   if (types.length === 0) return undefined;
