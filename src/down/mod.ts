@@ -60,6 +60,16 @@ function invert(change: Change, options: DownOptions): Change | string {
     ? { $backup: `${options.backupsDir}/files${hostPath(r)}` }
     : undefined;
   const base = { id: change.id, resource: r, dependsOn: change.dependsOn, before: null };
+  /** Put the backed-up file back with its previous owner and mode. */
+  const restore = (action: "create" | "update", restart: boolean | undefined): Change | string =>
+    backup
+      ? {
+        ...base,
+        action,
+        reason: "restore",
+        after: { content: backup, ...previousMetadata(before?.path), restart },
+      }
+      : "previous content was not captured (apply with --track to back it up)";
   if (r.kind === "command") {
     if (r.down === "noop") return "down: noop";
     if (r.down === "irreversible") return "irreversible";
@@ -76,19 +86,7 @@ function invert(change: Change, options: DownOptions): Change | string {
       if (r.rollback !== "delete_if_created") return `rollback: ${r.rollback}`;
       return { ...base, action: "delete", reason: "created_by_plan", after: null };
     case "delete": {
-      if (isFileLike(r)) {
-        if (!backup) return "previous content was not captured (apply with --track to back it up)";
-        return {
-          ...base,
-          action: "create",
-          reason: "restore",
-          after: {
-            content: backup,
-            ...previousMetadata(before?.path),
-            restart: r.kind === "systemd_service",
-          },
-        };
-      }
+      if (isFileLike(r)) return restore("create", r.kind === "systemd_service");
       return `cannot recreate a deleted ${r.kind}`;
     }
     case "update":
@@ -106,19 +104,15 @@ function invert(change: Change, options: DownOptions): Change | string {
     case "env_file":
     case "systemd_service":
     case "systemd_timer": {
-      const metadata = previousMetadata(before?.path);
-      if (metadataOnly) return { ...base, action: "update", reason: "metadata", after: metadata };
-      if (!backup) return "previous content was not captured (apply with --track to back it up)";
-      return {
-        ...base,
-        action: "update",
-        reason: "restore",
-        after: {
-          content: backup,
-          ...metadata,
-          restart: r.kind === "systemd_service" && change.after?.enable,
-        },
-      };
+      if (metadataOnly) {
+        return {
+          ...base,
+          action: "update",
+          reason: "metadata",
+          after: previousMetadata(before?.path),
+        };
+      }
+      return restore("update", r.kind === "systemd_service" && change.after?.enable);
     }
     case "directory":
       return {
