@@ -7,7 +7,6 @@
  *
  * @module
  */
-import { VOLATILE_TAGS } from "../facts/probe.ts";
 
 /**
  * `run.sh DIR`: starts `DIR/apply.sh` in a new session with its output in
@@ -109,7 +108,7 @@ hk_check_stale() {
   fi
   [ "$HK_CHECK" = 1 ] || return 0
   tab=$(printf '\t')
-  sh "$D/probe.sh" | grep -v -e "^host$tab" __VOLATILE__ | sort > "$D/actual"
+  sh "$D/probe.sh" | sort > "$D/actual"
   sort "$D/expected" > "$D/expected.sorted"
   if ! cmp -s "$D/expected.sorted" "$D/actual"; then
     diff "$D/expected.sorted" "$D/actual" | sed -n "s/^[<>] \([0-9]*\)$tab.*/\1/p" | sort -un |
@@ -282,5 +281,4 @@ hk_deactivate() { # units… (stop and disable before their files are removed)
   for u in "$@"; do systemctl disable --now --quiet -- "$u" 2>/dev/null || :; done
 }
 hk_journal() { journalctl -u "$1" -n 20 --no-pager -o cat 2>/dev/null | sed "s|^|$1: |"; }
-`.replaceAll("\\${", "${")
-  .replace("__VOLATILE__", [...VOLATILE_TAGS].map((tag) => `-e "\${tab}${tag}$tab"`).join(" "));
+`.replaceAll("\\${", "${");
