@@ -1,19 +1,24 @@
 /**
- * hostkit's public API: everything the CLI does, as calls.
+ * hostkit's public API: everything the CLI does, as calls. One name per thing:
+ * targets come from {@link Target} (`Target.local()`, `Target.ssh(name, …)`) or
+ * {@link openSsh}, tracked runs from {@link runs} (`runs.list/read/prune`).
  *
  * @example
  * ```ts
- * import { apply, down, formatPlan, load, plan, sshTarget } from "./mod.ts";
+ * import { apply, down, formatPlan, plan, project, Target } from "./mod.ts";
  *
- * const project = await load("infra/config.ts");
- * const prod = sshTarget({ name: "prod", host: "elixir.toys", user: "deploy", sudo: true });
+ * const demo = project("demo", (p) => {
+ *   p.file("/tmp/hostkit-demo/motd", { content: "hello\n" });
+ * });
+ * const here = Target.local();
  * try {
- *   const reviewed = await plan(project, { targets: [prod] });
+ *   const reviewed = await plan(demo, { targets: [here] });
  *   console.log(formatPlan(reviewed));
- *   await apply(reviewed, { targets: [prod], confirm: true, track: true });
+ *   await apply(reviewed, { targets: [here], confirm: true, track: true });
  *   const rollback = down(reviewed).plan; // another plan, applied the same way
+ *   console.log(formatPlan(rollback));
  * } finally {
- *   await prod.close();
+ *   await here.close();
  * }
  * ```
  *
@@ -24,54 +29,71 @@ export { ConfigError, load } from "./src/config/mod.ts";
 export type { LoadOptions } from "./src/config/mod.ts";
 export { render, renderContent } from "./src/render/mod.ts";
 export type { RenderContext } from "./src/render/mod.ts";
-export { formatPlan, loadPlan, parsePlan, plan, savePlan, targetRef } from "./src/plan/mod.ts";
-export type { Change, HostPlan, Plan, PlanOptions } from "./src/plan/mod.ts";
+export {
+  ActionSchema,
+  ChangeSchema,
+  DesiredSchema,
+  DriftSchema,
+  formatPlan,
+  HostPlanSchema,
+  IntentSchema,
+  loadPlan,
+  parsePlan,
+  plan,
+  PlanSchema,
+  savePlan,
+  SummarySchema,
+  targetRef,
+  TargetRefSchema,
+  TriggerSchema,
+} from "./src/plan/mod.ts";
+export type {
+  Action,
+  Change,
+  Desired,
+  Drift,
+  FormatOptions,
+  HostPlan,
+  Intent,
+  Plan,
+  PlanOptions,
+  Summary,
+  TargetRef,
+  Trigger,
+} from "./src/plan/mod.ts";
 export { apply, compileProgram, runId } from "./src/apply/mod.ts";
-export type { ApplyEvent, ApplyOptions, HostResult } from "./src/apply/mod.ts";
-export { readFacts } from "./src/facts/mod.ts";
-export type { Facts } from "./src/facts/mod.ts";
+export type {
+  ApplyEvent,
+  ApplyOptions,
+  HostResult,
+  Program,
+  ProgramOptions,
+  Step,
+} from "./src/apply/mod.ts";
+export { readFacts, StateSchema } from "./src/facts/mod.ts";
+export type { Facts, State } from "./src/facts/mod.ts";
 export { down } from "./src/down/mod.ts";
-export type { DownOptions, DownResult } from "./src/down/mod.ts";
-export { listRuns, pruneRuns, readRun } from "./src/runs/mod.ts";
-import { listRuns, pruneRuns, readRun } from "./src/runs/mod.ts";
-export type { RunList, RunRecord } from "./src/runs/mod.ts";
+export type { DownOptions, DownResult, Skipped } from "./src/down/mod.ts";
+export { RunRecordSchema, runs } from "./src/runs/mod.ts";
+export type { RecordProblem, RunList, RunRecord } from "./src/runs/mod.ts";
+export { NotifySchema, ResourceSchema } from "./src/model/resource.ts";
+export type { Notify, Resource, ResourceKind } from "./src/model/resource.ts";
+export type { SecretSource } from "./src/model/secret.ts";
 export { Resources, Sandbox } from "./src/model/runtime.ts";
-export { localTarget } from "./src/transport/local.ts";
-export { openSsh, sshTarget } from "./src/transport/ssh.ts";
-export type { SshOptionsInput, SshTarget } from "./src/transport/mod.ts";
-import { type LocalOptions, localTarget } from "./src/transport/local.ts";
-import { sshTarget } from "./src/transport/ssh.ts";
-import type { SshOptionsInput } from "./src/transport/mod.ts";
-import type { Target as AnyTarget } from "./src/transport/target.ts";
-
-/** A host hostkit can reach (local or SSH). */
-export type Target = AnyTarget;
-
-/**
- * Targets as the reference writes them (`HostKit.Target.local/ssh`).
- *
- * @example
- * ```ts
- * import { Target } from "./mod.ts";
- * const prod = Target.ssh("prod", { host: "elixir.toys", user: "dannote", sudo: true });
- * const here = Target.local();
- * ```
- */
-export const Target = {
-  local: (options?: LocalOptions): AnyTarget => localTarget(options),
-  ssh: (name: string, options: Omit<SshOptionsInput, "name">): AnyTarget =>
-    sshTarget({ name, ...options }),
-};
-
-/**
- * Tracked runs on a host (`runs.list(target, runsRoot)`, `runs.read`, `runs.prune`).
- *
- * @example
- * ```ts
- * import { runs, Target } from "./mod.ts";
- * const { records } = await runs.list(Target.local(), "/var/lib/hostkit");
- * ```
- */
-export const runs = { list: listRuns, read: readRun, prune: pruneRuns };
+export { openSsh, Target } from "./src/transport/mod.ts";
+export type { LocalOptions, SshOptionsInput, SshTarget } from "./src/transport/mod.ts";
+export { checkPlanProviders } from "./src/providers/mod.ts";
+export type {
+  Provider,
+  ProviderCommandOptions,
+  ProviderContext,
+  ProviderEmit,
+  ProviderFileOptions,
+  ProviderLineOptions,
+  ProviderService,
+  ProviderWords,
+  WordsOf,
+} from "./src/providers/mod.ts";
 export { ExitCode, HostkitError } from "./src/errors.ts";
+export type { ErrorKind } from "./src/errors.ts";
 export { HOSTKIT_VERSION } from "./src/version.ts";

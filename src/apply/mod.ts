@@ -18,7 +18,7 @@ import { compileProgram, type Step } from "./program.ts";
 import { type ApplyEvent, type HostResult, runProgram } from "./run.ts";
 
 export { compileProgram } from "./program.ts";
-export type { Program, Step } from "./program.ts";
+export type { Program, ProgramOptions, Step } from "./program.ts";
 export { REMOTE_COMMAND, runProgram } from "./run.ts";
 export type { ApplyEvent, HostResult } from "./run.ts";
 

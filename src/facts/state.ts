@@ -7,7 +7,12 @@
 import { z } from "zod";
 import type { Trigger } from "../plan/types.ts";
 
-/** A path on the host: missing, or its type and metadata. */
+/**
+ * A path on the host: missing, or its type and metadata.
+ *
+ * @internal Exported as the validator of this data contract; its type is zod's,
+ * which deno doc cannot render, so its docs are those of the type it parses to.
+ */
 export const PathStateSchema = z.union([
   z.strictObject({ exists: z.literal(false) }),
   z.strictObject({
@@ -30,6 +35,12 @@ export const PathStateSchema = z.union([
   }),
 ]);
 
+/**
+ * Validates a {@link UnitState}.
+ *
+ * @internal Exported as the validator of this data contract; its type is zod's,
+ * which deno doc cannot render, so its docs are those of the type it parses to.
+ */
 export const UnitStateSchema = z.strictObject({
   load: z.string(),
   active: z.string(),
@@ -37,6 +48,12 @@ export const UnitStateSchema = z.strictObject({
   unitFile: z.string(),
 });
 
+/**
+ * Validates a {@link AccountState}.
+ *
+ * @internal Exported as the validator of this data contract; its type is zod's,
+ * which deno doc cannot render, so its docs are those of the type it parses to.
+ */
 export const AccountStateSchema = z.union([
   z.strictObject({ exists: z.literal(false) }),
   z.strictObject({
@@ -50,12 +67,23 @@ export const AccountStateSchema = z.union([
   }),
 ]);
 
+/**
+ * Validates a {@link PackageState}.
+ *
+ * @internal Exported as the validator of this data contract; its type is zod's,
+ * which deno doc cannot render, so its docs are those of the type it parses to.
+ */
 export const PackageStateSchema = z.strictObject({
   installed: z.boolean(),
   version: z.string().optional(),
 });
 
-/** The state of one resource, by kind family. */
+/**
+ * The state of one resource, by kind family.
+ *
+ * @internal Exported as the validator of this data contract; its type is zod's,
+ * which deno doc cannot render, so its docs are those of the type it parses to.
+ */
 export const StateSchema = z.strictObject({
   path: PathStateSchema.optional(),
   unit: UnitStateSchema.optional(),
@@ -71,11 +99,16 @@ export const StateSchema = z.strictObject({
   unevaluated: z.boolean().optional(),
 });
 
-export type PathState = z.infer<typeof PathStateSchema>;
-export type UnitState = z.infer<typeof UnitStateSchema>;
-export type AccountState = z.infer<typeof AccountStateSchema>;
-export type PackageState = z.infer<typeof PackageStateSchema>;
-export type State = z.infer<typeof StateSchema>;
+/** A path on the host: `{ exists: false }`, or its type, owner, group, mode, size and hash. */
+export type PathState = ReturnType<typeof PathStateSchema.parse>;
+/** A systemd unit as `systemctl show` reports it: load, active and sub state, and unit-file state. */
+export type UnitState = ReturnType<typeof UnitStateSchema.parse>;
+/** A user account: `{ exists: false }`, or its uid, gid, home, shell, primary group and groups. */
+export type AccountState = ReturnType<typeof AccountStateSchema.parse>;
+/** A package: whether it is installed, and which version. */
+export type PackageState = ReturnType<typeof PackageStateSchema.parse>;
+/** What the probe read for one resource, by kind family (a file has `path`, a unit `path` and `unit`, …). */
+export type State = ReturnType<typeof StateSchema.parse>;
 
 /** What one probe learned about a host. */
 export interface Facts {

@@ -37,7 +37,12 @@ const unitRef = z.string().regex(
   "must be a unit name such as nginx.service",
 );
 
-/** Units to reload or restart once, after the writes, when the resource changes. */
+/**
+ * Units to reload or restart once, after the writes, when the resource changes.
+ *
+ * @internal Exported as the validator of this data contract; its type is zod's,
+ * which deno doc cannot render, so its docs are those of the type it parses to.
+ */
 export const NotifySchema = z.strictObject({
   reload: z.array(unitRef).default([]),
   restart: z.array(unitRef).default([]),
@@ -231,7 +236,12 @@ export const MiseToolSchema = z.strictObject({
   ...common,
 });
 
-/** Any resource. */
+/**
+ * Any resource.
+ *
+ * @internal Exported as the validator of this data contract; its type is zod's,
+ * which deno doc cannot render, so its docs are those of the type it parses to.
+ */
 export const ResourceSchema = z.discriminatedUnion("kind", [
   AccountSchema,
   DirectorySchema,
@@ -246,7 +256,9 @@ export const ResourceSchema = z.discriminatedUnion("kind", [
   MiseToolSchema,
 ]);
 
-export type Resource = z.infer<typeof ResourceSchema>;
+/** Any resource hostkit manages, as plain data; `kind` tells which (see {@link ResourceKind}). */
+export type Resource = ReturnType<typeof ResourceSchema.parse>;
+/** The kinds of resource: `account`, `directory`, `file`, `symlink`, `managed_line`, `env_file`, units, `command`, `package`, `mise_tool`. */
 export type ResourceKind = Resource["kind"];
 export type Account = z.infer<typeof AccountSchema>;
 export type Directory = z.infer<typeof DirectorySchema>;
@@ -263,7 +275,8 @@ export type MiseTool = z.infer<typeof MiseToolSchema>;
 export type Listener = z.infer<typeof ListenerSchema>;
 export type Monitor = z.infer<typeof MonitorSchema>;
 export type Content = z.infer<typeof ContentSchema>;
-export type Notify = z.infer<typeof NotifySchema>;
+/** Units reloaded or restarted once, after the writes of an apply, when the resource changes. */
+export type Notify = ReturnType<typeof NotifySchema.parse>;
 export type UnitSections = z.infer<typeof UnitSectionsSchema>;
 
 /**

@@ -34,6 +34,7 @@ import {
 
 export { checkSafetyFields, loadPlan, parsePlan, savePlan } from "./artifact.ts";
 export { formatPlan, summaryLine } from "./format.ts";
+export type { FormatOptions } from "./format.ts";
 export { dependencies, formatGraph, order } from "./graph.ts";
 export * from "./types.ts";
 

@@ -8,16 +8,27 @@ import { z } from "zod";
 import { ResourceSchema } from "../model/resource.ts";
 import { StateSchema } from "../facts/state.ts";
 
-/** The artifact's format name and version; loading refuses anything else. */
+/** The artifact's format name; loading refuses anything else. */
 export const PLAN_FORMAT = "hostkit.plan";
+/** The plan format version; a plan of another version is refused with "re-plan". */
 export const PLAN_VERSION = 2;
 
+/**
+ * Validates a {@link Action}.
+ *
+ * @internal Exported as the validator of this data contract; its type is zod's,
+ * which deno doc cannot render, so its docs are those of the type it parses to.
+ */
 export const ActionSchema = z.enum(["create", "update", "delete", "noop", "read_error"]);
-export type Action = z.infer<typeof ActionSchema>;
+/** What a change does on the host; `read_error` when the host could not be read for it. */
+export type Action = ReturnType<typeof ActionSchema.parse>;
 
 /**
  * What differs between the host and the declaration, as data apply and down
  * read (never parsed from `reason`, which is for people).
+ *
+ * @internal Exported as the validator of this data contract; its type is zod's,
+ * which deno doc cannot render, so its docs are those of the type it parses to.
  */
 export const DriftSchema = z.union([
   z.enum([
@@ -38,13 +49,17 @@ export const DriftSchema = z.union([
   /** An env file key: `+KEY` missing, `~KEY` different value, `-KEY` not declared. */
   z.strictObject({ env: z.string().regex(/^[+~-][A-Za-z_][A-Za-z0-9_]*$/) }),
 ]);
-export type Drift = z.infer<typeof DriftSchema>;
+/** One thing that differs on the host: a field name, or `{ env: "+KEY" }` for an env file key. */
+export type Drift = ReturnType<typeof DriftSchema.parse>;
 
 /**
  * Why a down-plan change exists: `restore` puts back a backed-up file (or an
  * account's or symlink's previous settings) exactly; `revert_metadata` only
  * owner, group and mode; `restart` only restarts a unit; `remove_created`
  * deletes what the up plan created; `run_down` runs a command's `down`.
+ *
+ * @internal Exported as the validator of this data contract; its type is zod's,
+ * which deno doc cannot render, so its docs are those of the type it parses to.
  */
 export const IntentSchema = z.enum([
   "restore",
@@ -53,7 +68,8 @@ export const IntentSchema = z.enum([
   "remove_created",
   "run_down",
 ]);
-export type Intent = z.infer<typeof IntentSchema>;
+/** What a down-plan change does (see {@link IntentSchema} for each value). */
+export type Intent = ReturnType<typeof IntentSchema.parse>;
 
 /** An action with its structured drift and a reason for people. */
 export interface Verdict {
@@ -62,7 +78,12 @@ export interface Verdict {
   drift: Drift[];
 }
 
-/** Desired state of a file-like resource, with its content as bytes or text. */
+/**
+ * Desired state of a file-like resource, with its content as bytes or text.
+ *
+ * @internal Exported as the validator of this data contract; its type is zod's,
+ * which deno doc cannot render, so its docs are those of the type it parses to.
+ */
 export const DesiredSchema = z.strictObject({
   /**
    * Rendered content; absent for env files with secrets (rendered at apply). In down plans
@@ -83,8 +104,15 @@ export const DesiredSchema = z.strictObject({
   /** Units: enable (WantedBy=). */
   enable: z.boolean().optional(),
 });
-export type Desired = z.infer<typeof DesiredSchema>;
+/** What a file-like resource or unit will be after apply; the plan shows it as `after`. */
+export type Desired = ReturnType<typeof DesiredSchema.parse>;
 
+/**
+ * Validates a {@link Change}.
+ *
+ * @internal Exported as the validator of this data contract; its type is zod's,
+ * which deno doc cannot render, so its docs are those of the type it parses to.
+ */
 export const ChangeSchema = z.strictObject({
   id: z.string(),
   action: ActionSchema,
@@ -106,16 +134,28 @@ export const ChangeSchema = z.strictObject({
   /** Ids this change must come after. */
   dependsOn: z.array(z.string()),
 });
-export type Change = z.infer<typeof ChangeSchema>;
+/** One resource's change on one host: what was read, what will be, and why. */
+export type Change = ReturnType<typeof ChangeSchema.parse>;
 
-/** A handler to run: reload or restart a unit (from `notify`). */
+/**
+ * A handler to run: reload or restart a unit (from `notify`).
+ *
+ * @internal Exported as the validator of this data contract; its type is zod's,
+ * which deno doc cannot render, so its docs are those of the type it parses to.
+ */
 export const TriggerSchema = z.strictObject({
   action: z.enum(["reload", "restart"]),
   unit: z.string().regex(/^[A-Za-z0-9@._:-]+$/, "a unit name"),
 });
-export type Trigger = z.infer<typeof TriggerSchema>;
+/** A unit reload or restart owed to a `notify`, run once after the writes. */
+export type Trigger = ReturnType<typeof TriggerSchema.parse>;
 
-/** How a plan reaches its host again at apply time. Secrets only as references. */
+/**
+ * How a plan reaches its host again at apply time. Secrets only as references.
+ *
+ * @internal Exported as the validator of this data contract; its type is zod's,
+ * which deno doc cannot render, so its docs are those of the type it parses to.
+ */
 export const TargetRefSchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("local"), name: z.string(), sudo: z.boolean() }),
   z.strictObject({
@@ -128,8 +168,15 @@ export const TargetRefSchema = z.discriminatedUnion("kind", [
   }),
   z.strictObject({ kind: z.literal("offline"), name: z.string() }),
 ]);
-export type TargetRef = z.infer<typeof TargetRefSchema>;
+/** How a plan names its host so apply can reach it again (no secrets, only references). */
+export type TargetRef = ReturnType<typeof TargetRefSchema.parse>;
 
+/**
+ * Validates a {@link Summary}.
+ *
+ * @internal Exported as the validator of this data contract; its type is zod's,
+ * which deno doc cannot render, so its docs are those of the type it parses to.
+ */
 export const SummarySchema = z.strictObject({
   create: z.number().int(),
   update: z.number().int(),
@@ -137,8 +184,15 @@ export const SummarySchema = z.strictObject({
   noop: z.number().int(),
   read_error: z.number().int(),
 });
-export type Summary = z.infer<typeof SummarySchema>;
+/** How many changes of each action a host (or the whole plan) has. */
+export type Summary = ReturnType<typeof SummarySchema.parse>;
 
+/**
+ * Validates a {@link HostPlan}.
+ *
+ * @internal Exported as the validator of this data contract; its type is zod's,
+ * which deno doc cannot render, so its docs are those of the type it parses to.
+ */
 export const HostPlanSchema = z.strictObject({
   target: TargetRefSchema,
   /** What the probe said about the host. */
@@ -152,8 +206,15 @@ export const HostPlanSchema = z.strictObject({
   /** Set when the host could not be planned (unreachable, …). */
   error: z.string().optional(),
 });
-export type HostPlan = z.infer<typeof HostPlanSchema>;
+/** The plan for one host: where it is, what the probe learned, and its changes in apply order. */
+export type HostPlan = ReturnType<typeof HostPlanSchema.parse>;
 
+/**
+ * Validates a {@link Plan}.
+ *
+ * @internal Exported as the validator of this data contract; its type is zod's,
+ * which deno doc cannot render, so its docs are those of the type it parses to.
+ */
 export const PlanSchema = z.strictObject({
   format: z.literal(PLAN_FORMAT),
   version: z.literal(PLAN_VERSION),
@@ -166,7 +227,8 @@ export const PlanSchema = z.strictObject({
   summary: SummarySchema,
   diagnostics: z.array(z.string()),
 });
-export type Plan = z.infer<typeof PlanSchema>;
+/** A whole plan: one HostPlan per host, in the versioned artifact format `hostkit plan --out` writes. */
+export type Plan = ReturnType<typeof PlanSchema.parse>;
 
 /**
  * Counts changes by action.

@@ -16,15 +16,19 @@ import { RunIdSchema, type RunRecord, RunRecordSchema } from "./record.ts";
 export { RUN_FORMAT, RUN_VERSION, RunRecordSchema } from "./record.ts";
 export type { RunRecord, Tracking } from "./record.ts";
 
-/** A record that could not be read. */
+/** A record that could not be read: not JSON, or not a hostkit run record. */
 export interface RecordProblem {
+  /** The record file on the host. */
   path: string;
+  /** Why it was skipped (never the file's content). */
   error: string;
 }
 
 /** Records newest first, and the problems met. */
 export interface RunList {
+  /** The valid records, newest first. */
   records: RunRecord[];
+  /** Files under the runs directory that were skipped, and why. */
   problems: RecordProblem[];
 }
 
@@ -55,7 +59,9 @@ async function exec(
  * @example
  * ```ts
  * import { listRuns } from "./mod.ts";
- * const { records, problems } = await listRuns(target, "/var/lib/hostkit");
+ * import { Target } from "../transport/target.ts";
+ * const { records, problems } = await listRuns(Target.local(), "/var/lib/hostkit");
+ * console.log(records.map((r) => r.id), problems);
  * ```
  */
 export async function listRuns(target: Target, runsRoot: string): Promise<RunList> {
@@ -96,7 +102,9 @@ for f in *.json; do [ -f "$f" ] || continue; printf '${SEPARATOR}%s\\n' "$f"; ca
  * @example
  * ```ts
  * import { readRun } from "./mod.ts";
- * const { record, plan } = await readRun(target, "/var/lib/hostkit", "last");
+ * import { Target } from "../transport/target.ts";
+ * const { record, plan } = await readRun(Target.local(), "/var/lib/hostkit", "last");
+ * console.log(record.id, plan.hosts.length);
  * ```
  */
 export async function readRun(
@@ -141,7 +149,9 @@ export async function readRun(
  * @example
  * ```ts
  * import { pruneRuns } from "./mod.ts";
- * const removed = await pruneRuns(target, "/var/lib/hostkit", { keep: 10 });
+ * import { Target } from "../transport/target.ts";
+ * const removed = await pruneRuns(Target.local(), "/var/lib/hostkit", { keep: 10 });
+ * console.log(removed); // the ids of the runs deleted
  * ```
  */
 export async function pruneRuns(
@@ -161,3 +171,26 @@ export async function pruneRuns(
   await exec(target, `rm -rf -- ${paths.map((p) => quote(p)).join(" ")}`, "pruning runs");
   return doomed;
 }
+
+/**
+ * Tracked runs on a host, as the reference names them: `runs.list(target,
+ * runsRoot)`, `runs.read(target, runsRoot, id | "last")` and
+ * `runs.prune(target, runsRoot, { keep })`.
+ *
+ * @example
+ * ```ts
+ * import { runs } from "./mod.ts";
+ * import { Target } from "../transport/target.ts";
+ * const here = Target.local();
+ * const { records } = await runs.list(here, "/var/lib/hostkit");
+ * if (records.length > 10) await runs.prune(here, "/var/lib/hostkit", { keep: 10 });
+ * ```
+ */
+export const runs: {
+  /** Lists the run records under a runs root, newest first. */
+  list: typeof listRuns;
+  /** Reads one run's record and the plan it applied (`"last"`: the newest up run). */
+  read: typeof readRun;
+  /** Deletes all but the newest `keep` runs, with their plan copies and backups. */
+  prune: typeof pruneRuns;
+} = { list: listRuns, read: readRun, prune: pruneRuns };

@@ -17,6 +17,12 @@ export const RunIdSchema = z.string().regex(
   "a run id",
 );
 
+/**
+ * Validates a {@link RunRecord}.
+ *
+ * @internal Exported as the validator of this data contract; its type is zod's,
+ * which deno doc cannot render, so its docs are those of the type it parses to.
+ */
 export const RunRecordSchema = z.strictObject({
   format: z.literal(RUN_FORMAT),
   version: z.literal(RUN_VERSION),
@@ -37,7 +43,8 @@ export const RunRecordSchema = z.strictObject({
     status: z.enum(["applied", "failed", "not_run"]),
   })),
 });
-export type RunRecord = z.infer<typeof RunRecordSchema>;
+/** The record a tracked apply leaves on the host: run id, project, direction, times, status, and each change's status. */
+export type RunRecord = ReturnType<typeof RunRecordSchema.parse>;
 
 /** What a tracked apply keeps. */
 export interface Tracking {

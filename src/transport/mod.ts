@@ -15,8 +15,8 @@
  *
  * @module
  */
-export { collect, toStream } from "./target.ts";
-export type { ExitStatus, Process, RunOptions, RunResult, Stdin, Target } from "./target.ts";
+export { collect, Target, toStream } from "./target.ts";
+export type { ExitStatus, Process, RunOptions, RunResult, Stdin } from "./target.ts";
 export { localTarget } from "./local.ts";
 export type { LocalOptions } from "./local.ts";
 export { MAX_CHANNELS, openSsh, sshTarget } from "./ssh.ts";

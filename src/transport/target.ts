@@ -5,6 +5,10 @@
  * @module
  */
 
+import { type LocalOptions, localTarget } from "./local.ts";
+import type { SshOptionsInput } from "./options.ts";
+import { sshTarget } from "./ssh.ts";
+
 /** Input for a command: bytes, text, or a stream consumed as it is read. */
 export type Stdin = Uint8Array | string | ReadableStream<Uint8Array>;
 
@@ -41,6 +45,14 @@ export interface RunResult extends ExitStatus {
  *
  * Commands are POSIX `sh` command strings. A target configured with sudo runs
  * every command under one `sudo`, so callers never add it themselves.
+ *
+ * @example
+ * ```ts
+ * import { Target } from "./target.ts";
+ * const here: Target = Target.local();
+ * const { code } = await here.run("test -d /etc");
+ * await here.close();
+ * ```
  */
 export interface Target {
   /** Human description for messages, e.g. `ssh root@10.0.0.5:22` or `local`. */
@@ -89,3 +101,28 @@ export function toStream(stdin: Stdin): ReadableStream<Uint8Array> {
     },
   });
 }
+
+/**
+ * Makes targets as the reference writes them (`HostKit.Target.local/ssh`).
+ * Neither connects: an SSH target connects on its first command (use
+ * {@link openSsh} to connect, verify and authenticate up front).
+ *
+ * @example
+ * ```ts
+ * import { Target } from "./target.ts";
+ * const prod = Target.ssh("prod", { host: "elixir.toys", user: "deploy", sudo: true });
+ * const here = Target.local();
+ * prod.name; // "prod"
+ * await prod.close(); // never connected: closing is immediate
+ * await here.close();
+ * ```
+ */
+export const Target: {
+  /** This machine; with `{ sudo: true }` every command runs under `sudo -n`. */
+  local(options?: LocalOptions): Target;
+  /** A host over SSH, named `name` in plans; connects on its first command. */
+  ssh(name: string, options: Omit<SshOptionsInput, "name">): Target;
+} = {
+  local: (options) => localTarget(options),
+  ssh: (name, options) => sshTarget({ name, ...options }),
+};
