@@ -75,14 +75,25 @@ export type { Facts, State } from "./src/facts/mod.ts";
 export { down } from "./src/down/mod.ts";
 export type { DownOptions, DownResult, Skipped } from "./src/down/mod.ts";
 export { RunRecordSchema, runs } from "./src/runs/mod.ts";
-export type { RecordProblem, RunList, RunRecord } from "./src/runs/mod.ts";
+export type { RecordProblem, RunList, RunRecord, Tracking } from "./src/runs/mod.ts";
 export { NotifySchema, ResourceSchema } from "./src/model/resource.ts";
 export type { Notify, Resource, ResourceKind } from "./src/model/resource.ts";
 export type { SecretSource } from "./src/model/secret.ts";
 export { Resources, Sandbox } from "./src/model/runtime.ts";
-export { openSsh, Target } from "./src/transport/mod.ts";
-export type { LocalOptions, SshOptionsInput, SshTarget } from "./src/transport/mod.ts";
+export { openSsh, sshOptionsSchema, Target } from "./src/transport/mod.ts";
+export type {
+  ExitStatus,
+  LocalOptions,
+  Process,
+  RunOptions,
+  RunResult,
+  SshOptionsInput,
+  SshTarget,
+  Stdin,
+} from "./src/transport/mod.ts";
+export type { TarEntry } from "./src/transport/tar.ts";
 export { checkPlanProviders } from "./src/providers/mod.ts";
+export type { CaddySettings, CaddyWords } from "./src/providers/caddy/mod.ts";
 export type {
   Provider,
   ProviderCommandOptions,
@@ -92,6 +103,7 @@ export type {
   ProviderLineOptions,
   ProviderService,
   ProviderWords,
+  UnionToIntersection,
   WordsOf,
 } from "./src/providers/mod.ts";
 export { ExitCode, HostkitError } from "./src/errors.ts";

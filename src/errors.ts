@@ -47,10 +47,12 @@ export type ErrorKind = Exclude<keyof typeof ExitCode, "ok" | "changes">;
  * ```
  */
 export class HostkitError extends Error {
+  /** What went wrong, as a kind; it picks the exit code (`ExitCode[kind]`). */
   readonly kind: ErrorKind;
   /** Extra lines shown under the message (e.g. a list of stale resources). */
   readonly details: string[];
 
+  /** An error of `kind` with a message shown as is; `details` are extra lines under it. */
   constructor(kind: ErrorKind, message: string, options?: { details?: string[]; cause?: unknown }) {
     super(message, { cause: options?.cause });
     this.name = "HostkitError";

@@ -46,6 +46,7 @@ export interface ApplyOptions {
   backupsRoot?: string;
   /** The plan artifact's bytes as the user reviewed them, copied next to the record. */
   planArtifact?: Uint8Array;
+  /** Receives every event as it happens (progress output, logs). */
   onEvent?: (event: ApplyEvent) => void;
   /** Receives each host's compiled steps before anything runs (dry runs print them). */
   onCompiled?: (host: string, steps: Step[]) => void;

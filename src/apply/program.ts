@@ -20,9 +20,11 @@ import { recordTemplate, type Tracking } from "../runs/record.ts";
 
 /** One step of the program, as shown to the user. */
 export interface Step {
+  /** Its position in the program, from 0; events and the run record refer to it. */
   index: number;
   /** Resource ids this step applies. */
   ids: string[];
+  /** What the step does, for people (e.g. `write /etc/app.env`, `restart app.service`). */
   label: string;
   /** The shell line(s) that run it (for --dry-run). */
   command: string;
@@ -30,6 +32,7 @@ export interface Step {
 
 /** The compiled program for one host. */
 export interface Program {
+  /** The steps in the order they run. */
   steps: Step[];
   /** run.sh, lib.sh, apply.sh, probe.sh, expected and payload files, for one tar stream. */
   entries: TarEntry[];
@@ -39,9 +42,13 @@ export interface Program {
 
 /** Options of {@link compileProgram}. */
 export interface ProgramOptions {
+  /** The run's id (see `runId`): names the events log, the record and the backups. */
   runId: string;
+  /** Where the host keeps the lock, run records, plan copies and pending triggers. */
   runsRoot: string;
+  /** Resolves the secrets env files reference, on the controller, at compile time. */
   secrets: SecretSource;
+  /** Take over the lock a killed apply left behind. */
   breakLock?: boolean;
   /** Seconds a started service has to become active. */
   startTimeoutS?: number;

@@ -27,7 +27,13 @@ export type ApplyEvent =
 
 /** How one host's apply ended. */
 export interface HostResult {
+  /** The host's name, as in the plan. */
   host: string;
+  /**
+   * `applied` (all steps ran), `nothing` (no changes), `failed` (a step failed),
+   * `stale` (the host changed since the plan: re-plan), `locked` (another apply
+   * holds the lock), `unreachable`, or `dry-run`.
+   */
   status: "applied" | "nothing" | "failed" | "stale" | "locked" | "unreachable" | "dry-run";
   /** Ids of changes applied (steps that finished ok). */
   applied: string[];
@@ -41,6 +47,7 @@ export interface HostResult {
   log?: string;
   /** The run id, when the apply was tracked. */
   runId?: string;
+  /** Why it did not apply (unreachable, locked, compile errors), for people. */
   message?: string;
 }
 

@@ -25,13 +25,17 @@ export interface DownOptions {
 
 /** Why a change of the up plan has no counterpart in the down plan. */
 export interface Skipped {
+  /** The up-plan change's resource id. */
   id: string;
+  /** Why it cannot be undone (e.g. a content update without a backup, a command without `down`). */
   reason: string;
 }
 
 /** The result of {@link down}: the plan plus what it does not cover. */
 export interface DownResult {
+  /** The down plan, applied like any plan. */
   plan: Plan;
+  /** Up-plan changes the down plan does not undo, and why. */
   skipped: Skipped[];
   /** Changes of the up plan that changed something. */
   total: number;

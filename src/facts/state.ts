@@ -112,8 +112,11 @@ export type State = ReturnType<typeof StateSchema.parse>;
 
 /** What one probe learned about a host. */
 export interface Facts {
+  /** From /etc/os-release: `ID` and `VERSION_ID` (e.g. `debian`, `12`). */
   os: { id: string; version: string };
+  /** The package manager found on the host, if any. */
   packageManager?: "apt" | "dnf" | "apk" | "pacman";
+  /** Whether systemd runs as PID 1 (units can be managed). */
   systemd: boolean;
   /** /etc/machine-id: tells hosts apart even behind the same address. */
   machineId: string;

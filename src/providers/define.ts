@@ -26,12 +26,17 @@ import type { Notify } from "../model/resource.ts";
 
 /** Options of a file a provider writes. */
 export interface ProviderFileOptions {
+  /** The file's full text. */
   content: string;
+  /** The owning user (default: whoever runs the apply, usually root). */
   owner?: string;
+  /** The owning group. */
   group?: string;
   /** An octal number, e.g. `0o644`. */
   mode?: number;
+  /** A command run on the host against the staged file before it replaces the old one (`%s`: its path). */
   validate?: string;
+  /** Units to reload or restart once, after the writes, when the file changes. */
   notify?: Partial<Notify>;
   /** Ids this file must come after (e.g. the managed line that includes it). */
   dependsOn?: string[];
@@ -41,31 +46,45 @@ export interface ProviderFileOptions {
 
 /** Options of a line a provider keeps in a file. */
 export interface ProviderLineOptions {
+  /** A command run on the host against the staged file (`%s`: its path) before it is replaced. */
   validate?: string;
+  /** Units to reload or restart once, after the writes, when the line is added. */
   notify?: Partial<Notify>;
+  /** Ids this line must come after. */
   dependsOn?: string[];
 }
 
 /** Options of a command a provider runs. */
 export interface ProviderCommandOptions {
+  /** The argv to run (no shell). */
   exec: string[];
+  /** When it runs: before the service starts, after it started, or on every apply. */
   phase?: "before_start" | "after_start" | "always";
+  /** What a down plan runs: an argv, nothing (`noop`), or `irreversible` (a warning). */
   down?: string[] | "noop" | "irreversible";
+  /** A path whose existence means the command need not run. */
   creates?: string;
+  /** The user it runs as. */
   user?: string;
+  /** Ids this command must come after. */
   dependsOn?: string[];
 }
 
 /** What a provider's words may declare: core kinds only. Each returns the resource id. */
 export interface ProviderEmit {
+  /** A managed file at an absolute path. */
   file(path: string, options: ProviderFileOptions): string;
+  /** One line kept in a file (probed with `grep -Fx`, added once, removed by its down). */
   line(path: string, line: string, options?: ProviderLineOptions): string;
+  /** A command, identified by `name` within the service. */
   command(name: string, options: ProviderCommandOptions): string;
+  /** A system package; `as` names it for the host's package manager when it differs. */
   package(name: string, options?: { as?: string }): string;
 }
 
 /** The service a provider word is called in. */
 export interface ProviderService {
+  /** The service's name, e.g. for file names. */
   name: string;
   /** A declared listener as `host:port` (`s.listener("http")`). */
   listener(name: string): string;
@@ -75,7 +94,9 @@ export interface ProviderService {
 export interface ProviderContext<S> {
   /** The provider's settings: its defaults overridden by `p.provider(name, (c) => c.set(…))`. */
   readonly settings: Readonly<S>;
+  /** The service the word was called in. */
   readonly service: ProviderService;
+  /** Declares the core resources the word compiles to. */
   readonly emit: ProviderEmit;
 }
 
@@ -87,8 +108,11 @@ export interface Provider<
   S extends Record<string, unknown> = Record<string, unknown>,
   W extends ProviderWords = ProviderWords,
 > {
+  /** Lowercase letters, digits and `_`; `p.provider(name, …)` configures it. */
   readonly name: string;
+  /** Its version (`1.0.0`); recorded on every change, checked when a saved plan is applied. */
   readonly version: string;
+  /** Its default settings. */
   readonly settings: Readonly<S>;
   /** The words it adds to one service (a method, so providers of any settings fit in one list). */
   words(context: ProviderContext<S>): W;
@@ -99,7 +123,8 @@ export type WordsOf<P extends readonly Provider[]> =
   & UnionToIntersection<ReturnType<P[number]["words"]>>
   & object;
 
-type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends
+/** `A | B` → `A & B` (how {@link WordsOf} merges the words of several providers). */
+export type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends
   (x: infer I) => void ? I : never;
 
 /**

@@ -188,9 +188,17 @@ export async function pruneRuns(
  */
 export const runs: {
   /** Lists the run records under a runs root, newest first. */
-  list: typeof listRuns;
+  list(target: Target, runsRoot: string): Promise<RunList>;
   /** Reads one run's record and the plan it applied (`"last"`: the newest up run). */
-  read: typeof readRun;
-  /** Deletes all but the newest `keep` runs, with their plan copies and backups. */
-  prune: typeof pruneRuns;
+  read(
+    target: Target,
+    runsRoot: string,
+    id: string | "last",
+  ): Promise<{ record: RunRecord; plan: Plan; problems: RecordProblem[] }>;
+  /** Deletes all but the newest `keep` runs, with their plan copies and backups; returns their ids. */
+  prune(
+    target: Target,
+    runsRoot: string,
+    options: { keep: number; backupsRoot?: string },
+  ): Promise<string[]>;
 } = { list: listRuns, read: readRun, prune: pruneRuns };

@@ -7,8 +7,9 @@
 import { z } from "zod";
 import type { HostPlan } from "../plan/types.ts";
 
-/** The record's format name and version. */
+/** The record's format name; reading skips anything else. */
 export const RUN_FORMAT = "hostkit.run";
+/** The record format version. */
 export const RUN_VERSION = 1;
 
 /** Run ids: UTC timestamp, project, direction, random suffix; safe as a file name. */
@@ -48,8 +49,11 @@ export type RunRecord = ReturnType<typeof RunRecordSchema.parse>;
 
 /** What a tracked apply keeps. */
 export interface Tracking {
+  /** The project the run applies. */
   project: string;
+  /** Whether the run applies an up plan or a down plan. */
   direction: "up" | "down";
+  /** Where previous file-like state is copied before it is replaced (per run id). */
   backupsRoot: string;
   /** The plan artifact to copy next to the record. */
   planArtifact?: Uint8Array;

@@ -26,7 +26,12 @@ export const retrySchema = z.strictObject({
   maxDelayMs: z.int().min(0).default(4000),
 });
 
-/** Options for connecting to one host over SSH. */
+/**
+ * Options for connecting to one host over SSH.
+ *
+ * @internal Exported as the validator of this data contract; its type is zod's,
+ * which deno doc cannot render, so its docs are those of {@link SshOptionsInput}.
+ */
 export const sshOptionsSchema = z.strictObject({
   /** Host name or address to connect to. */
   host: z.string().min(1),
@@ -83,7 +88,7 @@ export function expandHome(path: string): string {
 export type SshOptions = z.infer<typeof sshOptionsSchema>;
 
 /** SSH options as callers write them: only `host` and `user` are required. */
-export type SshOptionsInput = z.input<typeof sshOptionsSchema>;
+export type SshOptionsInput = NonNullable<(typeof sshOptionsSchema)["~standard"]["types"]>["input"];
 
 /**
  * Validates SSH options and fills in defaults. Zod's messages name the field and the rule,

@@ -8,12 +8,15 @@ import { pack } from "tar-stream";
 
 /** One file of a tar stream: a relative path and its bytes. */
 export interface TarEntry {
+  /** A relative path inside the archive (never absolute, never `..`). */
   name: string;
+  /** The file's bytes. */
   data: Uint8Array;
   /** Default 0o600: payloads may hold secrets. */
   mode?: number;
   /** Owner and group names, applied when root extracts the archive. */
   uname?: string;
+  /** The group name, as `uname`. */
   gname?: string;
 }
 

@@ -22,13 +22,17 @@ export interface RunOptions {
 
 /** How a command ended. `signal` is set when it was killed by one. */
 export interface ExitStatus {
+  /** The exit code (128 + n when killed by signal n). */
   code: number;
+  /** The signal's name, e.g. `SIGTERM`, when one killed it. */
   signal?: string;
 }
 
 /** A running command. Both output streams must be consumed (or cancelled). */
 export interface Process {
+  /** The command's standard output, as it arrives. */
   stdout: ReadableStream<Uint8Array>;
+  /** The command's standard error, as it arrives. */
   stderr: ReadableStream<Uint8Array>;
   /** Settles when the command ends; rejects when the connection drops. */
   status: Promise<ExitStatus>;
@@ -36,7 +40,9 @@ export interface Process {
 
 /** A command's buffered result, from {@link Target.run}. */
 export interface RunResult extends ExitStatus {
+  /** All of standard output. */
   stdout: Uint8Array;
+  /** All of standard error. */
   stderr: Uint8Array;
 }
 

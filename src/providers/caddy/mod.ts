@@ -23,7 +23,7 @@
  *
  * @module
  */
-import { defineProvider } from "../define.ts";
+import { defineProvider, type Provider } from "../define.ts";
 import { type CaddyDirective, caddyToken, renderSite } from "./render.ts";
 
 export { CADDY_HEADER, caddyToken, renderSite } from "./render.ts";
@@ -34,7 +34,7 @@ export const CADDY_PROVIDER_VERSION = "1.0.0";
 
 /** What a site's body may say. */
 export class CaddySiteScope {
-  /** @internal */
+  /** @internal The directives declared so far, in order; the provider renders them. */
   readonly directives: CaddyDirective[] = [];
 
   /** `encode zstd gzip`. */
@@ -72,14 +72,49 @@ export class CaddySiteScope {
     this.directives.push({ raw: text });
   }
 
+  /** Adds a directive after checking each argument is one Caddyfile token. */
   private add(name: string, args: string[]): void {
     args.forEach(caddyToken); // refuses line breaks where they are declared
     this.directives.push({ name, args });
   }
 }
 
-/** The Caddy provider, for `project(name, { providers: [caddy] }, …)`. */
-export const caddy = defineProvider({
+/** The Caddy provider's settings (`p.provider("caddy", (c) => c.set(…))`). */
+export type CaddySettings = {
+  /** Where site files go (default `/etc/caddy/sites`). */
+  sitesDir: string;
+  /** The main Caddyfile that imports them (default `/etc/caddy/Caddyfile`). */
+  caddyfile: string;
+  /** The unit reloaded after a change (default `caddy.service`). */
+  unit: string;
+};
+
+/** The word the Caddy provider adds to services. */
+export type CaddyWords = {
+  /**
+   * A site: `s.caddySite("web", "example.com", { path: "web.caddy" }, (site) => …)`.
+   * The file is `<sitesDir>/<path>` (default `<name>.caddy`); the body may be
+   * passed in place of the options.
+   */
+  caddySite(
+    name: string,
+    address: string,
+    optionsOrBody?: { path?: string } | ((site: CaddySiteScope) => void),
+    body?: (site: CaddySiteScope) => void,
+  ): void;
+};
+
+/**
+ * The Caddy provider, for `project(name, { providers: [caddy] }, …)`.
+ *
+ * @example
+ * ```ts
+ * import { caddy } from "./mod.ts";
+ * caddy.name; // "caddy"
+ * caddy.settings.sitesDir; // "/etc/caddy/sites"
+ * ```
+ */
+export const caddy: Provider<CaddySettings, CaddyWords> = defineProvider({
   name: "caddy",
   version: CADDY_PROVIDER_VERSION,
   settings: {
