@@ -4,7 +4,15 @@
  * @example
  * ```ts
  * import { apply } from "./mod.ts";
- * const results = await apply(plan, { targets: [target], confirm: true });
+ * import { project } from "../dsl/mod.ts";
+ * import { plan } from "../plan/mod.ts";
+ * import { Target } from "../transport/target.ts";
+ *
+ * const here = Target.local();
+ * const demo = project("demo", (p) => p.file("/tmp/hostkit-demo/motd", { content: "hi\n" }));
+ * const reviewed = await plan(demo, { targets: [here] });
+ * const results = await apply(reviewed, { targets: [here], confirm: true });
+ * console.log(results.map((r) => `${r.host}: ${r.status}`)); // ["local: applied"]
  * ```
  *
  * @module
@@ -73,7 +81,19 @@ export function runId(project: string, direction: string, now = new Date()): str
  * @example
  * ```ts
  * import { apply } from "./mod.ts";
- * const [result] = await apply(plan, { targets: [target], dryRun: true });
+ * import { project } from "../dsl/mod.ts";
+ * import { plan } from "../plan/mod.ts";
+ * import { Target } from "../transport/target.ts";
+ *
+ * const here = Target.local();
+ * const demo = project("demo", (p) => p.file("/tmp/hostkit-demo/motd", { content: "hi\n" }));
+ * const reviewed = await plan(demo, { targets: [here] });
+ * const [result] = await apply(reviewed, {
+ *   targets: [here],
+ *   dryRun: true,
+ *   onCompiled: (host, steps) => console.log(host, steps.map((s) => s.label)),
+ * });
+ * result.status; // "dry-run": nothing was sent
  * ```
  */
 export async function apply(plan: Plan, options: ApplyOptions): Promise<HostResult[]> {

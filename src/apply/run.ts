@@ -61,8 +61,21 @@ export const REMOTE_COMMAND =
  *
  * @example
  * ```ts
+ * import { compileProgram } from "./program.ts";
  * import { runProgram } from "./run.ts";
- * const result = await runProgram(target, program, (event) => console.log(event));
+ * import { Target } from "../transport/target.ts";
+ *
+ * const program = await compileProgram({
+ *   target: { kind: "local", name: "local", sudo: false },
+ *   changes: [],
+ *   summary: { create: 0, update: 0, delete: 0, noop: 0, read_error: 0 },
+ * }, {
+ *   runId: "20260614-101148-demo-up-ab12",
+ *   runsRoot: "/tmp/hostkit-runs",
+ *   secrets: (name) => Deno.env.get(name),
+ * });
+ * const result = await runProgram(Target.local(), program, (event) => console.log(event));
+ * result.status; // "applied" (no steps)
  * ```
  */
 export async function runProgram(

@@ -89,7 +89,13 @@ function downHost(
  * @example
  * ```ts
  * import { down } from "./mod.ts";
+ * import { project } from "../dsl/mod.ts";
+ * import { plan } from "../plan/mod.ts";
+ *
+ * const demo = project("demo", (p) => p.file("/etc/app/config.exs", { content: "import Config\n" }));
+ * const upPlan = await plan(demo); // offline: every resource is a create
  * const { plan: rollback, skipped } = down(upPlan, { only: ["file:/etc/app/config.exs"] });
+ * console.log(rollback.direction, skipped); // "down", what cannot be undone
  * ```
  */
 export function down(plan: Plan, options: DownOptions = {}): DownResult {

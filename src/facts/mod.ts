@@ -61,7 +61,12 @@ function failure(target: Target, what: string, result: RunResult): HostkitError 
  * @example
  * ```ts
  * import { readFacts } from "./mod.ts";
- * const facts = await readFacts(target, project.resources);
+ * import { project } from "../dsl/mod.ts";
+ * import { Target } from "../transport/target.ts";
+ *
+ * const demo = project("demo", (p) => p.directory("/srv/app"));
+ * const facts = await readFacts(Target.local(), demo.resources);
+ * facts.states["directory:/srv/app"].path?.exists; // false on a fresh machine
  * ```
  */
 export async function readFacts(
@@ -114,7 +119,10 @@ export function staleCheck(changes: Change[]): StaleCheck {
  * @example
  * ```ts
  * import { readPreviews } from "./mod.ts";
- * const previews = await readPreviews(target, ["/etc/app/config.toml"]);
+ * import { Target } from "../transport/target.ts";
+ *
+ * const previews = await readPreviews(Target.local(), ["/etc/hostname"]);
+ * previews.get("/etc/hostname"); // its bytes, when world-readable
  * ```
  */
 export async function readPreviews(

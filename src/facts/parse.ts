@@ -97,7 +97,13 @@ export function accountState(tags: ProbeTags): AccountState | undefined {
  * @example
  * ```ts
  * import { parseProbe } from "./parse.ts";
- * const facts = parseProbe(stdout, resources);
+ * import { probeScript } from "./probe.ts";
+ * import { ResourceSchema } from "../model/resource.ts";
+ * import { Target } from "../transport/target.ts";
+ *
+ * const resources = [ResourceSchema.parse({ kind: "directory", path: "/srv/app" })];
+ * const { stdout } = await Target.local().run("sh -s", { stdin: probeScript(resources) });
+ * const facts = parseProbe(new TextDecoder().decode(stdout), resources);
  * facts.states["directory:/srv/app"].path?.exists;
  * ```
  */

@@ -12,8 +12,13 @@ import { type Plan, PLAN_FORMAT, PLAN_VERSION, PlanSchema } from "./types.ts";
  *
  * @example
  * ```ts
- * import { savePlan } from "./artifact.ts";
- * await savePlan(plan, "up.plan.json");
+ * import { loadPlan, savePlan } from "./artifact.ts";
+ * import { project } from "../dsl/mod.ts";
+ * import { plan } from "./mod.ts";
+ *
+ * const reviewed = await plan(project("demo", (p) => p.directory("/srv/app")));
+ * await savePlan(reviewed, "up.plan.json");
+ * (await loadPlan("up.plan.json")).project; // "demo"
  * ```
  */
 export async function savePlan(plan: Plan, path: string): Promise<void> {

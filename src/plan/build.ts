@@ -22,7 +22,11 @@ export const MAX_DIFFS = 50;
  * @example
  * ```ts
  * import { desiredStates } from "./build.ts";
- * const desired = desiredStates(project.resources, (p) => Deno.readFileSync(p));
+ * import { project } from "../dsl/mod.ts";
+ *
+ * const demo = project("demo", (p) => p.file("/etc/motd", { content: "hi\n" }));
+ * const desired = desiredStates(demo.resources, (path) => Deno.readFileSync(path));
+ * desired.get("file:/etc/motd")?.size; // 3
  * ```
  */
 export function desiredStates(
@@ -39,7 +43,9 @@ export function desiredStates(
  * @example
  * ```ts
  * import { buildChanges, desiredStates } from "./build.ts";
- * const resources = [{ kind: "directory", path: "/srv", dependsOn: [], rollback: "keep" } as const];
+ * import { ResourceSchema } from "../model/resource.ts";
+ *
+ * const resources = [ResourceSchema.parse({ kind: "directory", path: "/srv" })];
  * const changes = buildChanges(resources, desiredStates(resources, Deno.readFileSync), undefined);
  * changes[0].reason; // "offline"
  * ```

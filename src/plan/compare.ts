@@ -18,7 +18,9 @@ export type { Verdict } from "./types.ts";
  * @example
  * ```ts
  * import { compare } from "./compare.ts";
- * const dir = { kind: "directory", path: "/srv", dependsOn: [], rollback: "keep" } as const;
+ * import { ResourceSchema } from "../model/resource.ts";
+ *
+ * const dir = ResourceSchema.parse({ kind: "directory", path: "/srv" });
  * compare(dir, {}, { path: { exists: false } }); // { action: "create", reason: "missing", drift: [] }
  * ```
  */

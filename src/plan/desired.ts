@@ -18,8 +18,10 @@ export { sha256 } from "../kinds/file_like.ts";
  * @example
  * ```ts
  * import { desiredState } from "./desired.ts";
+ * import { ResourceSchema } from "../model/resource.ts";
+ *
  * const after = desiredState(
- *   { kind: "file", path: "/etc/motd", content: { text: "hi\n" }, dependsOn: [], rollback: "keep" },
+ *   ResourceSchema.parse({ kind: "file", path: "/etc/motd", content: { text: "hi\n" } }),
  *   (path) => Deno.readFileSync(path),
  * );
  * after.sha256?.length; // 64

@@ -109,7 +109,11 @@ function formatHost(host: HostPlan, options: Required<FormatOptions>): string[] 
  * @example
  * ```ts
  * import { formatPlan } from "./format.ts";
- * console.log(formatPlan(plan, { color: false }));
+ * import { project } from "../dsl/mod.ts";
+ * import { plan } from "./mod.ts";
+ *
+ * const reviewed = await plan(project("demo", (p) => p.directory("/srv/app")));
+ * console.log(formatPlan(reviewed, { color: false }));
  * ```
  */
 export function formatPlan(plan: Plan, options: FormatOptions = {}): string {

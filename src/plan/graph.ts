@@ -46,9 +46,11 @@ function waitsFor(r: Resource, role: ServiceRole, other: Member): boolean {
  * @example
  * ```ts
  * import { dependencies } from "./graph.ts";
+ * import { ResourceSchema } from "../model/resource.ts";
+ *
  * const deps = dependencies([
- *   { kind: "directory", path: "/srv/app", dependsOn: [], rollback: "keep" },
- *   { kind: "file", path: "/srv/app/config", content: { text: "" }, dependsOn: [], rollback: "keep" },
+ *   ResourceSchema.parse({ kind: "directory", path: "/srv/app" }),
+ *   ResourceSchema.parse({ kind: "file", path: "/srv/app/config", content: { text: "" } }),
  * ]);
  * deps.get("file:/srv/app/config"); // ["directory:/srv/app"]
  * ```

@@ -5,7 +5,11 @@
  * @example
  * ```ts
  * import { formatPlan, plan } from "./mod.ts";
- * const result = await plan(project, { targets: [target] });
+ * import { project } from "../dsl/mod.ts";
+ * import { Target } from "../transport/target.ts";
+ *
+ * const demo = project("demo", (p) => p.directory("/srv/app"));
+ * const result = await plan(demo, { targets: [Target.local()] });
  * console.log(formatPlan(result));
  * ```
  *
@@ -64,7 +68,9 @@ export interface PlanOptions {
  * @example
  * ```ts
  * import { targetRef } from "./mod.ts";
- * targetRef(localTarget()); // { kind: "local", name: "local", sudo: false }
+ * import { Target } from "../transport/target.ts";
+ *
+ * targetRef(Target.local()); // { kind: "local", name: "local", sudo: false }
  * ```
  */
 export function targetRef(target: Target): TargetRef {
@@ -101,7 +107,9 @@ function changedTextFiles(
  * @example
  * ```ts
  * import { plan } from "./mod.ts";
- * const offline = await plan(project);
+ * import { project } from "../dsl/mod.ts";
+ *
+ * const offline = await plan(project("demo", (p) => p.directory("/srv/app")));
  * offline.summary.create; // number of resources
  * ```
  */

@@ -55,6 +55,13 @@ export function envLine(entry: EnvEntry, secrets?: SecretSource, file = "env fil
  * @example
  * ```ts
  * import { renderEnvFile } from "./env_file.ts";
+ * import { EnvFileSchema } from "../model/resource.ts";
+ *
+ * const envFile = EnvFileSchema.parse({
+ *   kind: "env_file",
+ *   path: "/etc/app.env",
+ *   entries: [{ key: "PORT", value: "4000" }],
+ * });
  * renderEnvFile(envFile, (name) => Deno.env.get(name));
  * ```
  */

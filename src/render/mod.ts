@@ -26,7 +26,11 @@ export interface RenderContext {
  * @example
  * ```ts
  * import { renderContent } from "./mod.ts";
- * const bytes = renderContent(resource, { secrets: (name) => Deno.env.get(name) });
+ * import { ResourceSchema } from "../model/resource.ts";
+ *
+ * const motd = ResourceSchema.parse({ kind: "file", path: "/etc/motd", content: { text: "hi\n" } });
+ * const bytes = renderContent(motd, { secrets: (name) => Deno.env.get(name) });
+ * new TextDecoder().decode(bytes); // "hi\n"
  * ```
  */
 export function renderContent(
@@ -43,7 +47,10 @@ export function renderContent(
  * @example
  * ```ts
  * import { render } from "./mod.ts";
- * const unit = render(project, "systemd_service", "toys-exograph.service");
+ * import { project } from "../dsl/mod.ts";
+ *
+ * const demo = project("demo", (p) => p.file("/etc/motd", { content: "hi\n" }));
+ * const text = render(demo, "file", "/etc/motd"); // "hi\n"
  * ```
  */
 export function render(

@@ -66,7 +66,15 @@ export interface Tracking {
  * @example
  * ```ts
  * import { recordTemplate } from "./record.ts";
- * const text = recordTemplate(host, steps, "20260614-101148-demo-up-ab12", tracking, "/var/lib/hostkit");
+ *
+ * const host = {
+ *   target: { kind: "local" as const, name: "local", sudo: false },
+ *   changes: [],
+ *   summary: { create: 0, update: 0, delete: 0, noop: 0, read_error: 0 },
+ * };
+ * const tracking = { project: "demo", direction: "up" as const, backupsRoot: "/var/lib/hostkit/backups" };
+ * const text = recordTemplate(host, [], "20260614-101148-demo-up-ab12", tracking, "/var/lib/hostkit");
+ * JSON.parse(text).status; // "__STATUS__", filled in by the host
  * ```
  */
 export function recordTemplate(
