@@ -36,7 +36,9 @@ const SIGNAL_NUMBERS: Record<string, number> = {
 
 /** What goes to the command's stdin: an optional first line (sudo's password), then stdin. */
 export interface ChannelInput {
+  /** Sent first (sudo's password line), before `stdin`. */
   prefix?: Uint8Array;
+  /** The caller's stdin. */
   stdin?: Stdin;
 }
 
@@ -80,7 +82,15 @@ export class ChannelProcess implements Process {
    *
    * @example
    * ```ts
-   * client.exec(command, (error, channel) => process.attach(channel, release));
+   * import type { Client } from "ssh2";
+   * import { ChannelProcess } from "./ssh_exec.ts";
+   *
+   * declare const client: Client; // a connected ssh2 client
+   * const proc = new ChannelProcess({ stdin: "hello\n" });
+   * client.exec("cat", (error, channel) => {
+   *   if (error) proc.fail(error);
+   *   else proc.attach(channel, () => console.log("channel slot free"));
+   * });
    * ```
    */
   attach(channel: ClientChannel, onClose: () => void): void {
@@ -126,7 +136,12 @@ export class ChannelProcess implements Process {
    *
    * @example
    * ```ts
-   * process.fail(new HostkitError("unreachable", "connection dropped"));
+   * import { HostkitError } from "../errors.ts";
+   * import { ChannelProcess } from "./ssh_exec.ts";
+   *
+   * const proc = new ChannelProcess({});
+   * proc.fail(new HostkitError("unreachable", "connection dropped"));
+   * await proc.status.catch((error) => console.log(error.message)); // "connection dropped"
    * ```
    */
   fail(error: unknown): void {
@@ -147,7 +162,12 @@ export class ChannelProcess implements Process {
    *
    * @example
    * ```ts
-   * signal.addEventListener("abort", () => process.abort(signal.reason));
+   * import { ChannelProcess } from "./ssh_exec.ts";
+   *
+   * const controller = new AbortController();
+   * const proc = new ChannelProcess({});
+   * controller.signal.addEventListener("abort", () => proc.abort(controller.signal.reason));
+   * controller.abort(new Error("cancelled"));
    * ```
    */
   abort(reason: unknown): void {

@@ -42,7 +42,7 @@ export function sudoCommand(command: string, mode: SudoMode): string {
  * @example
  * ```ts
  * import { passwordLine } from "./sudo.ts";
- * passwordLine(secret); // secret + "\n", as bytes
+ * passwordLine("s3cret"); // the bytes of "s3cret\n"
  * ```
  */
 export function passwordLine(password: string): Uint8Array {
@@ -63,8 +63,13 @@ export type RawRun = (commandLine: string, stdin?: Stdin) => Promise<RunResult>;
  *
  * @example
  * ```ts
- * import { probeSudo } from "./sudo.ts";
- * const mode = await probeSudo(run, { user: "alice", host: "ssh alice@10.0.0.5:22", password });
+ * import { probeSudo, type RawRun } from "./sudo.ts";
+ * import { Target } from "./target.ts";
+ *
+ * const here = Target.local();
+ * const run: RawRun = (commandLine, stdin) => here.run(commandLine, { stdin });
+ * const mode = await probeSudo(run, { user: "alice", host: "local" });
+ * console.log(mode); // "none" for root, "nopasswd" where sudo needs no password
  * ```
  */
 export async function probeSudo(

@@ -26,8 +26,10 @@ export interface TarEntry {
  * @example
  * ```ts
  * import { tarStream } from "./tar.ts";
+ * import { Target } from "./target.ts";
+ *
  * const stream = tarStream([{ name: "run.sh", data: new TextEncoder().encode("echo hi\n") }]);
- * await target.run("tar -x -C /tmp/x", { stdin: stream });
+ * await Target.local().run("mkdir -p /tmp/x && tar -x -C /tmp/x", { stdin: stream });
  * ```
  */
 export function tarStream(entries: TarEntry[]): ReadableStream<Uint8Array> {
@@ -64,7 +66,10 @@ export function tarStream(entries: TarEntry[]): ReadableStream<Uint8Array> {
  * @example
  * ```ts
  * import { tarBytes } from "./tar.ts";
+ *
+ * const bytes = new TextEncoder().encode("PORT=4000\n");
  * const inner = await tarBytes([{ name: "srv/app/config", data: bytes, mode: 0o644 }]);
+ * inner.length % 512; // 0: tar archives are made of 512-byte blocks
  * ```
  */
 export async function tarBytes(entries: TarEntry[]): Promise<Uint8Array> {

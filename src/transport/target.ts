@@ -82,8 +82,9 @@ export interface Target {
  *
  * @example
  * ```ts
- * import { collect } from "./target.ts";
- * const result = await collect(target.spawn("uname -a"));
+ * import { collect, Target } from "./target.ts";
+ *
+ * const result = await collect(Target.local().spawn("uname -a"));
  * console.log(new TextDecoder().decode(result.stdout));
  * ```
  */
