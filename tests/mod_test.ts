@@ -4,8 +4,22 @@
  */
 import assert from "node:assert/strict";
 import { dirname } from "node:path";
-import { apply, localTarget, plan, project, runs, sshTarget, Target } from "../mod.ts";
+import * as hostkit from "../mod.ts";
+import { apply, plan, project, runs, Target } from "../mod.ts";
+import { localTarget } from "../src/transport/local.ts";
+import { sshTarget } from "../src/transport/ssh.ts";
 import { tempDir } from "./helpers.ts";
+
+Deno.test("mod.ts has one name per thing: the second spellings are not exported", () => {
+  for (const name of ["sshTarget", "localTarget", "listRuns", "readRun", "pruneRuns"]) {
+    assert.equal(name in hostkit, false, `mod.ts still exports ${name}`);
+  }
+  assert.deepEqual(Object.keys(runs).sort(), ["list", "prune", "read"]);
+  assert.deepEqual(Object.keys(Target).sort(), ["local", "ssh"]);
+  assert.equal(typeof hostkit.openSsh, "function");
+  assert.equal(typeof hostkit.defineProvider, "function");
+  assert.equal(hostkit.caddy.name, "caddy");
+});
 
 Deno.test("Target.local() is this machine; Target.local({ sudo }) runs under sudo", async () => {
   const here = Target.local();
