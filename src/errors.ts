@@ -5,7 +5,15 @@
  * @module
  */
 
-/** Exit codes of the hostkit CLI. Documented in README.md. */
+/**
+ * Exit codes of the hostkit CLI, by error kind. Documented in README.md.
+ *
+ * @example
+ * ```ts
+ * import { ExitCode } from "./errors.ts";
+ * ExitCode.config; // 2: the config did not load
+ * ```
+ */
 export const ExitCode = {
   ok: 0,
   /** A bug or an unexpected failure. */
@@ -60,7 +68,15 @@ export class HostkitError extends Error {
     this.details = options?.details ?? [];
   }
 
-  /** The process exit code for this error. */
+  /**
+   * The process exit code for this error.
+   *
+   * @example
+   * ```ts
+   * import { HostkitError } from "./errors.ts";
+   * new HostkitError("usage", "unknown flag --colour").exitCode; // 64
+   * ```
+   */
   get exitCode(): number {
     return ExitCode[this.kind];
   }

@@ -237,7 +237,14 @@ export const MiseToolSchema = z.strictObject({
 });
 
 /**
- * Any resource.
+ * Validates any resource and fills in its defaults (`dependsOn`, `rollback`, …).
+ *
+ * @example
+ * ```ts
+ * import { ResourceSchema } from "./resource.ts";
+ * const dir = ResourceSchema.parse({ kind: "directory", path: "/srv/app" });
+ * dir.dependsOn; // []
+ * ```
  *
  * @internal Exported as the validator of this data contract; its type is zod's,
  * which deno doc cannot render, so its docs are those of the type it parses to.

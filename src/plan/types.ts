@@ -210,7 +210,15 @@ export const HostPlanSchema = z.strictObject({
 export type HostPlan = ReturnType<typeof HostPlanSchema.parse>;
 
 /**
- * Validates a {@link Plan}.
+ * Validates a {@link Plan}, e.g. one read from a file (`loadPlan` and
+ * `parsePlan` use it and also name the file and refuse other versions).
+ *
+ * @example
+ * ```ts
+ * import { PlanSchema } from "./types.ts";
+ * const checked = PlanSchema.safeParse(JSON.parse('{"format":"hostkit.plan"}'));
+ * checked.success; // false: not a whole plan
+ * ```
  *
  * @internal Exported as the validator of this data contract; its type is zod's,
  * which deno doc cannot render, so its docs are those of the type it parses to.

@@ -19,7 +19,13 @@ export const RunIdSchema = z.string().regex(
 );
 
 /**
- * Validates a {@link RunRecord}.
+ * Validates a {@link RunRecord} (`runs.list` skips and reports files it refuses).
+ *
+ * @example
+ * ```ts
+ * import { RunRecordSchema } from "./record.ts";
+ * RunRecordSchema.safeParse({ format: "hostkit.run" }).success; // false
+ * ```
  *
  * @internal Exported as the validator of this data contract; its type is zod's,
  * which deno doc cannot render, so its docs are those of the type it parses to.

@@ -37,37 +37,100 @@ export class CaddySiteScope {
   /** @internal The directives declared so far, in order; the provider renders them. */
   readonly directives: CaddyDirective[] = [];
 
-  /** `encode zstd gzip`. */
+  /**
+   * `encode ENCODING…`: compress responses, in order of preference.
+   *
+   * @example
+   * ```ts
+   * import { CaddySiteScope } from "./mod.ts";
+   * const site = new CaddySiteScope();
+   * site.encode(["zstd", "gzip"]); // encode zstd gzip
+   * ```
+   */
   encode(encodings: string[]): void {
     this.add("encode", encodings);
   }
 
-  /** `reverse_proxy UPSTREAM…`: an address, or `s.listener("http")`. */
+  /**
+   * `reverse_proxy UPSTREAM…`: an address, or `s.listener("http")` (rendered as `127.0.0.1:PORT`).
+   *
+   * @example
+   * ```ts
+   * import { CaddySiteScope } from "./mod.ts";
+   * const site = new CaddySiteScope();
+   * site.reverseProxy("127.0.0.1:4000"); // reverse_proxy 127.0.0.1:4000
+   * ```
+   */
   reverseProxy(upstreams: string | string[]): void {
     this.add("reverse_proxy", typeof upstreams === "string" ? [upstreams] : upstreams);
   }
 
-  /** `root * PATH`: where files are served from. */
+  /**
+   * `root MATCHER PATH`: where files are served from (matcher `*` by default).
+   *
+   * @example
+   * ```ts
+   * import { CaddySiteScope } from "./mod.ts";
+   * const site = new CaddySiteScope();
+   * site.root("/srv/www"); // root * /srv/www
+   * ```
+   */
   root(path: string, matcher = "*"): void {
     this.add("root", [matcher, path]);
   }
 
-  /** `file_server` (with `browse` when asked). */
+  /**
+   * `file_server`: serve files from `root` (with `browse`, directory listings).
+   *
+   * @example
+   * ```ts
+   * import { CaddySiteScope } from "./mod.ts";
+   * const site = new CaddySiteScope();
+   * site.fileServer({ browse: true }); // file_server browse
+   * ```
+   */
   fileServer(options: { browse?: boolean } = {}): void {
     this.add("file_server", options.browse ? ["browse"] : []);
   }
 
-  /** `header NAME VALUE`. */
+  /**
+   * `header NAME VALUE`: set a response header.
+   *
+   * @example
+   * ```ts
+   * import { CaddySiteScope } from "./mod.ts";
+   * const site = new CaddySiteScope();
+   * site.header("X-Frame-Options", "DENY"); // header X-Frame-Options DENY
+   * ```
+   */
   header(name: string, value: string): void {
     this.add("header", [name, value]);
   }
 
-  /** `respond BODY [STATUS]`. */
+  /**
+   * `respond BODY [STATUS]`: answer with a fixed body.
+   *
+   * @example
+   * ```ts
+   * import { CaddySiteScope } from "./mod.ts";
+   * const site = new CaddySiteScope();
+   * site.respond("ok", 200); // respond ok 200
+   * ```
+   */
   respond(body: string, status?: number): void {
     this.add("respond", status === undefined ? [body] : [body, String(status)]);
   }
 
-  /** The escape hatch: a directive (or block) written as Caddyfile text. */
+  /**
+   * The escape hatch: a directive (or block) written as Caddyfile text, used as is.
+   *
+   * @example
+   * ```ts
+   * import { CaddySiteScope } from "./mod.ts";
+   * const site = new CaddySiteScope();
+   * site.directive("log {\n  output stdout\n}");
+   * ```
+   */
   directive(text: string): void {
     this.directives.push({ raw: text });
   }
