@@ -35,8 +35,17 @@ export type Flags = Record<string, string | boolean | string[] | undefined>;
  *
  * @example
  * ```ts
- * import { parseCommand } from "./args.ts";
+ * import { type CommandSpec, parseCommand } from "./args.ts";
+ *
+ * const spec: CommandSpec = {
+ *   name: "plan",
+ *   summary: "show what would change",
+ *   usage: "hostkit plan CONFIG [--local]",
+ *   flags: { local: { type: "boolean", description: "plan this machine" } },
+ * };
  * const { flags, positionals } = parseCommand(spec, ["config.ts", "--local"]);
+ * flags.local; // true
+ * positionals; // ["config.ts"]
  * ```
  */
 export function parseCommand(
@@ -78,7 +87,14 @@ export function parseCommand(
  *
  * @example
  * ```ts
- * import { helpText } from "./args.ts";
+ * import { type CommandSpec, helpText } from "./args.ts";
+ *
+ * const spec: CommandSpec = {
+ *   name: "plan",
+ *   summary: "show what would change",
+ *   usage: "hostkit plan CONFIG [--local]",
+ *   flags: { local: { type: "boolean", description: "plan this machine" } },
+ * };
  * console.log(helpText(spec));
  * ```
  */

@@ -43,7 +43,7 @@ export const CONFIG_FLAGS: Record<string, FlagSpec> = {
  * @example
  * ```ts
  * import { loadFromFlags } from "./common.ts";
- * const project = await loadFromFlags("infra/config.ts", flags);
+ * const project = await loadFromFlags("infra/config.ts", { timeout: "30" });
  * ```
  */
 export async function loadFromFlags(path: string, flags: Flags): Promise<ProjectSpec> {

@@ -20,7 +20,8 @@ export interface ProgressOptions {
  * @example
  * ```ts
  * import { progress } from "./progress.ts";
- * const onEvent = progress({ json: false, tty: false, steps });
+ * const onEvent = progress({ json: false, tty: false, steps: new Map() });
+ * onEvent({ type: "done", host: "prod", code: 0 });
  * ```
  */
 export function progress(options: ProgressOptions): (event: ApplyEvent) => void {

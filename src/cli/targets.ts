@@ -118,7 +118,11 @@ export function preloadTransport(flags: Flags): void {
  * @example
  * ```ts
  * import { targetsForRefs } from "./targets.ts";
- * const { targets, close } = await targetsForRefs(plan.hosts.map((h) => h.target), flags, project);
+ * import { loadPlan } from "../plan/mod.ts";
+ *
+ * const saved = await loadPlan("up.plan.json");
+ * const refs = saved.hosts.map((host) => host.target);
+ * const { targets, close } = await targetsForRefs(refs, { "identity-file": "~/.ssh/id_ed25519" }, undefined);
  * ```
  */
 export async function targetsForRefs(
@@ -175,7 +179,15 @@ export function hasTargetFlags(flags: Flags): boolean {
  * @example
  * ```ts
  * import { resolveTargets } from "./targets.ts";
- * const { targets, close } = await resolveTargets(flags, project);
+ * import { project } from "../dsl/mod.ts";
+ *
+ * const demo = project("demo", (p) => p.directory("/srv/app"));
+ * const { targets, close } = await resolveTargets({ local: true }, demo);
+ * try {
+ *   console.log(targets.map((t) => t.name)); // ["local"]
+ * } finally {
+ *   await close();
+ * }
  * ```
  */
 export async function resolveTargets(

@@ -46,6 +46,8 @@ export type HostKeyLookup =
  * @example
  * ```ts
  * import { hostKeyFromBlob } from "./known_hosts.ts";
+ *
+ * const blob = Uint8Array.from(atob("AAAAC3NzaC1lZDI1NTE5AAAAILXCiybTY2Zsb5CC+js1zzjO5OCGfyt8bRcvqUn1yXGJ"), (c) => c.charCodeAt(0));
  * const key = hostKeyFromBlob(blob); // { type: "ssh-ed25519", blob }
  * ```
  */
@@ -64,7 +66,9 @@ export function hostKeyFromBlob(blob: Uint8Array): HostKey {
  * @example
  * ```ts
  * import { fingerprint } from "./known_hosts.ts";
- * fingerprint(blob); // "SHA256:uVPk2pPzM1QJpyBZ4i9YuT0QxUr4kk3T4sRZDvoKgMg"
+ *
+ * const blob = Uint8Array.from(atob("AAAAC3NzaC1lZDI1NTE5AAAAILXCiybTY2Zsb5CC+js1zzjO5OCGfyt8bRcvqUn1yXGJ"), (c) => c.charCodeAt(0));
+ * fingerprint(blob); // "SHA256:c1oS6AF9+jvg0wgtWoP6E6Wkg2/bpucX3tzq/nrY+5s"
  * ```
  */
 export function fingerprint(blob: Uint8Array): string {
@@ -118,6 +122,8 @@ export function knownHostName(host: string, port: number): string {
  * @example
  * ```ts
  * import { parseKnownHosts } from "./known_hosts.ts";
+ *
+ * const path = `${Deno.env.get("HOME")}/.ssh/known_hosts`;
  * const entries = parseKnownHosts(await Deno.readTextFile(path), path);
  * ```
  */
@@ -201,8 +207,13 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  *
  * @example
  * ```ts
- * import { lookupHostKey, knownHostName } from "./known_hosts.ts";
+ * import { hostKeyFromBlob, knownHostName, lookupHostKey, parseKnownHosts } from "./known_hosts.ts";
+ *
+ * const line = "10.0.0.5 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILXCiybTY2Zsb5CC+js1zzjO5OCGfyt8bRcvqUn1yXGJ";
+ * const entries = parseKnownHosts(line, "known_hosts");
+ * const key = hostKeyFromBlob(entries[0].blob);
  * const result = lookupHostKey(entries, knownHostName("10.0.0.5", 22), key);
+ * result.status; // "known"
  * if (result.status === "changed") console.log(`${result.entry.file}:${result.entry.line}`);
  * ```
  */
@@ -273,8 +284,10 @@ export function preferredHostKeyAlgorithms(types: string[]): string[] {
  *
  * @example
  * ```ts
- * import { addKnownHost } from "./known_hosts.ts";
- * addKnownHost("/root/.ssh/known_hosts", "[10.0.0.5]:2222", key);
+ * import { addKnownHost, hostKeyFromBlob } from "./known_hosts.ts";
+ *
+ * const blob = Uint8Array.from(atob("AAAAC3NzaC1lZDI1NTE5AAAAILXCiybTY2Zsb5CC+js1zzjO5OCGfyt8bRcvqUn1yXGJ"), (c) => c.charCodeAt(0));
+ * addKnownHost("/tmp/known_hosts", "[10.0.0.5]:2222", hostKeyFromBlob(blob)).status; // "known"
  * ```
  */
 export function addKnownHost(file: string, name: string, key: HostKey): HostKeyLookup {
@@ -321,7 +334,10 @@ export interface VerifyHostKeyOptions {
  *
  * @example
  * ```ts
- * import { verifyHostKey } from "./known_hosts.ts";
+ * import { hostKeyFromBlob, verifyHostKey } from "./known_hosts.ts";
+ *
+ * const blob = Uint8Array.from(atob("AAAAC3NzaC1lZDI1NTE5AAAAILXCiybTY2Zsb5CC+js1zzjO5OCGfyt8bRcvqUn1yXGJ"), (c) => c.charCodeAt(0));
+ * const key = hostKeyFromBlob(blob);
  * verifyHostKey({
  *   host: "10.0.0.5", port: 22, key, policy: "strict",
  *   files: ["/root/.ssh/known_hosts"], writeFile: "/root/.ssh/known_hosts",

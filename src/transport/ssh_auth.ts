@@ -229,7 +229,8 @@ export class AuthSession {
    * @example
    * ```ts
    * import { AuthSession } from "./ssh_auth.ts";
-   * const session = new AuthSession(credentials);
+   *
+   * const session = new AuthSession({ user: "root", identities: [], skipped: [], password: "…" });
    * // ... after ssh2 reports "All configured authentication methods failed":
    * throw session.error("ssh root@10.0.0.5:22");
    * ```
