@@ -76,8 +76,13 @@ export { down } from "./src/down/mod.ts";
 export type { DownOptions, DownResult, Skipped } from "./src/down/mod.ts";
 export { RunRecordSchema, runs } from "./src/runs/mod.ts";
 export type { RecordProblem, RunList, RunRecord, Tracking } from "./src/runs/mod.ts";
-export { NotifySchema, ResourceSchema } from "./src/model/resource.ts";
-export type { Notify, Resource, ResourceKind } from "./src/model/resource.ts";
+export {
+  ListenerSchema,
+  MonitorSchema,
+  NotifySchema,
+  ResourceSchema,
+} from "./src/model/resource.ts";
+export type { Listener, Monitor, Notify, Resource, ResourceKind } from "./src/model/resource.ts";
 export type { SecretSource } from "./src/model/secret.ts";
 export { Resources, Sandbox } from "./src/model/runtime.ts";
 export { openSsh, sshOptionsSchema, Target } from "./src/transport/mod.ts";

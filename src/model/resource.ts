@@ -149,12 +149,24 @@ const directives = z.array(z.tuple([z.string(), z.string()]));
 /** Unit file sections in order; each an ordered directive list. */
 export const UnitSectionsSchema = z.array(z.tuple([z.string(), directives]));
 
+/**
+ * Validates a {@link Listener}.
+ *
+ * @internal Exported as the validator of this data contract; its type is zod's,
+ * which deno doc cannot render, so its docs are those of the type it parses to.
+ */
 export const ListenerSchema = z.strictObject({
   name: z.string(),
   port: z.number().int().min(1).max(65535),
   address: z.string(),
 });
 
+/**
+ * Validates a {@link Monitor}.
+ *
+ * @internal Exported as the validator of this data contract; its type is zod's,
+ * which deno doc cannot render, so its docs are those of the type it parses to.
+ */
 export const MonitorSchema = z.strictObject({
   type: z.enum(["systemd", "http", "port", "file", "mix", "git"]),
   options: z.record(z.string(), z.unknown()),
@@ -279,8 +291,10 @@ export type SystemdTimer = z.infer<typeof SystemdTimerSchema>;
 export type Command = z.infer<typeof CommandSchema>;
 export type Package = z.infer<typeof PackageSchema>;
 export type MiseTool = z.infer<typeof MiseToolSchema>;
-export type Listener = z.infer<typeof ListenerSchema>;
-export type Monitor = z.infer<typeof MonitorSchema>;
+/** A named port a service listens on (`d.listen("http", 4000)`), with the address it binds. */
+export type Listener = ReturnType<typeof ListenerSchema.parse>;
+/** A health check a unit declares for monitoring: its type (`http`, `port`, …), options and severity. */
+export type Monitor = ReturnType<typeof MonitorSchema.parse>;
 export type Content = z.infer<typeof ContentSchema>;
 /** Units reloaded or restarted once, after the writes of an apply, when the resource changes. */
 export type Notify = ReturnType<typeof NotifySchema.parse>;
