@@ -203,11 +203,13 @@ hk_unstage() { # a failed batch renames nothing: drop what it staged
 hk_dir() { # path owner group mode
   mkdir -p -- "$1" && hk_own "$1" "$2" "$3" "$4"
 }
-hk_link() { # path target
+hk_link() { # path target [owner group]: the link's own owner (chown -h), set before it is renamed in
   dir=\${1%/*}; dir=\${dir:-/}
   [ -d "$dir" ] || mkdir -p -- "$dir" || return 1
   tmp=$(mktemp -u "$dir/.hostkit.XXXXXX") || return 1
-  ln -s -- "$2" "$tmp" && mv -Tf -- "$tmp" "$1"
+  ln -s -- "$2" "$tmp" || return 1
+  if [ -n "\${3:-}\${4:-}" ] && ! chown -h -- "\${3:-}\${4:+:$4}" "$tmp"; then rm -f -- "$tmp"; return 1; fi
+  mv -Tf -- "$tmp" "$1"
 }
 hk_rm() { rm -f -- "$1"; }
 hk_rmdir() { # only an empty directory: what others put there since is not ours to delete
@@ -376,5 +378,11 @@ hk_unless() { # guard argv…: runs the command unless the shell test guard succ
   guard=$1; shift
   if ( sh -c "$guard" ) >/dev/null 2>&1 < /dev/null; then echo "skipped: its unless guard holds"; return 0; fi
   "$@"
+}
+hk_created() { # id…: what hostkit created, so a later plan can warn when nothing declares it
+  [ -n "\${HK_RUNS_ROOT:-}" ] || return 0 # a step run on its own, outside a program
+  for id in "$@"; do
+    grep -qxF -- "$id" "$HK_RUNS_ROOT/created" 2>/dev/null || printf '%s\n' "$id" >> "$HK_RUNS_ROOT/created"
+  done
 }
 `.replaceAll("\\${", "${");

@@ -211,6 +211,7 @@ Deno.test("command: exec as argv or program + args; phases; down steps; guards",
     down: ["/opt/app/bin/app", "eval", "App.Release.rollback()"],
     user: "app",
     cwd: "/opt/app",
+    env: {},
     dependsOn: [],
   });
   assert.deepEqual(commands[1].exec, ["/opt/app/bin/app", "warm"]);
