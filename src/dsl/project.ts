@@ -9,11 +9,25 @@ import { ProjectSchema, type ProjectSpec } from "../model/project.ts";
 import { type Resource, resourceId } from "../model/resource.ts";
 import type { Conventions } from "./conventions.ts";
 import type { Draft } from "./draft.ts";
+import {
+  LOG_OPTIONS,
+  type LogOptions,
+  TELEMETRY_OPTIONS,
+  type TelemetryOptions,
+} from "./daemon.ts";
 import { ProjectError, runBody } from "./error.ts";
 import { type HostOptions, HostScope } from "./host.ts";
+import {
+  checkArgument,
+  checkOptions,
+  describe,
+  is,
+  noExtraArguments,
+  wordError,
+} from "./options.ts";
 import { callerOrigin } from "./origin.ts";
 import { ResourceScope } from "./scope.ts";
-import { ServiceScope } from "./service.ts";
+import { type ServiceOptions, ServiceScope } from "./service.ts";
 
 export { ProjectError };
 
@@ -29,9 +43,20 @@ export function setDefaultConventions(conventions: Conventions | undefined): voi
 
 /** Observability defaults for the whole project. */
 export interface ObservabilityScope {
-  logs(options: Record<string, unknown>): void;
-  telemetry(options: Record<string, unknown>): void;
+  /** Log intent: `o.logs({ driver: "journald", retention: "14d" })`. */
+  logs(options: LogOptions): void;
+  /** Collection intent: `o.telemetry({ logs: true, metrics: true })`. */
+  telemetry(options: TelemetryOptions): void;
 }
+
+/**
+ * Roots hostkit itself uses, spelled as upstream HostKit spells them.
+ * `hostkit_state` is where tracked runs keep records, plan copies and backups.
+ */
+const HOSTKIT_ROOTS: Readonly<Record<string, string>> = {
+  hostkit_runs: "run records",
+  hostkit_backups: "backup payloads",
+};
 
 /** The top-level scope of a config. */
 export class ProjectScope extends ResourceScope {
@@ -40,14 +65,41 @@ export class ProjectScope extends ResourceScope {
     super(draft);
   }
 
-  /** Named roots, e.g. `{ data: "/srv/toys", config: "/etc/toys" }`. */
-  roots(roots: Record<string, string>): void {
-    Object.assign(this.draft.roots, roots);
+  /**
+   * Named roots, e.g. `{ data: "/srv/toys", config: "/etc/toys" }`. `bin`
+   * (/usr/local/bin), `sbin` (/usr/local/sbin) and `run` (/run) have defaults;
+   * storage falls back to /var/lib (data, state) and /etc (config).
+   * `hostkit_state` moves hostkit's own run records and backups (default
+   * /var/lib/hostkit), as {@link runsRoot} does.
+   */
+  roots(roots: Record<string, string>, ...extra: never[]): void {
+    noExtraArguments("roots", 1, extra);
+    const given = checkArgument(
+      "roots",
+      "the roots",
+      roots,
+      z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "a root name"), is.absolutePath),
+    );
+    for (const [name, path] of Object.entries(given)) {
+      if (name in HOSTKIT_ROOTS) {
+        throw wordError(
+          "roots",
+          `${name} is not supported: hostkit keeps ${HOSTKIT_ROOTS[name]} under hostkit_state ` +
+            `(set roots({ hostkit_state: … }) or runsRoot(…) to move them together)`,
+        );
+      }
+      if (name === "hostkit_state") this.runsRoot(path);
+      else this.draft.roots[name] = path;
+    }
   }
 
   /** Name prefixes, e.g. `{ user: "toys-", unit: "toys-" }`. */
-  prefixes(prefixes: Record<string, string>): void {
-    Object.assign(this.draft.prefixes, prefixes);
+  prefixes(prefixes: Record<string, string>, ...extra: never[]): void {
+    noExtraArguments("prefixes", 1, extra);
+    Object.assign(
+      this.draft.prefixes,
+      checkArgument("prefixes", "the prefixes", prefixes, z.record(z.string(), z.string())),
+    );
   }
 
   /** A host: `p.host("prod", (h) => { … })` or `p.host("prod", { hostname }, (h) => { … })`. */
@@ -55,19 +107,46 @@ export class ProjectScope extends ResourceScope {
     name: string,
     optionsOrBody?: HostOptions | ((h: HostScope) => void),
     body?: (h: HostScope) => void,
+    ...extra: never[]
   ): void {
+    noExtraArguments("host", 3, extra);
+    checkArgument("host", "the name", name, is.nonEmpty);
     const options = typeof optionsOrBody === "function" ? {} : optionsOrBody;
     const fill = typeof optionsOrBody === "function" ? optionsOrBody : body;
+    if (typeof optionsOrBody === "function" && body !== undefined) {
+      throw wordError("host", "takes one body");
+    }
     const scope = new HostScope(name, options);
     runBody(`host ${JSON.stringify(name)}`, fill, scope);
     const { hostname, ...rest } = scope.options;
     this.draft.hosts.push({ name, hostname: hostname ?? name, ...rest, origin: callerOrigin() });
   }
 
-  /** A service: a named group of resources with naming helpers. */
-  service(name: string, body: (s: ServiceScope) => void): void {
+  /**
+   * A service: a named group of resources with naming helpers:
+   * `p.service("web", (s) => …)` or `p.service("hex_mirror", { path: "hex-mirror" }, (s) => …)`.
+   */
+  service(
+    name: string,
+    optionsOrBody: ServiceOptions | ((s: ServiceScope) => void),
+    maybeBody?: (s: ServiceScope) => void,
+    ...extra: never[]
+  ): void {
+    noExtraArguments("service", 3, extra);
     const origin = callerOrigin();
-    const scope = new ServiceScope(this.draft, name);
+    checkArgument("service", "the name", name, is.nonEmpty);
+    const options = typeof optionsOrBody === "function" ? undefined : optionsOrBody;
+    const body = typeof optionsOrBody === "function" ? optionsOrBody : maybeBody;
+    if (typeof body !== "function" || (typeof optionsOrBody === "function" && maybeBody)) {
+      throw wordError("service", `${name} needs one body, got ${describe(maybeBody)}`);
+    }
+    const checked = checkOptions("service", options, {
+      path: z.string().regex(/^[^/]+(\/[^/]+)*$/, "a relative path without empty segments"),
+    });
+    if (this.draft.services.some((s) => s.name === name)) {
+      throw wordError("service", `service ${name} is declared twice`);
+    }
+    const scope = new ServiceScope(this.draft, name, checked);
     runBody(`service ${JSON.stringify(name)}`, body, scope);
     const service = {
       name,
@@ -79,17 +158,24 @@ export class ProjectScope extends ResourceScope {
   }
 
   /** Project-wide log and telemetry defaults. */
-  observability(body: (o: ObservabilityScope) => void): void {
+  observability(body: (o: ObservabilityScope) => void, ...extra: never[]): void {
+    noExtraArguments("observability", 1, extra);
     const o = this.draft.observability;
     runBody("observability", body, {
-      logs: (options) => o.logs = { ...o.logs, ...options },
-      telemetry: (options) => o.telemetry = { ...o.telemetry, ...options },
+      logs: (options: LogOptions) =>
+        o.logs = { ...o.logs, ...checkOptions("logs", options, LOG_OPTIONS) },
+      telemetry: (options: TelemetryOptions) =>
+        o.telemetry = { ...o.telemetry, ...checkOptions("telemetry", options, TELEMETRY_OPTIONS) },
     });
   }
 
-  /** Where tracked runs keep records and backups on hosts (default /var/lib/hostkit). */
-  runsRoot(path: string): void {
-    this.draft.runsRoot = path;
+  /**
+   * Where tracked runs keep records, plan copies and backups on hosts
+   * (default /var/lib/hostkit); upstream's `roots({ hostkit_state })`.
+   */
+  runsRoot(path: string, ...extra: never[]): void {
+    noExtraArguments("runsRoot", 1, extra);
+    this.draft.runsRoot = checkArgument("runsRoot", "the path", path, is.absolutePath);
   }
 }
 

@@ -4,15 +4,30 @@
  *
  * @module
  */
+import { z } from "zod";
 import { type ModeInput, normalizeMode } from "../model/mode.ts";
+import { hasUnitType, systemdUnit } from "../model/naming.ts";
 import type { Volume } from "../model/project.ts";
 import type { Listener } from "../model/resource.ts";
 import { DaemonScope } from "./daemon.ts";
+import type { Draft } from "./draft.ts";
 import { EnvFileScope } from "./env_file.ts";
 import { runBody } from "./error.ts";
+import {
+  checkArgument,
+  checkOptions,
+  describe,
+  is,
+  noExtraArguments,
+  type OptionShape,
+  wordError,
+} from "./options.ts";
 import { callerOrigin } from "./origin.ts";
+import { joinPath, projectRoot } from "./roots.ts";
+import { type ExecInput, flattenExec } from "./sections.ts";
 import { TimerScope } from "./timer.ts";
-import type { Draft } from "./draft.ts";
+
+export type { ExecInput };
 
 /** `"delete_if_created"` lets a down plan remove what this plan created; `"keep"` never. */
 export type Rollback = "delete_if_created" | "keep";
@@ -26,18 +41,24 @@ export interface Ownership {
 
 /** Options of {@link ResourceScope.account}. */
 export interface AccountOptions {
+  /** A system account (no aging, a low uid); default false. */
   system?: boolean;
   home?: string;
   shell?: string;
   uid?: number;
+  /** Primary group; default a group named like the account. */
   group?: string;
+  /** Supplementary groups. */
   groups?: string[];
+  /** Default `keep`. */
   rollback?: Rollback;
+  /** Ids this must come after (`"directory:/srv/app"`). */
   dependsOn?: string[];
 }
 
 /** Options of {@link ResourceScope.directory}. */
 export interface DirectoryOptions extends Ownership {
+  /** Default `keep`. */
   rollback?: Rollback;
   dependsOn?: string[];
 }
@@ -48,19 +69,38 @@ export interface FileOptions extends Ownership {
   base64?: string;
   /** A file on the controller, relative to the config that declares it. */
   source?: string;
+  /** Default `delete_if_created`. */
   rollback?: Rollback;
   dependsOn?: string[];
 }
 
-/** A program and its arguments: `["/bin/app", "eval", "x"]` or `["bin/app", ["eval", "x"]]`. */
-export type ExecInput = string[] | [string, string[]];
+/** Options of {@link ResourceScope.symlink}. */
+export interface SymlinkOptions {
+  /** The link's target, when not given as the second argument. */
+  to?: string;
+  /** Default `delete_if_created`. */
+  rollback?: Rollback;
+  dependsOn?: string[];
+}
+
+/** Options of {@link ResourceScope.envFile}. */
+export interface EnvFileOptions extends Ownership {
+  /** Default `delete_if_created`. */
+  rollback?: Rollback;
+  dependsOn?: string[];
+}
 
 /** Options of {@link ResourceScope.command}. */
 export interface CommandOptions {
+  /** The argv to run (no shell). */
   exec: ExecInput;
+  /** When it runs relative to unit restarts; default `before_start`. */
   phase?: "before_start" | "after_start" | "always";
+  /** What a down plan runs instead: an argv, `noop`, or `irreversible` (default). */
   down?: ExecInput | "noop" | "irreversible";
+  /** Skip when this path exists on the host. */
   creates?: string;
+  /** Skip when this shell test succeeds on the host. */
   unless?: string;
   user?: string;
   cwd?: string;
@@ -69,29 +109,82 @@ export interface CommandOptions {
 
 /** Options of {@link ResourceScope.package}. */
 export interface PackageOptions {
+  /** The distribution's package name, when it differs from the semantic name. */
   as?: string;
+  /** Upgrade it when a newer version is available; default false. */
   update?: boolean;
   manager?: "apt" | "dnf" | "apk" | "pacman";
+  /** A pinned version. */
   version?: string;
+  /** Default `keep`. */
   rollback?: Rollback;
+  dependsOn?: string[];
 }
 
 /** Options of {@link ResourceScope.mise}. */
 export interface MiseOptions {
+  /** The mise binary; default /usr/local/bin/mise. */
   path?: string;
+  /** Where tools are installed; default /usr/local/share/mise. */
   systemDataDir?: string;
 }
 
-function flattenExec(exec: ExecInput): string[] {
-  if (exec.length === 2 && Array.isArray(exec[1])) return [exec[0] as string, ...exec[1]];
-  return exec as string[];
-}
+const dependsOn = z.array(
+  z.string().regex(/^[a-z_]+:.+/, "a resource id such as directory:/srv/app"),
+);
+const OWNERSHIP = { owner: is.nonEmpty, group: is.nonEmpty, mode: is.checkedByWord };
+
+const ACCOUNT_OPTIONS: OptionShape<AccountOptions> = {
+  system: is.boolean,
+  home: is.absolutePath,
+  shell: is.absolutePath,
+  uid: is.count,
+  group: is.nonEmpty,
+  groups: z.array(is.nonEmpty),
+  rollback: is.rollback,
+  dependsOn,
+};
+
+const DIRECTORY_OPTIONS: OptionShape<DirectoryOptions> = {
+  ...OWNERSHIP,
+  rollback: is.rollback,
+  dependsOn,
+};
+
+const FILE_OPTIONS: OptionShape<FileOptions> = {
+  ...OWNERSHIP,
+  content: is.string,
+  base64: z.base64(),
+  source: is.nonEmpty,
+  rollback: is.rollback,
+  dependsOn,
+};
+
+const COMMAND_OPTIONS: OptionShape<CommandOptions> = {
+  exec: is.checkedByWord,
+  phase: z.enum(["before_start", "after_start", "always"]),
+  down: is.checkedByWord,
+  creates: is.absolutePath,
+  unless: is.nonEmpty,
+  user: is.nonEmpty,
+  cwd: is.absolutePath,
+  dependsOn,
+};
+
+const PACKAGE_OPTIONS: OptionShape<PackageOptions> = {
+  as: is.nonEmpty,
+  update: is.boolean,
+  manager: z.enum(["apt", "dnf", "apk", "pacman"]),
+  version: is.nonEmpty,
+  rollback: is.rollback,
+  dependsOn,
+};
 
 function resolveSource(source: string, origin: string | undefined): string {
   if (source.startsWith("/")) return source;
   const file = origin?.replace(/:\d+$/, "");
   if (!file?.startsWith("/")) {
-    throw new TypeError(`file source ${JSON.stringify(source)} must be absolute here`);
+    throw wordError("file", `source ${JSON.stringify(source)} must be absolute here`);
   }
   const dir = file.slice(0, file.lastIndexOf("/"));
   const parts: string[] = [];
@@ -116,17 +209,36 @@ export class ResourceScope {
     });
   }
 
+  /**
+   * A path under a project root: `p.path("opt", "current/app")` →
+   * `/opt/apps/current/app`. `bin`, `sbin` and `run` have defaults.
+   */
+  path(root: string, child?: string, ...extra: never[]): string {
+    noExtraArguments("path", 2, extra);
+    if (child !== undefined) checkArgument("path", "the child path", child, is.nonEmpty);
+    return joinPath(projectRoot(this.draft, root, "path"), child);
+  }
+
   /** A user account (and its primary group). Kept by down plans unless `rollback` says so. */
-  account(name: string, options: AccountOptions = {}): void {
-    this.add({ kind: "account", name, ...options });
+  account(name: string, options?: AccountOptions, ...extra: never[]): void {
+    noExtraArguments("account", 2, extra);
+    checkArgument("account", "the name", name, is.nonEmpty);
+    this.add({ kind: "account", name, ...checkOptions("account", options, ACCOUNT_OPTIONS) });
   }
 
   /** A directory, or a storage {@link Volume}'s directory. */
-  directory(pathOrVolume: string | Volume, options: DirectoryOptions = {}): void {
-    const { mode, ...rest } = options;
+  directory(pathOrVolume: string | Volume, options?: DirectoryOptions, ...extra: never[]): void {
+    noExtraArguments("directory", 2, extra);
+    const { mode, ...rest } = checkOptions("directory", options, DIRECTORY_OPTIONS);
     if (typeof pathOrVolume === "string") {
-      this.add({ kind: "directory", path: pathOrVolume, ...rest, mode: modeOf(mode) });
+      this.add({ kind: "directory", path: pathOrVolume, ...rest, mode: modeOf("directory", mode) });
       return;
+    }
+    if (typeof pathOrVolume !== "object" || pathOrVolume === null || !("path" in pathOrVolume)) {
+      throw wordError(
+        "directory",
+        `expected a path or a storage volume, got ${describe(pathOrVolume)}`,
+      );
     }
     const v = pathOrVolume;
     this.add({
@@ -135,16 +247,17 @@ export class ResourceScope {
       owner: v.owner,
       group: v.group,
       ...rest,
-      mode: modeOf(mode) ?? v.mode,
+      mode: modeOf("directory", mode) ?? v.mode,
     });
   }
 
   /** A file with literal content, base64 bytes, or a controller-side source file. */
-  file(path: string, options: FileOptions): void {
-    const { content, base64, source, mode, ...rest } = options;
+  file(path: string, options: FileOptions, ...extra: never[]): void {
+    noExtraArguments("file", 2, extra);
+    const { content, base64, source, mode, ...rest } = checkOptions("file", options, FILE_OPTIONS);
     const given = [content, base64, source].filter((v) => v !== undefined).length;
     if (given !== 1) {
-      throw new TypeError(`file ${path} needs exactly one of content, base64 or source`);
+      throw wordError("file", `${path} needs exactly one of content, base64 or source`);
     }
     const origin = callerOrigin();
     const body = content !== undefined
@@ -152,30 +265,125 @@ export class ResourceScope {
       : base64 !== undefined
       ? { base64 }
       : { source: resolveSource(source!, origin) };
-    this.add({ kind: "file", path, content: body, ...rest, mode: modeOf(mode) }, origin);
+    this.add({ kind: "file", path, content: body, ...rest, mode: modeOf("file", mode) }, origin);
   }
 
-  /** A symbolic link at `path` pointing to `target`. */
-  symlink(path: string, target: string, options: { rollback?: Rollback } = {}): void {
-    this.add({ kind: "symlink", path, target, ...options });
+  /**
+   * A symbolic link at `path` pointing to `target`:
+   * `symlink("/opt/app/current", "/opt/app/releases/v1")` or
+   * `symlink("/opt/app/current", { to: "/opt/app/releases/v1" })`.
+   */
+  symlink(
+    path: string,
+    targetOrOptions: string | SymlinkOptions,
+    options?: SymlinkOptions,
+    ...extra: never[]
+  ): void {
+    noExtraArguments("symlink", 3, extra);
+    const shape: OptionShape<SymlinkOptions> = {
+      to: is.nonEmpty,
+      rollback: is.rollback,
+      dependsOn,
+    };
+    const refuseOwnership = (value: unknown) => {
+      if (value && typeof value === "object" && ("owner" in value || "group" in value)) {
+        throw wordError(
+          "symlink",
+          "owner and group of a symlink are not supported yet (the link is created as root); " +
+            "remove them, or set them on the target",
+        );
+      }
+    };
+    refuseOwnership(targetOrOptions);
+    refuseOwnership(options);
+    const given = typeof targetOrOptions === "string"
+      ? { ...checkOptions("symlink", options, shape), target: targetOrOptions }
+      : (() => {
+        if (options !== undefined) throw wordError("symlink", "give the options once");
+        const { to, ...rest } = checkOptions("symlink", targetOrOptions, shape);
+        return { ...rest, target: to };
+      })();
+    if ("to" in given && given.to !== undefined) {
+      throw wordError("symlink", "give the target once: as the second argument or as to");
+    }
+    if (given.target === undefined) throw wordError("symlink", `${path} needs a target (to)`);
+    this.add({ kind: "symlink", path, ...given });
   }
 
   /** An env file: `s.envFile(path, { group, mode }, (e) => { e.set(…); e.secret(…) })`. */
   envFile(
     path: string,
-    optionsOrBody: (Ownership & { rollback?: Rollback }) | ((e: EnvFileScope) => void),
+    optionsOrBody: EnvFileOptions | ((e: EnvFileScope) => void),
     body?: (e: EnvFileScope) => void,
+    ...extra: never[]
   ): void {
-    const options = typeof optionsOrBody === "function" ? {} : optionsOrBody;
+    noExtraArguments("envFile", 3, extra);
+    const options = typeof optionsOrBody === "function" ? undefined : optionsOrBody;
     const fill = typeof optionsOrBody === "function" ? optionsOrBody : body;
-    const scope = new EnvFileScope();
+    if (typeof optionsOrBody === "function" && body !== undefined) {
+      throw wordError("envFile", "takes one body");
+    }
+    const { mode, ...rest } = checkOptions("envFile", options, {
+      ...OWNERSHIP,
+      rollback: is.rollback,
+      dependsOn,
+    });
+    const scope = new EnvFileScope(path);
     runBody(`env file ${path}`, fill, scope);
-    const { mode, ...rest } = options;
-    this.add({ kind: "env_file", path, entries: scope.entries, ...rest, mode: modeOf(mode) });
+    this.add({
+      kind: "env_file",
+      path,
+      entries: scope.entries,
+      ...rest,
+      mode: modeOf("envFile", mode),
+    });
   }
 
-  /** A systemd service unit, built in the callback. */
-  daemon(name: string, body: (d: DaemonScope) => void): void {
+  /**
+   * A systemd service unit, built in the callback. A name without a unit type
+   * gets `.service` (`"custom"` → `custom.service`); in a service, the name may
+   * be left out for the service's own unit (`s.unitName()`).
+   */
+  daemon(
+    nameOrBody: string | ((d: DaemonScope) => void),
+    body?: (d: DaemonScope) => void,
+    ...extra: never[]
+  ): void {
+    noExtraArguments("daemon", 2, extra);
+    this.serviceUnit("daemon", nameOrBody, body);
+  }
+
+  /** The reference's `systemd_service`: same as {@link daemon}. */
+  systemdService(
+    nameOrBody: string | ((d: DaemonScope) => void),
+    body?: (d: DaemonScope) => void,
+    ...extra: never[]
+  ): void {
+    noExtraArguments("systemdService", 2, extra);
+    this.serviceUnit("systemdService", nameOrBody, body);
+  }
+
+  /** A one-shot job's service unit (`Type=` is yours to set): same as {@link daemon}. */
+  job(
+    nameOrBody: string | ((d: DaemonScope) => void),
+    body?: (d: DaemonScope) => void,
+    ...extra: never[]
+  ): void {
+    noExtraArguments("job", 2, extra);
+    this.serviceUnit("job", nameOrBody, body);
+  }
+
+  /** @internal The unit name a service scope gives an unnamed unit. */
+  protected defaultUnitName(word: string, _suffix: string): string {
+    throw wordError(word, "needs a unit name outside a service");
+  }
+
+  private serviceUnit(
+    word: string,
+    nameOrBody: string | ((d: DaemonScope) => void),
+    maybeBody: ((d: DaemonScope) => void) | undefined,
+  ): void {
+    const [name, body] = this.unitArguments(word, ".service", nameOrBody, maybeBody);
     const scope = new DaemonScope(name);
     runBody(`daemon ${name}`, body, scope);
     const { state } = scope;
@@ -194,53 +402,128 @@ export class ResourceScope {
     });
   }
 
-  /** The reference's `systemd_service`: same as {@link daemon}. */
-  systemdService(name: string, body: (d: DaemonScope) => void): void {
-    this.daemon(name, body);
+  private unitArguments<S>(
+    word: string,
+    suffix: ".service" | ".timer",
+    nameOrBody: string | ((scope: S) => void),
+    maybeBody: ((scope: S) => void) | undefined,
+  ): [string, (scope: S) => void] {
+    if (typeof nameOrBody === "function") {
+      if (maybeBody !== undefined) throw wordError(word, "takes one body");
+      return [this.defaultUnitName(word, suffix), nameOrBody];
+    }
+    checkArgument(word, "the unit name", nameOrBody, is.nonEmpty);
+    if (typeof maybeBody !== "function") {
+      throw wordError(word, `needs a body, got ${describe(maybeBody)}`);
+    }
+    if (hasUnitType(nameOrBody) && !nameOrBody.endsWith(suffix)) {
+      throw wordError(word, `${JSON.stringify(nameOrBody)} is not a ${suffix} unit`);
+    }
+    return [systemdUnit(nameOrBody, suffix), maybeBody];
   }
 
-  /** A systemd timer unit. */
-  systemdTimer(name: string, body: (t: TimerScope) => void): void {
+  /**
+   * A systemd timer unit. A name without a unit type gets `.timer`; in a
+   * service, the name may be left out for `s.unitName(".timer")`.
+   */
+  systemdTimer(
+    nameOrBody: string | ((t: TimerScope) => void),
+    body?: (t: TimerScope) => void,
+    ...extra: never[]
+  ): void {
+    noExtraArguments("systemdTimer", 2, extra);
+    this.timerUnit("systemdTimer", nameOrBody, body);
+  }
+
+  /** A timer: same as {@link systemdTimer}, as upstream's `schedule`. */
+  schedule(
+    nameOrBody: string | ((t: TimerScope) => void),
+    body?: (t: TimerScope) => void,
+    ...extra: never[]
+  ): void {
+    noExtraArguments("schedule", 2, extra);
+    this.timerUnit("schedule", nameOrBody, body);
+  }
+
+  private timerUnit(
+    word: string,
+    nameOrBody: string | ((t: TimerScope) => void),
+    maybeBody: ((t: TimerScope) => void) | undefined,
+  ): void {
+    const [name, body] = this.unitArguments(word, ".timer", nameOrBody, maybeBody);
     const scope = new TimerScope(name);
     runBody(`timer ${name}`, body, scope);
     this.add({ kind: "systemd_timer", name, sections: scope.sections(), unit: scope.triggered });
   }
 
   /** A command run at apply, with a `down` step for rollback. */
-  command(name: string, options: CommandOptions): void {
-    const { exec, down, ...rest } = options;
+  command(name: string, options: CommandOptions, ...extra: never[]): void {
+    noExtraArguments("command", 2, extra);
+    checkArgument("command", "the name", name, is.nonEmpty);
+    if (options && typeof options === "object" && "env" in options) {
+      throw wordError(
+        "command",
+        "env is not supported yet: commands run with the apply's environment; " +
+          'set variables in the argv (e.g. ["/usr/bin/env", "KEY=value", …])',
+      );
+    }
+    const { exec, down, ...rest } = checkOptions("command", options, COMMAND_OPTIONS);
+    if (exec === undefined) throw wordError("command", `${name} needs exec`);
     this.add({
       kind: "command",
       name,
-      exec: flattenExec(exec),
-      down: typeof down === "string" || down === undefined ? down : flattenExec(down),
+      exec: flattenExec("command exec", exec),
+      down: down === undefined
+        ? undefined
+        : down === "noop" || down === "irreversible"
+        ? down
+        : flattenExec("command down", down),
       ...rest,
     });
   }
 
   /** An OS package, by semantic name; `as` gives the distribution's name. */
-  package(name: string, options: PackageOptions = {}): void {
-    this.add({ kind: "package", name, ...options });
+  package(name: string, options?: PackageOptions, ...extra: never[]): void {
+    noExtraArguments("package", 2, extra);
+    checkArgument("package", "the name", name, is.nonEmpty);
+    this.add({ kind: "package", name, ...checkOptions("package", options, PACKAGE_OPTIONS) });
   }
 
   /** mise-managed runtimes: `s.mise({ path }, (m) => { m.tool("erlang", "29.0.2") })`. */
   mise(
-    options: MiseOptions,
-    body: (m: { tool(name: string, version: string): void }) => void,
+    optionsOrBody: MiseOptions | ((m: { tool(name: string, version: string): void }) => void),
+    maybeBody?: (m: { tool(name: string, version: string): void }) => void,
+    ...extra: never[]
   ): void {
+    noExtraArguments("mise", 2, extra);
+    const options = typeof optionsOrBody === "function" ? undefined : optionsOrBody;
+    const body = typeof optionsOrBody === "function" ? optionsOrBody : maybeBody;
+    const o = checkOptions("mise", options, {
+      path: is.absolutePath,
+      systemDataDir: is.absolutePath,
+    });
     runBody("mise", body, {
-      tool: (name, version) =>
+      tool: (name: string, version: string, ...more: never[]) => {
+        noExtraArguments("tool", 2, more);
+        checkArgument("tool", "the name", name, is.nonEmpty);
+        checkArgument("tool", "the version", version, is.nonEmpty);
         this.add({
           kind: "mise_tool",
           name,
           version,
-          miseBinary: options.path,
-          systemDataDir: options.systemDataDir,
-        }),
+          miseBinary: o.path,
+          systemDataDir: o.systemDataDir,
+        });
+      },
     });
   }
 }
 
-function modeOf(mode: ModeInput | undefined): number | undefined {
-  return mode === undefined ? undefined : normalizeMode(mode);
+function modeOf(word: string, mode: ModeInput | undefined): number | undefined {
+  if (mode === undefined) return undefined;
+  try {
+    return normalizeMode(mode);
+  } catch (error) {
+    throw wordError(word, `option mode: ${(error as Error).message}`);
+  }
 }
