@@ -197,6 +197,9 @@ function resolveSource(source: string, origin: string | undefined): string {
 
 /** Declarations available in both the project and a service. */
 export class ResourceScope {
+  /** @internal The accounts this scope declared, in order. */
+  protected readonly accounts: { name: string; group: string }[] = [];
+
   /** @internal */
   constructor(protected readonly draft: Draft, protected readonly owningService?: string) {}
 
@@ -223,7 +226,9 @@ export class ResourceScope {
   account(name: string, options?: AccountOptions, ...extra: never[]): void {
     noExtraArguments("account", 2, extra);
     checkArgument("account", "the name", name, is.nonEmpty);
-    this.add({ kind: "account", name, ...checkOptions("account", options, ACCOUNT_OPTIONS) });
+    const checked = checkOptions("account", options, ACCOUNT_OPTIONS);
+    this.add({ kind: "account", name, ...checked });
+    this.accounts.push({ name, group: checked.group ?? name });
   }
 
   /** A directory, or a storage {@link Volume}'s directory. */
@@ -342,7 +347,8 @@ export class ResourceScope {
   /**
    * A systemd service unit, built in the callback. A name without a unit type
    * gets `.service` (`"custom"` → `custom.service`); in a service, the name may
-   * be left out for the service's own unit (`s.unitName()`).
+   * be left out for the service's own unit (`s.unitName()`). In a service that
+   * declared an account, `User=` and `Group=` default to that account.
    */
   daemon(
     nameOrBody: string | ((d: DaemonScope) => void),
@@ -387,6 +393,14 @@ export class ResourceScope {
     const scope = new DaemonScope(name);
     runBody(`daemon ${name}`, body, scope);
     const { state } = scope;
+    // A service's units run as the service's account (its first), unless they say otherwise.
+    const account = this.owningService ? this.accounts[0] : undefined;
+    if (account !== undefined && !state.service.some(([key]) => key === "User")) {
+      state.service.push(["User", account.name]);
+      if (!state.service.some(([key]) => key === "Group")) {
+        state.service.push(["Group", account.group]);
+      }
+    }
     this.draft.listeners.push(
       ...state.listeners.map((l): [string | undefined, Listener] => [this.owningService, l]),
     );

@@ -189,7 +189,18 @@ export function normalizeMode(input: ModeInput): number {
   }
   if (input && typeof input === "object") {
     let mode = 0;
+    const seen = new Set<number>();
     for (const [who, value] of Object.entries(input)) {
+      if (who in WHO_SHIFT) {
+        if (seen.has(WHO_SHIFT[who])) {
+          throw new TypeError(
+            `mode key ${
+              JSON.stringify(who)
+            } repeats a class given already (owner/u, group/g, other/o)`,
+          );
+        }
+        seen.add(WHO_SHIFT[who]);
+      }
       if (who === "special") {
         mode |= specialBits(value);
         continue;

@@ -93,7 +93,14 @@ export const Sandbox = {
   new(profileOrSettings?: string | SandboxOptions, overrides?: SandboxOptions): Sandbox {
     if (typeof profileOrSettings === "string") {
       const settings = checkSandboxSettings("Sandbox.new", overrides);
-      sandboxDirectives(profileOrSettings, settings);
+      if (!(profileOrSettings in SANDBOX_PROFILES)) {
+        throw wordError(
+          "Sandbox.new",
+          `unknown sandbox profile ${JSON.stringify(profileOrSettings)} (known: ${
+            Object.keys(SANDBOX_PROFILES).join(", ")
+          })`,
+        );
+      }
       return { profile: profileOrSettings, overrides: settings };
     }
     if (overrides !== undefined) {
