@@ -20,6 +20,7 @@ import { mountPath, readWritePaths, volume } from "../../src/dsl/storage.ts";
 import { conventions } from "../../src/dsl/conventions.ts";
 import type { ProjectSpec } from "../../src/model/project.ts";
 import type { Resource } from "../../src/model/resource.ts";
+import { Target } from "../../mod.ts";
 
 type Row = [source: string, fact: string, actual: () => unknown, expected: unknown];
 
@@ -1319,6 +1320,19 @@ const rows: Row[] = [
   ],
 
   // test/host_kit/target_test.exs
+  [
+    "target_test.exs:110",
+    "a named local target",
+    () => Target.local("dev", { sudo: true }).name,
+    "dev",
+  ],
+  ["target_test.exs:114", "with sudo", () => Target.local("dev", { sudo: true }).sudo, true],
+  [
+    "target_test.exs:122",
+    "an ssh target keeps its name",
+    () => Target.ssh("prod", { host: "elixir.toys", user: "dannote", sudo: true }).name,
+    "prod",
+  ],
   ["target_test.exs:152", "ssh retry stays with the host", () => retry.hosts[0].ssh.retry, {
     attempts: 3,
     baseDelayMs: 0,
