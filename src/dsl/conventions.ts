@@ -11,7 +11,9 @@ import type { ServiceOptions, ServiceScope } from "./service.ts";
 
 /** Roots and prefixes shared by every project that uses these conventions. */
 export interface ConventionsOptions {
+  /** Named roots, as `p.roots`. */
   roots?: Record<string, string>;
+  /** Name prefixes, as `p.prefixes`. */
   prefixes?: Record<string, string>;
 }
 
@@ -29,6 +31,7 @@ export type ServiceTemplate<T> = (
 
 /** Conventions made by {@link conventions}. */
 export interface Conventions extends Required<ConventionsOptions> {
+  /** Marks a value made by `conventions`. */
   readonly kind: "hostkit.conventions";
   /**
    * Defines a service template. `helpers` runs once per service and returns the

@@ -115,22 +115,35 @@ export interface LogOptions {
 
 /** Options of {@link DaemonScope.telemetry}: collection intent for the collector config. */
 export interface TelemetryOptions {
+  /** Collect logs (`true`, `"journald"`). */
   logs?: boolean | string;
+  /** Collect metrics (`true`, `"systemd"`). */
   metrics?: boolean | string;
+  /** Collect traces. */
   traces?: boolean | string;
+  /** The service name the collector reports. */
   serviceName?: string;
+  /** Extra resource attributes. */
   attributes?: Record<string, unknown>;
 }
 
 /** Options of {@link DaemonScope.monitor}, by check type, plus `severity`. */
 export interface MonitorOptions {
+  /** `info`, `warning` (default) or `critical`. */
   severity?: string;
+  /** What the check expects (`{ state: "active" }`, `{ status: 200 }`). */
   expect?: Record<string, unknown>;
+  /** For `http`: the URL to fetch. */
   url?: string;
+  /** For `port`: the port that must accept connections. */
   port?: number;
+  /** For `file`: the path that must exist. */
   path?: string;
+  /** For `mix`: the task to run. */
   task?: string;
+  /** How often, a time span (`"5m"`). */
   every?: string;
+  /** For `git`: the tree must be clean. */
   clean?: boolean;
 }
 
@@ -176,46 +189,134 @@ export class DaemonScope {
 
   constructor(readonly name: string) {}
 
-  /** `Description=`. */
+  /**
+   * `Description=`.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.daemon("web.service", (d) => {
+   *     d.description("Web frontend");
+   *   }));
+   * ```
+   */
   description(text: string, ...extra: never[]): void {
     noExtraArguments("description", 1, extra);
     checkArgument("description", "the text", text, is.string);
     this.state.unit.push(["Description", escapeSpecifiers(text)]);
   }
 
-  /** `After=` (target aliases allowed): `d.afterTarget("network_online")`. */
+  /**
+   * `After=` (target aliases allowed): `d.afterTarget("network_online")`.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.daemon("web.service", (d) => {
+   *     d.afterTarget("network_online");
+   *   }));
+   * ```
+   */
   afterTarget(...targets: string[]): void {
     for (const t of targets) this.state.unit.push(["After", unitReference("afterTarget", t)]);
   }
 
-  /** `After=`: same as {@link afterTarget}. */
+  /**
+   * `After=`: same as {@link afterTarget}.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.daemon("web.service", (d) => {
+   *     d.after("postgresql.service");
+   *   }));
+   * ```
+   */
   after(...units: string[]): void {
     for (const u of units) this.state.unit.push(["After", unitReference("after", u)]);
   }
 
-  /** `Wants=`. */
+  /**
+   * `Wants=`.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.daemon("web.service", (d) => {
+   *     d.wants("network_online");
+   *   }));
+   * ```
+   */
   wants(...units: string[]): void {
     for (const u of units) this.state.unit.push(["Wants", unitReference("wants", u)]);
   }
 
-  /** `Requires=`. */
+  /**
+   * `Requires=`.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.daemon("web.service", (d) => {
+   *     d.requires("postgresql.service");
+   *   }));
+   * ```
+   */
   requires(...units: string[]): void {
     for (const u of units) this.state.unit.push(["Requires", unitReference("requires", u)]);
   }
 
-  /** `Type=` (simple, exec, forking, oneshot, dbus, notify, idle). */
+  /**
+   * `Type=` (simple, exec, forking, oneshot, dbus, notify, idle).
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.daemon("web.service", (d) => {
+   *     d.type("notify");
+   *   }));
+   * ```
+   */
   type(kind: string, ...extra: never[]): void {
     noExtraArguments("type", 1, extra);
     this.state.service.push(["Type", serviceType("type", kind)]);
   }
 
-  /** `User=`. */
+  /**
+   * `User=`.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.daemon("web.service", (d) => {
+   *     d.serviceUser("web");
+   *   }));
+   * ```
+   */
   serviceUser(user: string, ...extra: never[]): void {
     noExtraArguments("serviceUser", 1, extra);
     this.state.service.push(["User", checkArgument("serviceUser", "the user", user, is.nonEmpty)]);
   }
 
-  /** `Group=`. */
+  /**
+   * `Group=`.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.daemon("web.service", (d) => {
+   *     d.serviceGroup("web");
+   *   }));
+   * ```
+   */
   serviceGroup(group: string, ...extra: never[]): void {
     noExtraArguments("serviceGroup", 1, extra);
     this.state.service.push([
@@ -224,14 +325,36 @@ export class DaemonScope {
     ]);
   }
 
-  /** `WorkingDirectory=`. */
+  /**
+   * `WorkingDirectory=`.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.daemon("web.service", (d) => {
+   *     d.workingDirectory("/srv/web");
+   *   }));
+   * ```
+   */
   workingDirectory(path: string, ...extra: never[]): void {
     noExtraArguments("workingDirectory", 1, extra);
     checkArgument("workingDirectory", "the path", path, is.absolutePath);
     this.state.service.push(["WorkingDirectory", escapeSpecifiers(path)]);
   }
 
-  /** `ExecStart=` from an argv list; the program path must be absolute. */
+  /**
+   * `ExecStart=` from an argv list; the program path must be absolute.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.daemon("web.service", (d) => {
+   *     d.execStart(["/opt/web/bin/server", "--port", "4000"]);
+   *   }));
+   * ```
+   */
   execStart(argv: ExecInput, ...extra: never[]): void {
     noExtraArguments("execStart", 1, extra);
     if (Array.isArray(argv) && argv.length === 0) {
@@ -247,31 +370,86 @@ export class DaemonScope {
     this.state.service.push(["ExecStart", execLine(args)]);
   }
 
-  /** `ExecStart=`: upstream's short name for {@link execStart}. */
+  /**
+   * `ExecStart=`: upstream's short name for {@link execStart}.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.daemon("web.service", (d) => {
+   *     d.exec(["/opt/web/bin/server"]);
+   *   }));
+   * ```
+   */
   exec(argv: ExecInput, ...extra: never[]): void {
     noExtraArguments("exec", 1, extra);
     this.execStart(argv);
   }
 
-  /** `ExecStartPre=` from an argv list. */
+  /**
+   * `ExecStartPre=` from an argv list.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.daemon("web.service", (d) => {
+   *     d.execStartPre(["/opt/web/bin/server", "check"]);
+   *   }));
+   * ```
+   */
   execStartPre(argv: ExecInput, ...extra: never[]): void {
     noExtraArguments("execStartPre", 1, extra);
     this.state.service.push(["ExecStartPre", execLine(flattenExec("execStartPre", argv))]);
   }
 
-  /** `ExecStop=` from an argv list. */
+  /**
+   * `ExecStop=` from an argv list.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.daemon("web.service", (d) => {
+   *     d.execStop(["/opt/web/bin/server", "stop"]);
+   *   }));
+   * ```
+   */
   execStop(argv: ExecInput, ...extra: never[]): void {
     noExtraArguments("execStop", 1, extra);
     this.state.service.push(["ExecStop", execLine(flattenExec("execStop", argv))]);
   }
 
-  /** `Environment=KEY=value` (not for secrets: use an env file). */
+  /**
+   * `Environment=KEY=value` (not for secrets: use an env file).
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.daemon("web.service", (d) => {
+   *     d.environment("MIX_ENV", "prod");
+   *   }));
+   * ```
+   */
   environment(key: string, value: string | number | boolean, ...extra: never[]): void {
     noExtraArguments("environment", 2, extra);
     this.state.service.push(["Environment", environmentValue("environment", key, value)]);
   }
 
-  /** `EnvironmentFile=`; a change to that file restarts the unit. */
+  /**
+   * `EnvironmentFile=`; a change to that file restarts the unit.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.daemon("web.service", (d) => {
+   *     d.environmentFile("/etc/web/env");
+   *   }));
+   * ```
+   */
   environmentFile(path: string, ...extra: never[]): void {
     noExtraArguments("environmentFile", 1, extra);
     checkArgument("environmentFile", "the path", path, is.absolutePath);
@@ -279,19 +457,52 @@ export class DaemonScope {
     this.state.environmentFiles.push(path);
   }
 
-  /** `Restart=` (`"on_failure"` → on-failure). */
+  /**
+   * `Restart=` (`"on_failure"` → on-failure).
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.daemon("web.service", (d) => {
+   *     d.restart("on_failure");
+   *   }));
+   * ```
+   */
   restart(policy: string, ...extra: never[]): void {
     noExtraArguments("restart", 1, extra);
     this.state.service.push(["Restart", restartPolicy("restart", policy)]);
   }
 
-  /** `RestartSec=` in seconds or a systemd time span. */
+  /**
+   * `RestartSec=` in seconds or a systemd time span.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.daemon("web.service", (d) => {
+   *     d.restartSec("5s");
+   *   }));
+   * ```
+   */
   restartSec(value: number | string, ...extra: never[]): void {
     noExtraArguments("restartSec", 1, extra);
     this.state.service.push(["RestartSec", timespan("restartSec", value)]);
   }
 
-  /** A hardening profile (`web_service`, `strict_web`, …) with optional overrides. */
+  /**
+   * A hardening profile (`web_service`, `strict_web`, …) with optional overrides.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.daemon("web.service", (d) => {
+   *     d.hardening("strict_web", { readWritePaths: ["/srv/web"] });
+   *   }));
+   * ```
+   */
   hardening(
     profile: string,
     overrides: Record<string, string | boolean | string[]> = {},
@@ -305,6 +516,15 @@ export class DaemonScope {
    * A sandbox profile with resource limits: those of the resource profile of the
    * same name (`vibe_dev`, `strict_app`, `untrusted`), of `resources.profile`, or
    * none (`web_service`, `strict_web` have none), each overridable.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.daemon("web.service", (d) => {
+   *     d.sandbox("untrusted", { resources: { memoryMax: "256M" }, sandbox: { privateNetwork: false } });
+   *   }));
+   * ```
    */
   sandbox(profile: string, overrides?: SandboxOverrides, ...extra: never[]): void {
     noExtraArguments("sandbox", 2, extra);
@@ -330,7 +550,18 @@ export class DaemonScope {
     this.state.service.push(...resourceDirectives(base, limits));
   }
 
-  /** Resource limits: a profile name (`small`, `medium`, `large`) or explicit limits. */
+  /**
+   * Resource limits: a profile name (`small`, `medium`, `large`) or explicit limits.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.daemon("web.service", (d) => {
+   *     d.resources("small", { cpuWeight: 50 });
+   *   }));
+   * ```
+   */
   resources(
     profileOrLimits: string | ResourceLimits,
     overrides?: ResourceLimits,
@@ -355,19 +586,52 @@ export class DaemonScope {
     this.state.service.push(...directives);
   }
 
-  /** `ReadWritePaths=`. */
+  /**
+   * `ReadWritePaths=`.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.daemon("web.service", (d) => {
+   *     d.readWritePaths(["/srv/web", "-/var/cache/web"]);
+   *   }));
+   * ```
+   */
   readWritePaths(paths: string[], ...extra: never[]): void {
     noExtraArguments("readWritePaths", 1, extra);
     this.pathDirective("readWritePaths", "ReadWritePaths", paths);
   }
 
-  /** `ReadOnlyPaths=`. */
+  /**
+   * `ReadOnlyPaths=`.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.daemon("web.service", (d) => {
+   *     d.readOnlyPaths(["/etc/web"]);
+   *   }));
+   * ```
+   */
   readOnlyPaths(paths: string[], ...extra: never[]): void {
     noExtraArguments("readOnlyPaths", 1, extra);
     this.pathDirective("readOnlyPaths", "ReadOnlyPaths", paths);
   }
 
-  /** `InaccessiblePaths=`. */
+  /**
+   * `InaccessiblePaths=`.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.daemon("web.service", (d) => {
+   *     d.inaccessiblePaths(["/home"]);
+   *   }));
+   * ```
+   */
   inaccessiblePaths(paths: string[], ...extra: never[]): void {
     noExtraArguments("inaccessiblePaths", 1, extra);
     this.pathDirective("inaccessiblePaths", "InaccessiblePaths", paths);
@@ -384,12 +648,34 @@ export class DaemonScope {
     if (paths.length) this.state.service.push([key, pathList(paths)]);
   }
 
-  /** `WantedBy=` (`"multi_user"` → multi-user.target). */
+  /**
+   * `WantedBy=` (`"multi_user"` → multi-user.target).
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.daemon("web.service", (d) => {
+   *     d.wantedBy("multi_user");
+   *   }));
+   * ```
+   */
   wantedBy(...targets: string[]): void {
     for (const t of targets) this.state.install.push(["WantedBy", unitReference("wantedBy", t)]);
   }
 
-  /** Several [Service] settings at once, as the reference's `run user: …, exec_start: …`. */
+  /**
+   * Several [Service] settings at once, as the reference's `run user: …, exec_start: …`.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.daemon("web.service", (d) => {
+   *     d.run({ user: "web", execStart: ["/opt/web/bin/server"], restart: "on_failure", restartSec: 5 });
+   *   }));
+   * ```
+   */
   run(options: RunOptions, ...extra: never[]): void {
     noExtraArguments("run", 1, extra);
     const o = checkOptions("run", options, {
@@ -422,13 +708,35 @@ export class DaemonScope {
     if (o.readOnlyPaths !== undefined) this.readOnlyPaths(o.readOnlyPaths);
   }
 
-  /** [Unit] directives by name: `d.unit({ description: "Web", after: "network_online" })`. */
+  /**
+   * [Unit] directives by name: `d.unit({ description: "Web", after: "network_online" })`.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.daemon("web.service", (d) => {
+   *     d.unit({ description: "Web", after: ["network_online", "postgresql.service"] });
+   *   }));
+   * ```
+   */
   unit(directives: Record<string, DirectiveInput>, ...extra: never[]): void {
     noExtraArguments("unit", 1, extra);
     this.state.unit.push(...sectionDirectives("unit", "Unit", directives));
   }
 
-  /** [Service] directives by name: `d.service({ type: "oneshot", execStart: ["/bin/true"] })`. */
+  /**
+   * [Service] directives by name: `d.service({ type: "oneshot", execStart: ["/bin/true"] })`.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.daemon("web.service", (d) => {
+   *     d.service({ type: "oneshot", execStart: ["/bin/true"], remainAfterExit: true });
+   *   }));
+   * ```
+   */
   service(directives: Record<string, DirectiveInput>, ...extra: never[]): void {
     noExtraArguments("service", 1, extra);
     const out = sectionDirectives("service", "Service", directives);
@@ -438,7 +746,18 @@ export class DaemonScope {
     this.state.service.push(...out);
   }
 
-  /** [Install] directives by name: `d.install({ wantedBy: "multi_user" })`. */
+  /**
+   * [Install] directives by name: `d.install({ wantedBy: "multi_user" })`.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.daemon("web.service", (d) => {
+   *     d.install({ wantedBy: "multi_user" });
+   *   }));
+   * ```
+   */
   install(directives: Record<string, DirectiveInput>, ...extra: never[]): void {
     noExtraArguments("install", 1, extra);
     this.state.install.push(...sectionDirectives("install", "Install", directives));
@@ -447,6 +766,16 @@ export class DaemonScope {
   /**
    * A named listener: `d.listen("http", { port: 3000 })` binds 127.0.0.1 unless
    * `on` says otherwise; an unnamed one: `d.listen(3000, { on: "any" })`.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.daemon("web.service", (d) => {
+   *     d.listen("http", { port: 4000 }); // 127.0.0.1:4000
+   *     d.listen("public", { port: 443, on: "any" });
+   *   }));
+   * ```
    */
   listen(nameOrPort: string | number, options?: ListenOptions, ...extra: never[]): void {
     noExtraArguments("listen", 2, extra);
@@ -472,7 +801,18 @@ export class DaemonScope {
     this.state.listeners.push({ name, port, address });
   }
 
-  /** `IPAddressDeny=` / `IPAddressAllow=` and address families. */
+  /**
+   * `IPAddressDeny=` / `IPAddressAllow=` and address families.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.daemon("web.service", (d) => {
+   *     d.networkPolicy({ deny: "all", allow: ["loopback", [[10, 44, 0, 0], 24]] });
+   *   }));
+   * ```
+   */
   networkPolicy(policy: NetworkPolicy, ...extra: never[]): void {
     noExtraArguments("networkPolicy", 1, extra);
     const o = checkOptions("networkPolicy", policy, {
@@ -490,7 +830,18 @@ export class DaemonScope {
     this.state.service.push(["RestrictAddressFamilies", "AF_INET AF_INET6 AF_UNIX"]);
   }
 
-  /** Log intent; `identifier`, `stdout`, `stderr` also become unit directives. */
+  /**
+   * Log intent; `identifier`, `stdout`, `stderr` also become unit directives.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.daemon("web.service", (d) => {
+   *     d.logs({ identifier: "web", stdout: "journal", retention: "14d" });
+   *   }));
+   * ```
+   */
   logs(options: LogOptions, ...extra: never[]): void {
     noExtraArguments("logs", 1, extra);
     const o = checkOptions("logs", options, LOG_OPTIONS);
@@ -506,7 +857,18 @@ export class DaemonScope {
     }
   }
 
-  /** Telemetry collection intent (metadata for the collector config). */
+  /**
+   * Telemetry collection intent (metadata for the collector config).
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.daemon("web.service", (d) => {
+   *     d.telemetry({ logs: "journald", metrics: false });
+   *   }));
+   * ```
+   */
   telemetry(options: TelemetryOptions, ...extra: never[]): void {
     noExtraArguments("telemetry", 1, extra);
     this.state.telemetry = {
@@ -515,7 +877,18 @@ export class DaemonScope {
     };
   }
 
-  /** A monitor check: `d.monitor("systemd", { expect: { state: "active" }, severity: "critical" })`. */
+  /**
+   * A monitor check: `d.monitor("systemd", { expect: { state: "active" }, severity: "critical" })`.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.daemon("web.service", (d) => {
+   *     d.monitor("systemd", { expect: { state: "active" }, severity: "critical" });
+   *   }));
+   * ```
+   */
   monitor(type: Monitor["type"], options?: MonitorOptions, ...extra: never[]): void {
     noExtraArguments("monitor", 2, extra);
     checkArgument("monitor", "the check type", type, z.enum(MONITOR_TYPES));
@@ -533,7 +906,18 @@ export class DaemonScope {
     this.state.monitors.push({ type, options: rest, severity });
   }
 
-  /** Any other directive: `d.directive("Service", "LimitNOFILE", 65536)`. */
+  /**
+   * Any other directive: `d.directive("Service", "LimitNOFILE", 65536)`.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.daemon("web.service", (d) => {
+   *     d.directive("Service", "LimitNOFILE", 65536);
+   *   }));
+   * ```
+   */
   directive(
     section: "Unit" | "Service" | "Install",
     key: string,

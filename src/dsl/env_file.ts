@@ -15,14 +15,30 @@ export class EnvFileScope {
   /** @internal */
   constructor(readonly path = "env file") {}
 
-  /** A plain entry; atoms, numbers and booleans become strings (`"prod"`, `4000`). */
+  /**
+   * A plain entry; atoms, numbers and booleans become strings (`"prod"`, `4000`).
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) => p.envFile("/etc/app/env", (e) => e.set("PORT", 4000)));
+   * ```
+   */
   set(key: string, value: string | number | boolean, ...extra: never[]): void {
     noExtraArguments(`${this.path} set`, 2, extra);
     checkArgument(`${this.path} set`, "the value", value, is.scalar);
     this.entries.push({ key: envKey(`${this.path} set`, key), value: String(value) });
   }
 
-  /** A secret entry: `e.secret("DATABASE_URL", { env: "DATABASE_URL" })` or a {@link SecretRef}. */
+  /**
+   * A secret entry: `e.secret("DATABASE_URL", { env: "DATABASE_URL" })` or a {@link SecretRef}.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) => p.envFile("/etc/app/env", (e) => e.secret("DATABASE_URL", { env: "DATABASE_URL" })));
+   * ```
+   */
   secret(key: string, source: { env: string } | SecretRef, ...extra: never[]): void {
     noExtraArguments(`${this.path} secret`, 2, extra);
     if (isSecretRef(source)) {

@@ -9,24 +9,39 @@ import { checkArgument, checkOptions, is, noExtraArguments, type OptionShape } f
 
 /** SSH settings of a host, as the reference's `ssh identity_file: …, password: …`. */
 export interface SshOptions {
+  /** The SSH port; default 22. */
   port?: number;
+  /** A private key on the controller; `~` is the controller user's home. */
   identityFile?: string;
+  /** The key's passphrase, as a secret reference. */
   identityPassphrase?: SecretRef;
+  /** A login password, as a secret reference (never a string). */
   password?: SecretRef;
+  /** The sudo password, as a secret reference. */
   sudoPassword?: SecretRef;
+  /** Trust any host key; default false. */
   silentlyAcceptHosts?: boolean;
+  /** Trust a host key on first use and record it; default false. */
   acceptNewHostKeys?: boolean;
+  /** Extra known_hosts files. */
   knownHostsFiles?: string[];
+  /** How long to wait for a connection. */
   connectTimeoutMs?: number;
+  /** Connection retries: `{ attempts, baseDelayMs, maxDelayMs }` (default 3, 250, 5000). */
   retry?: { attempts?: number; baseDelayMs?: number; maxDelayMs?: number };
 }
 
 /** Options accepted inline: `p.host("prod", { hostname: "…", user: "root" })`. */
 export interface HostOptions {
+  /** The address or DNS name to connect to; default the host's name. */
   hostname?: string;
+  /** The SSH login user. */
   user?: string;
+  /** Run everything under sudo; default false. */
   sudo?: boolean;
+  /** The SSH port (same as `ssh.port`). */
   port?: number;
+  /** SSH settings. */
   ssh?: SshOptions;
 }
 
@@ -79,31 +94,86 @@ export class HostScope {
     if (port !== undefined) this.options.ssh.port = port;
   }
 
-  /** The address or DNS name to connect to. */
+  /**
+   * The address or DNS name to connect to.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.host("prod", (h) => {
+   *     h.hostname("prod.example.com");
+   *   }));
+   * ```
+   */
   hostname(name: string, ...extra: never[]): void {
     noExtraArguments(`${this.word} hostname`, 1, extra);
     this.options.hostname = checkArgument(`${this.word} hostname`, "the name", name, is.nonEmpty);
   }
 
-  /** The SSH login user. */
+  /**
+   * The SSH login user.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.host("prod", (h) => {
+   *     h.user("deploy");
+   *   }));
+   * ```
+   */
   user(name: string, ...extra: never[]): void {
     noExtraArguments(`${this.word} user`, 1, extra);
     this.options.user = checkArgument(`${this.word} user`, "the name", name, is.nonEmpty);
   }
 
-  /** Run everything under sudo. */
+  /**
+   * Run everything under sudo.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.host("prod", (h) => {
+   *     h.sudo();
+   *   }));
+   * ```
+   */
   sudo(on = true, ...extra: never[]): void {
     noExtraArguments(`${this.word} sudo`, 1, extra);
     this.options.sudo = checkArgument(`${this.word} sudo`, "on", on, is.boolean);
   }
 
-  /** The SSH port. */
+  /**
+   * The SSH port.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.host("prod", (h) => {
+   *     h.port(2222);
+   *   }));
+   * ```
+   */
   port(port: number, ...extra: never[]): void {
     noExtraArguments(`${this.word} port`, 1, extra);
     this.options.ssh.port = checkArgument(`${this.word} port`, "the port", port, is.port);
   }
 
-  /** SSH settings: identity file, password secret, host key policy, retry. */
+  /**
+   * SSH settings: identity file, password secret, host key policy, retry.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.host("prod", (h) => {
+   *     h.ssh({ identityFile: "~/.ssh/id_ed25519", acceptNewHostKeys: true, retry: { attempts: 3 } });
+   *   }));
+   * ```
+   */
   ssh(options: SshOptions, ...extra: never[]): void {
     noExtraArguments(`${this.word} ssh`, 1, extra);
     Object.assign(this.options.ssh, checkSsh(`${this.word} ssh`, options));

@@ -71,6 +71,12 @@ export class ProjectScope extends ResourceScope {
    * storage falls back to /var/lib (data, state) and /etc (config).
    * `hostkit_state` moves hostkit's own run records and backups (default
    * /var/lib/hostkit), as {@link runsRoot} does.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) => p.roots({ data: "/srv/demo", config: "/etc/demo" }));
+   * ```
    */
   roots(roots: Record<string, string>, ...extra: never[]): void {
     noExtraArguments("roots", 1, extra);
@@ -93,7 +99,15 @@ export class ProjectScope extends ResourceScope {
     }
   }
 
-  /** Name prefixes, e.g. `{ user: "toys-", unit: "toys-" }`. */
+  /**
+   * Name prefixes, e.g. `{ user: "toys-", unit: "toys-" }`.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) => p.prefixes({ user: "demo-", unit: "demo-" }));
+   * ```
+   */
   prefixes(prefixes: Record<string, string>, ...extra: never[]): void {
     noExtraArguments("prefixes", 1, extra);
     Object.assign(
@@ -102,7 +116,15 @@ export class ProjectScope extends ResourceScope {
     );
   }
 
-  /** A host: `p.host("prod", (h) => { … })` or `p.host("prod", { hostname }, (h) => { … })`. */
+  /**
+   * A host: `p.host("prod", (h) => { … })` or `p.host("prod", { hostname }, (h) => { … })`.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) => p.host("prod", { hostname: "prod.example.com", user: "deploy", sudo: true }));
+   * ```
+   */
   host(
     name: string,
     optionsOrBody?: HostOptions | ((h: HostScope) => void),
@@ -125,6 +147,12 @@ export class ProjectScope extends ResourceScope {
   /**
    * A service: a named group of resources with naming helpers:
    * `p.service("web", (s) => …)` or `p.service("hex_mirror", { path: "hex-mirror" }, (s) => …)`.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) => p.service("web", (s) => s.account(s.serviceUser(), { system: true })));
+   * ```
    */
   service(
     name: string,
@@ -157,7 +185,15 @@ export class ProjectScope extends ResourceScope {
     this.draft.services.push(service);
   }
 
-  /** Project-wide log and telemetry defaults. */
+  /**
+   * Project-wide log and telemetry defaults.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) => p.observability((o) => o.logs({ driver: "journald", retention: "14d" })));
+   * ```
+   */
   observability(body: (o: ObservabilityScope) => void, ...extra: never[]): void {
     noExtraArguments("observability", 1, extra);
     const o = this.draft.observability;
@@ -172,6 +208,12 @@ export class ProjectScope extends ResourceScope {
   /**
    * Where tracked runs keep records, plan copies and backups on hosts
    * (default /var/lib/hostkit); upstream's `roots({ hostkit_state })`.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) => p.runsRoot("/srv/hostkit"));
+   * ```
    */
   runsRoot(path: string, ...extra: never[]): void {
     noExtraArguments("runsRoot", 1, extra);

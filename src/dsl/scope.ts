@@ -34,8 +34,11 @@ export type Rollback = "delete_if_created" | "keep";
 
 /** Owner, group and mode, as every file-like declaration takes them. */
 export interface Ownership {
+  /** The owning user; default root. */
   owner?: string;
+  /** The owning group; default the owner's. */
   group?: string;
+  /** A mode in any form `normalizeMode` takes (`0o640`, `"secret_group_file"`, `{ u: "rw", g: "r" }`, …). */
   mode?: ModeInput;
 }
 
@@ -43,8 +46,11 @@ export interface Ownership {
 export interface AccountOptions {
   /** A system account (no aging, a low uid); default false. */
   system?: boolean;
+  /** The home directory. */
   home?: string;
+  /** The login shell. */
   shell?: string;
+  /** A fixed user id. */
   uid?: number;
   /** Primary group; default a group named like the account. */
   group?: string;
@@ -60,17 +66,21 @@ export interface AccountOptions {
 export interface DirectoryOptions extends Ownership {
   /** Default `keep`. */
   rollback?: Rollback;
+  /** Ids this must come after (`"directory:/srv/app"`), besides the inferred ones. */
   dependsOn?: string[];
 }
 
 /** Options of {@link ResourceScope.file}: exactly one of content, base64 or source. */
 export interface FileOptions extends Ownership {
+  /** The text of the file. */
   content?: string;
+  /** The bytes of the file, base64-encoded. */
   base64?: string;
   /** A file on the controller, relative to the config that declares it. */
   source?: string;
   /** Default `delete_if_created`. */
   rollback?: Rollback;
+  /** Ids this must come after (`"directory:/srv/app"`), besides the inferred ones. */
   dependsOn?: string[];
 }
 
@@ -80,6 +90,7 @@ export interface SymlinkOptions {
   to?: string;
   /** Default `delete_if_created`. */
   rollback?: Rollback;
+  /** Ids this must come after (`"directory:/srv/app"`), besides the inferred ones. */
   dependsOn?: string[];
 }
 
@@ -87,6 +98,7 @@ export interface SymlinkOptions {
 export interface EnvFileOptions extends Ownership {
   /** Default `delete_if_created`. */
   rollback?: Rollback;
+  /** Ids this must come after (`"directory:/srv/app"`), besides the inferred ones. */
   dependsOn?: string[];
 }
 
@@ -102,8 +114,11 @@ export interface CommandOptions {
   creates?: string;
   /** Skip when this shell test succeeds on the host. */
   unless?: string;
+  /** The user it runs as; default root. */
   user?: string;
+  /** The directory it runs in. */
   cwd?: string;
+  /** Ids this must come after (`"directory:/srv/app"`), besides the inferred ones. */
   dependsOn?: string[];
 }
 
@@ -113,11 +128,13 @@ export interface PackageOptions {
   as?: string;
   /** Upgrade it when a newer version is available; default false. */
   update?: boolean;
+  /** The package manager; default the host's. */
   manager?: "apt" | "dnf" | "apk" | "pacman";
   /** A pinned version. */
   version?: string;
   /** Default `keep`. */
   rollback?: Rollback;
+  /** Ids this must come after (`"directory:/srv/app"`), besides the inferred ones. */
   dependsOn?: string[];
 }
 
@@ -215,6 +232,15 @@ export class ResourceScope {
   /**
    * A path under a project root: `p.path("opt", "current/app")` →
    * `/opt/apps/current/app`. `bin`, `sbin` and `run` have defaults.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) => {
+   *   p.roots({ opt: "/opt/demo" });
+   *   p.directory(p.path("opt", "current"));
+   * });
+   * ```
    */
   path(root: string, child?: string, ...extra: never[]): string {
     noExtraArguments("path", 2, extra);
@@ -222,7 +248,15 @@ export class ResourceScope {
     return joinPath(projectRoot(this.draft, root, "path"), child);
   }
 
-  /** A user account (and its primary group). Kept by down plans unless `rollback` says so. */
+  /**
+   * A user account (and its primary group). Kept by down plans unless `rollback` says so.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) => p.account("deploy", { system: true, home: "/var/lib/deploy", groups: ["adm"] }));
+   * ```
+   */
   account(name: string, options?: AccountOptions, ...extra: never[]): void {
     noExtraArguments("account", 2, extra);
     checkArgument("account", "the name", name, is.nonEmpty);
@@ -231,7 +265,15 @@ export class ResourceScope {
     this.accounts.push({ name, group: checked.group ?? name });
   }
 
-  /** A directory, or a storage {@link Volume}'s directory. */
+  /**
+   * A directory, or a storage {@link Volume}'s directory.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) => p.directory("/srv/demo", { owner: "root", mode: "public_dir" }));
+   * ```
+   */
   directory(pathOrVolume: string | Volume, options?: DirectoryOptions, ...extra: never[]): void {
     noExtraArguments("directory", 2, extra);
     const { mode, ...rest } = checkOptions("directory", options, DIRECTORY_OPTIONS);
@@ -256,7 +298,15 @@ export class ResourceScope {
     });
   }
 
-  /** A file with literal content, base64 bytes, or a controller-side source file. */
+  /**
+   * A file with literal content, base64 bytes, or a controller-side source file.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) => p.file("/etc/demo.conf", { content: "port = 4000\n", mode: 0o644 }));
+   * ```
+   */
   file(path: string, options: FileOptions, ...extra: never[]): void {
     noExtraArguments("file", 2, extra);
     const { content, base64, source, mode, ...rest } = checkOptions("file", options, FILE_OPTIONS);
@@ -277,6 +327,12 @@ export class ResourceScope {
    * A symbolic link at `path` pointing to `target`:
    * `symlink("/opt/app/current", "/opt/app/releases/v1")` or
    * `symlink("/opt/app/current", { to: "/opt/app/releases/v1" })`.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) => p.symlink("/opt/demo/current", { to: "/opt/demo/releases/v1" }));
+   * ```
    */
   symlink(
     path: string,
@@ -315,7 +371,19 @@ export class ResourceScope {
     this.add({ kind: "symlink", path, ...given });
   }
 
-  /** An env file: `s.envFile(path, { group, mode }, (e) => { e.set(…); e.secret(…) })`. */
+  /**
+   * An env file: `s.envFile(path, { group, mode }, (e) => { e.set(…); e.secret(…) })`.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.envFile("/etc/demo/env", { group: "demo", mode: "secret_group_file" }, (e) => {
+   *     e.set("PORT", 4000);
+   *     e.secret("DATABASE_URL", { env: "DATABASE_URL" });
+   *   }));
+   * ```
+   */
   envFile(
     path: string,
     optionsOrBody: EnvFileOptions | ((e: EnvFileScope) => void),
@@ -349,6 +417,17 @@ export class ResourceScope {
    * gets `.service` (`"custom"` → `custom.service`); in a service, the name may
    * be left out for the service's own unit (`s.unitName()`). In a service that
    * declared an account, `User=` and `Group=` default to that account.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.service("web", (s) =>
+   *     s.daemon((d) => {
+   *       d.run({ type: "notify", execStart: ["/opt/web/bin/server"], restart: "on_failure" });
+   *       d.wantedBy("multi_user");
+   *     })));
+   * ```
    */
   daemon(
     nameOrBody: string | ((d: DaemonScope) => void),
@@ -359,7 +438,15 @@ export class ResourceScope {
     this.serviceUnit("daemon", nameOrBody, body);
   }
 
-  /** The reference's `systemd_service`: same as {@link daemon}. */
+  /**
+   * The reference's `systemd_service`: same as {@link daemon}.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) => p.systemdService("web.service", (d) => d.exec(["/opt/web/bin/server"])));
+   * ```
+   */
   systemdService(
     nameOrBody: string | ((d: DaemonScope) => void),
     body?: (d: DaemonScope) => void,
@@ -369,7 +456,16 @@ export class ResourceScope {
     this.serviceUnit("systemdService", nameOrBody, body);
   }
 
-  /** A one-shot job's service unit (`Type=` is yours to set): same as {@link daemon}. */
+  /**
+   * A one-shot job's service unit (`Type=` is yours to set): same as {@link daemon}.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.service("sync", (s) => s.job(s.unitName("-sync.service"), (d) => d.run({ type: "oneshot", execStart: ["/usr/local/bin/sync"] }))));
+   * ```
+   */
   job(
     nameOrBody: string | ((d: DaemonScope) => void),
     body?: (d: DaemonScope) => void,
@@ -439,6 +535,12 @@ export class ResourceScope {
   /**
    * A systemd timer unit. A name without a unit type gets `.timer`; in a
    * service, the name may be left out for `s.unitName(".timer")`.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) => p.systemdTimer("sync.timer", (t) => t.every("hour")));
+   * ```
    */
   systemdTimer(
     nameOrBody: string | ((t: TimerScope) => void),
@@ -449,7 +551,21 @@ export class ResourceScope {
     this.timerUnit("systemdTimer", nameOrBody, body);
   }
 
-  /** A timer: same as {@link systemdTimer}, as upstream's `schedule`. */
+  /**
+   * A timer: same as {@link systemdTimer}, as upstream's `schedule`.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.service("sync", (s) =>
+   *     s.schedule(s.unitName("-sync.timer"), (t) => {
+   *       t.daily({ at: "02:30" });
+   *       t.jitter("15m");
+   *       t.unit(s.unitName("-sync.service"));
+   *     })));
+   * ```
+   */
   schedule(
     nameOrBody: string | ((t: TimerScope) => void),
     body?: (t: TimerScope) => void,
@@ -470,7 +586,20 @@ export class ResourceScope {
     this.add({ kind: "systemd_timer", name, sections: scope.sections(), unit: scope.triggered });
   }
 
-  /** A command run at apply, with a `down` step for rollback. */
+  /**
+   * A command run at apply, with a `down` step for rollback.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.command("migrate", {
+   *     exec: ["/opt/app/bin/app", ["eval", "App.migrate()"]],
+   *     down: "noop",
+   *     creates: "/var/lib/app/migrated",
+   *   }));
+   * ```
+   */
   command(name: string, options: CommandOptions, ...extra: never[]): void {
     noExtraArguments("command", 2, extra);
     checkArgument("command", "the name", name, is.nonEmpty);
@@ -496,14 +625,30 @@ export class ResourceScope {
     });
   }
 
-  /** An OS package, by semantic name; `as` gives the distribution's name. */
+  /**
+   * An OS package, by semantic name; `as` gives the distribution's name.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) => p.package("ca_certificates", { as: "ca-certificates" }));
+   * ```
+   */
   package(name: string, options?: PackageOptions, ...extra: never[]): void {
     noExtraArguments("package", 2, extra);
     checkArgument("package", "the name", name, is.nonEmpty);
     this.add({ kind: "package", name, ...checkOptions("package", options, PACKAGE_OPTIONS) });
   }
 
-  /** mise-managed runtimes: `s.mise({ path }, (m) => { m.tool("erlang", "29.0.2") })`. */
+  /**
+   * mise-managed runtimes: `s.mise({ path }, (m) => { m.tool("erlang", "29.0.2") })`.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) => p.mise((m) => m.tool("erlang", "27.2")));
+   * ```
+   */
   mise(
     optionsOrBody: MiseOptions | ((m: { tool(name: string, version: string): void }) => void),
     maybeBody?: (m: { tool(name: string, version: string): void }) => void,

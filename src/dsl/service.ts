@@ -36,6 +36,7 @@ export interface StorageOptions {
   owner?: string;
   /** Default the owner. */
   group?: string;
+  /** Default 0o750 (a secret volume 0o700). */
   mode?: ModeInput;
   /** Listed by `backupVolumes(spec)` and `s.backupStorage()`. */
   backup?: boolean;
@@ -66,19 +67,46 @@ export class ServiceScope extends ResourceScope {
     this.servicePath = options.path ?? name;
   }
 
-  /** The service's name. */
+  /**
+   * The service's name.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) => p.service("web", (s) => s.directory(`/srv/${s.serviceName()}`)));
+   * ```
+   */
   serviceName(...extra: never[]): string {
     noExtraArguments("serviceName", 0, extra);
     return this.name;
   }
 
-  /** The service's identity: its path segment hyphenated (`hex_mirror` → `hex-mirror`). */
+  /**
+   * The service's identity: its path segment hyphenated (`hex_mirror` → `hex-mirror`).
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) => p.service("hex_mirror", (s) => s.account(s.serviceIdentity()))); // "hex-mirror"
+   * ```
+   */
   serviceIdentity(...extra: never[]): string {
     noExtraArguments("serviceIdentity", 0, extra);
     return identitySegment(this.servicePath);
   }
 
-  /** A project prefix (`user`, `unit`, …) + the value as an identity; the value alone without one. */
+  /**
+   * A project prefix (`user`, `unit`, …) + the value as an identity; the value alone without one.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) => {
+   *   p.prefixes({ unit: "demo-" });
+   *   p.service("web", (s) => s.systemdTimer(s.prefixed("unit", "reports") + ".timer", (t) => t.every("daily")));
+   * });
+   * ```
+   */
   prefixed(prefix: string, value: string, ...extra: never[]): string {
     noExtraArguments("prefixed", 2, extra);
     checkArgument("prefixed", "the prefix name", prefix, is.nonEmpty);
@@ -86,7 +114,18 @@ export class ServiceScope extends ResourceScope {
     return (this.draft.prefixes[prefix] ?? "") + identitySegment(value);
   }
 
-  /** The service's account name: the `user` prefix + the service identity (`toys-hex-mirror`). */
+  /**
+   * The service's account name: the `user` prefix + the service identity (`toys-hex-mirror`).
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) => {
+   *   p.prefixes({ user: "toys-" });
+   *   p.service("hex_mirror", (s) => s.account(s.serviceUser(), { system: true })); // toys-hex-mirror
+   * });
+   * ```
+   */
   serviceUser(...extra: never[]): string {
     noExtraArguments("serviceUser", 0, extra);
     return this.prefixed("user", this.servicePath);
@@ -95,6 +134,15 @@ export class ServiceScope extends ResourceScope {
   /**
    * The service's unit name: the `unit` prefix + the service identity + `suffix`
    * (default `.service`): `s.unitName("-sync.timer")` → `toys-web-sync.timer`.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) => {
+   *   p.prefixes({ unit: "toys-" });
+   *   p.service("web", (s) => s.schedule(s.unitName("-sync.timer"), (t) => t.every("hour"))); // toys-web-sync.timer
+   * });
+   * ```
    */
   unitName(suffix = ".service", ...extra: never[]): string {
     noExtraArguments("unitName", 1, extra);
@@ -114,13 +162,35 @@ export class ServiceScope extends ResourceScope {
     return this.unitName(suffix);
   }
 
-  /** A project root by name (`bin`, `sbin`, `run` have defaults); unknown roots are errors. */
+  /**
+   * A project root by name (`bin`, `sbin`, `run` have defaults); unknown roots are errors.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) => {
+   *   p.roots({ data: "/srv/demo" });
+   *   p.service("web", (s) => s.directory(s.root("data")));
+   * });
+   * ```
+   */
   root(name: string, ...extra: never[]): string {
     noExtraArguments("root", 1, extra);
     return projectRoot(this.draft, name, "root");
   }
 
-  /** `<root>/<service>/<parts…>`, e.g. `s.rootPath("state", "home")`. */
+  /**
+   * `<root>/<service>/<parts…>`, e.g. `s.rootPath("state", "home")`.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) => {
+   *   p.roots({ state: "/var/lib/demo" });
+   *   p.service("web", (s) => s.directory(s.rootPath("state", "home"))); // /var/lib/demo/web/home
+   * });
+   * ```
+   */
   rootPath(root: string, ...parts: string[]): string {
     return [this.root(root), this.servicePath, ...parts].join("/");
   }
@@ -129,6 +199,18 @@ export class ServiceScope extends ResourceScope {
    * A path under a root: `<root>/<service>[/child]` for the per-service roots
    * (source, data, state, cache, config, run), `<root>[/child]` for the others
    * (`s.path("opt", "current/forgejo")` → `/opt/toys/current/forgejo`).
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) => {
+   *   p.roots({ config: "/etc/toys", opt: "/opt/toys" });
+   *   p.service("forgejo", (s) => {
+   *     s.directory(s.path("config")); // /etc/toys/forgejo
+   *     s.directory(s.path("opt", "current/forgejo")); // /opt/toys/current/forgejo
+   *   });
+   * });
+   * ```
    */
   override path(root: string, child?: string, ...extra: never[]): string {
     noExtraArguments("path", 2, extra);
@@ -137,7 +219,21 @@ export class ServiceScope extends ResourceScope {
     return joinPath(SERVICE_ROOTS.has(root) ? `${base}/${this.servicePath}` : base, child);
   }
 
-  /** A storage volume, with its directory declared. Returns the volume. */
+  /**
+   * A storage volume, with its directory declared. Returns the volume.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) => {
+   *   p.roots({ data: "/srv/toys" });
+   *   p.service("forgejo", (s) => {
+   *     s.storage("repositories", { under: "data", path: "repositories", mode: 0o750, backup: true });
+   *     s.storage("config", { under: "data", path: "conf", writable: false, secret: true });
+   *   });
+   * });
+   * ```
+   */
   storage(name: string, options?: StorageOptions, ...extra: never[]): Volume {
     noExtraArguments("storage", 2, extra);
     checkArgument("storage", "the volume name", name, is.nonEmpty);
@@ -179,7 +275,19 @@ export class ServiceScope extends ResourceScope {
     return `${root("data")}/${this.servicePath}/${name}`;
   }
 
-  /** A declared volume by name. */
+  /**
+   * A declared volume by name.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.service("web", (s) => {
+   *     s.storage("uploads");
+   *     s.directory(`${s.storageVolume("uploads").path}/tmp`);
+   *   }));
+   * ```
+   */
   storageVolume(name: string, ...extra: never[]): Volume {
     noExtraArguments("storageVolume", 1, extra);
     const found = this.volumes.find((v) => v.name === name);
@@ -194,25 +302,73 @@ export class ServiceScope extends ResourceScope {
     return found;
   }
 
-  /** The path of a declared volume. */
+  /**
+   * The path of a declared volume.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.service("web", (s) => {
+   *     s.storage("data");
+   *     s.daemon((d) => d.workingDirectory(s.storagePathOf("data")));
+   *   }));
+   * ```
+   */
   storagePathOf(name: string, ...extra: never[]): string {
     noExtraArguments("storagePathOf", 1, extra);
     return this.storageVolume(name).path;
   }
 
-  /** The paths of this service's writable storage volumes. */
+  /**
+   * The paths of this service's writable storage volumes.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.service("web", (s) => {
+   *     s.storage("data");
+   *     s.daemon((d) => d.readWritePaths(s.writableStoragePaths()));
+   *   }));
+   * ```
+   */
   writableStoragePaths(...extra: never[]): string[] {
     noExtraArguments("writableStoragePaths", 0, extra);
     return readWritePaths(this.volumes);
   }
 
-  /** This service's volumes marked `backup: true`. */
+  /**
+   * This service's volumes marked `backup: true`.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.service("web", (s) => {
+   *     s.storage("data", { backup: true });
+   *     s.file("/etc/web/backup.list", { content: s.backupStorage().map((v) => v.path).join("\n") });
+   *   }));
+   * ```
+   */
   backupStorage(...extra: never[]): Volume[] {
     noExtraArguments("backupStorage", 0, extra);
     return this.volumes.filter((v) => v.backup);
   }
 
-  /** A declared listener's address as `host:port`, e.g. for a reverse proxy upstream. */
+  /**
+   * A declared listener's address as `host:port`, e.g. for a reverse proxy upstream.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) =>
+   *   p.service("web", (s) => {
+   *     s.daemon((d) => d.listen("http", { port: 4000 }));
+   *     s.file("/etc/web/upstream", { content: s.listener("http") }); // 127.0.0.1:4000
+   *   }));
+   * ```
+   */
   listener(name: string, ...extra: never[]): string {
     noExtraArguments("listener", 1, extra);
     const found = this.draft.listeners.find(([service, l]) =>

@@ -13,7 +13,9 @@ import { checkOptions, is, type OptionShape, wordError } from "./options.ts";
 export interface VolumeOptions {
   /** The directory on the host. */
   path: string;
+  /** The owning user. */
   owner?: string;
+  /** The owning group. */
   group?: string;
   /** Default 0o750, or 0o700 for a secret volume. */
   mode?: ModeInput;
