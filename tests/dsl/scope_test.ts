@@ -185,7 +185,9 @@ Deno.test("envFile: options and body, or a body alone; set and secret", () => {
 Deno.test("envFile: a bad key is an error naming the file", () => {
   assert.throws(
     () => declare((p) => p.envFile("/etc/app/env", (e) => e.set("BAD-KEY", "x"))),
-    (e: unknown) => e instanceof ProjectError && /\/etc\/app\/env set: .*BAD-KEY.* is not a variable name/.test(e.message),
+    (e: unknown) =>
+      e instanceof ProjectError &&
+      /\/etc\/app\/env set: .*BAD-KEY.* is not a variable name/.test(e.message),
   );
 });
 
