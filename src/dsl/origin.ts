@@ -25,7 +25,7 @@ export function setOriginMapper(mapper: UrlMapper): void {
   mapUrl = mapper;
 }
 
-const OWN_MODULES = /\/src\/(dsl|model)\/[^/]+\.ts$/;
+const OWN_MODULES = /\/src\/(dsl|model|providers(\/[^/]+)?)\/[^/]+\.ts$/;
 /** The user's frame is a few DSL frames up; a deeper search only costs. */
 const FRAMES = 16;
 

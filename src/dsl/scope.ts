@@ -42,6 +42,18 @@ export interface Ownership {
   mode?: ModeInput;
 }
 
+/** What file-like declarations may add: a check of the staged file and handlers. */
+export interface FileChecks {
+  /**
+   * A command run on the host against the staged file before it replaces the old
+   * one (`"visudo -cf %s"`, `%s` = the staged path); without `%s` it sees the staged
+   * files in place of the old ones (`"nginx -t"`). A failure replaces nothing.
+   */
+  validate?: string;
+  /** Units reloaded or restarted once, after the writes, when this file changes. */
+  notify?: { reload?: string[]; restart?: string[] };
+}
+
 /** Options of {@link ResourceScope.account}. */
 export interface AccountOptions {
   /** A system account (no aging, a low uid); default false. */
@@ -71,7 +83,7 @@ export interface DirectoryOptions extends Ownership {
 }
 
 /** Options of {@link ResourceScope.file}: exactly one of content, base64 or source. */
-export interface FileOptions extends Ownership {
+export interface FileOptions extends Ownership, FileChecks {
   /** The text of the file. */
   content?: string;
   /** The bytes of the file, base64-encoded. */
@@ -95,7 +107,7 @@ export interface SymlinkOptions {
 }
 
 /** Options of {@link ResourceScope.envFile}. */
-export interface EnvFileOptions extends Ownership {
+export interface EnvFileOptions extends Ownership, FileChecks {
   /** Default `delete_if_created`. */
   rollback?: Rollback;
   /** Ids this must come after (`"directory:/srv/app"`), besides the inferred ones. */
@@ -150,6 +162,11 @@ const dependsOn = z.array(
   z.string().regex(/^[a-z_]+:.+/, "a resource id such as directory:/srv/app"),
 );
 const OWNERSHIP = { owner: is.nonEmpty, group: is.nonEmpty, mode: is.checkedByWord };
+const FILE_CHECKS: OptionShape<FileChecks> = {
+  validate: is.nonEmpty,
+  notify: z.strictObject({ reload: z.array(is.nonEmpty), restart: z.array(is.nonEmpty) })
+    .partial(),
+};
 
 const ACCOUNT_OPTIONS: OptionShape<AccountOptions> = {
   system: is.boolean,
@@ -170,6 +187,7 @@ const DIRECTORY_OPTIONS: OptionShape<DirectoryOptions> = {
 
 const FILE_OPTIONS: OptionShape<FileOptions> = {
   ...OWNERSHIP,
+  ...FILE_CHECKS,
   content: is.string,
   base64: z.base64(),
   source: is.nonEmpty,
@@ -396,8 +414,9 @@ export class ResourceScope {
     if (typeof optionsOrBody === "function" && body !== undefined) {
       throw wordError("envFile", "takes one body");
     }
-    const { mode, ...rest } = checkOptions("envFile", options, {
+    const { mode, ...rest } = checkOptions<EnvFileOptions>("envFile", options, {
       ...OWNERSHIP,
+      ...FILE_CHECKS,
       rollback: is.rollback,
       dependsOn,
     });
