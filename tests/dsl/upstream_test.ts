@@ -20,7 +20,7 @@ import { mountPath, readWritePaths, volume } from "../../src/dsl/storage.ts";
 import { conventions } from "../../src/dsl/conventions.ts";
 import type { ProjectSpec } from "../../src/model/project.ts";
 import type { Resource } from "../../src/model/resource.ts";
-import { Target } from "../../mod.ts";
+import { caddy, Target } from "../../mod.ts";
 
 type Row = [source: string, fact: string, actual: () => unknown, expected: unknown];
 
@@ -162,6 +162,20 @@ const listeners = build((p) => {
       d.exec(["/usr/bin/env", "true"]);
       d.listen(3000, { on: [127, 0, 0, 1] });
     }));
+});
+
+// test/host_kit/listener_test.exs:25 (Caddy consumes a named listener)
+const proxied = project("demo", { providers: [caddy] }, (p) => {
+  p.provider("caddy", (c) => c.set("sitesDir", "/etc/caddy/sites"));
+  p.service("web", (s) => {
+    s.daemon((d) => {
+      d.exec(["/usr/bin/env", "true"]);
+      d.listen("http", { port: 3000 });
+    });
+    s.caddySite("web", "web.example.com", { path: "web.caddy" }, (site) => {
+      site.reverseProxy(s.listener("http"));
+    });
+  });
 });
 
 // test/host_kit/mode_test.exs:33
@@ -571,6 +585,22 @@ const rows: Row[] = [
     "the unit carries the listener",
     () => unitOf(listeners, "web.service").listeners.map((l) => [l.port, l.address]),
     [[3000, "127.0.0.1"]],
+  ],
+  [
+    "listener_test.exs:44",
+    "the unit and the site",
+    () => resourcesOf(proxied, "web").filter((r) => r.kind !== "managed_line").map((r) => r.kind),
+    ["systemd_service", "file"],
+  ],
+  [
+    "listener_test.exs:46",
+    "the site proxies to the loopback listener",
+    () =>
+      /reverse_proxy 127\.0\.0\.1:3000/.test(
+        (proxied.resources.find((r) => r.kind === "file") as { content: { text: string } })
+          .content.text,
+      ),
+    true,
   ],
   [
     "listener_test.exs:65",
