@@ -187,6 +187,7 @@ export class DaemonScope {
     monitors: [],
   };
 
+  /** @internal A scope for the unit `name`; configs get one from `s.daemon(…)`. */
   constructor(readonly name: string) {}
 
   /**

@@ -86,6 +86,7 @@ export class HostScope {
   readonly options: Omit<HostOptions, "port"> & { ssh: SshOptions };
   private readonly word: string;
 
+  /** @internal A scope for the host `name`; configs get one from `p.host(…)`. */
   constructor(readonly name: string, options?: HostOptions) {
     // The inline `port` is shorthand for `ssh.port`; the host spec has no top-level port.
     this.word = `host:${name}`;

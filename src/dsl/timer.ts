@@ -43,6 +43,7 @@ export class TimerScope {
   /** @internal The service it triggers. */
   triggered: string;
 
+  /** @internal A scope for the timer `name`; configs get one from `s.schedule(…)`. */
   constructor(readonly name: string) {
     this.triggered = name.replace(/\.timer$/, ".service");
   }

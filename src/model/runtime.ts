@@ -21,13 +21,17 @@ import {
 
 /** A hardening profile (or none) and its explicit settings. */
 export interface Sandbox {
+  /** The hardening profile, when one was named. */
   profile?: string;
+  /** Settings over the profile (or all of them, without one), by directive name. */
   overrides: SandboxOptions;
 }
 
 /** Resource limits, from a profile and/or explicit values. */
 export interface Resources {
+  /** The resource profile, when one was named. */
   profile?: string;
+  /** Limits over the profile's. */
   limits: ResourceLimits;
 }
 
