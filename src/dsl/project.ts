@@ -274,11 +274,25 @@ export function project(
   name: string,
   settingsOrBody: Conventions | ProjectOptions<readonly Provider[]> | ((p: ProjectScope) => void),
   maybeBody?: (p: ProjectScope) => void,
+  ...extra: unknown[]
 ): ProjectSpec {
+  noExtraArguments("project", 3, extra);
   const given = typeof settingsOrBody === "function" ? undefined : settingsOrBody;
+  if (typeof settingsOrBody === "function" && maybeBody !== undefined) {
+    throw wordError(
+      "project",
+      "takes one body: project(name, body) or project(name, options, body)",
+    );
+  }
+  if (given !== undefined && typeof maybeBody !== "function") {
+    throw wordError("project", `needs a body after its options, got ${describe(maybeBody)}`);
+  }
   const options: ProjectOptions<readonly Provider[]> = given && isConventions(given)
     ? { conventions: given }
-    : (given as ProjectOptions<readonly Provider[]> | undefined) ?? {};
+    : checkOptions<ProjectOptions<readonly Provider[]>>("project", given, {
+      providers: z.array(z.unknown()),
+      conventions: z.unknown().refine(isConventions, "made by conventions(...)"),
+    });
   const conventions = options.conventions ?? defaultConventions;
   const body = typeof settingsOrBody === "function" ? settingsOrBody : maybeBody!;
   const draft: Draft = {

@@ -477,6 +477,16 @@ const rows: [what: string, run: () => unknown, message: RegExp][] = [
     }),
     /^listen: listener "http" is declared twice/,
   ],
+  [
+    "project: an unknown option",
+    () => project("t", { provider: [] } as Loose, () => {}),
+    /^project: unknown option "provider" \(did you mean "providers"\?\)/,
+  ],
+  [
+    "project: two bodies",
+    () => (project as Loose)("t", () => {}, () => {}),
+    /^project: takes one body/,
+  ],
   ["path: an unknown root", inProject((p) => p.path("opt")), /^path: unknown root "opt"/],
 ];
 
