@@ -90,6 +90,8 @@ export interface FileOptions extends Ownership, FileChecks {
   base64?: string;
   /** A file on the controller, relative to the config that declares it. */
   source?: string;
+  /** Never show its content (no diff, no preview): the plan shows its hash and size. */
+  sensitive?: boolean;
   /** Default `delete_if_created`. */
   rollback?: Rollback;
   /** Ids this must come after (`"directory:/srv/app"`), besides the inferred ones. */
@@ -188,6 +190,7 @@ const DIRECTORY_OPTIONS: OptionShape<DirectoryOptions> = {
 const FILE_OPTIONS: OptionShape<FileOptions> = {
   ...OWNERSHIP,
   ...FILE_CHECKS,
+  sensitive: is.boolean,
   content: is.string,
   base64: z.base64(),
   source: is.nonEmpty,
