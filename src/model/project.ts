@@ -78,6 +78,11 @@ export const ProjectSchema = z.strictObject({
   observability: ObservabilitySchema.default({}),
   /** Where tracked runs keep records and backups on hosts. */
   runsRoot: absolutePath.default("/var/lib/hostkit"),
+  /**
+   * Controller directories file sources may be read from. Set by the loader
+   * (the project directory and `--source-root`s); a config's own value is replaced.
+   */
+  sourceRoots: z.array(absolutePath).optional(),
 });
 
 export type ProjectSpec = z.infer<typeof ProjectSchema>;
