@@ -6,6 +6,7 @@
  * @module
  */
 import { HostkitError } from "../errors.ts";
+import { visible } from "../text/visible.ts";
 import { type CommandSpec, type Flags, helpText, parseCommand } from "./args.ts";
 
 /** A subcommand module: its spec and its runner. */
@@ -84,12 +85,21 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * Prints an error for people. Messages carry names and paths a config chose, so
+ * control characters are made visible, and every line after the first is
+ * indented: no part of a message can pose as a line of hostkit's own.
+ */
 function report(error: unknown): number {
+  const print = (first: string, text: string, rest: string[] = []) => {
+    const [head, ...tail] = text.split("\n");
+    console.error(`${first}${visible(head)}`);
+    for (const line of [...tail, ...rest]) console.error(`  ${visible(line)}`);
+  };
   if (error instanceof HostkitError) {
-    console.error(`error: ${error.message}`);
-    for (const line of error.details) console.error(`  ${line}`);
+    print("error: ", error.message, error.details);
     return error.exitCode;
   }
-  console.error(`internal error: ${error instanceof Error ? error.stack : String(error)}`);
+  print("internal error: ", error instanceof Error ? error.stack ?? String(error) : String(error));
   return 1;
 }

@@ -188,7 +188,7 @@ function installImportHook(modules: ModuleSource[], urls: Map<string, string>): 
 }
 
 function describe(error: unknown, pathOf: Map<string, string>): ChildResponse {
-  if (error instanceof ProjectError || error instanceof ConfigError) {
+  if ((error instanceof ProjectError && error.origin) || error instanceof ConfigError) {
     return {
       ok: false,
       message: error.message.replace(`${error.origin}: `, ""),
@@ -202,7 +202,9 @@ function describe(error: unknown, pathOf: Map<string, string>): ChildResponse {
     stack.split("\n").slice(1).find((l) => [...pathOf.values()].some((p) => l.includes(p))) ?? "",
   );
   const origin = frame ? `${frame[1]}:${frame[2]}` : undefined;
-  if (err instanceof Refused) return { ok: false, origin, message: err.message };
+  if (err instanceof Refused || err instanceof ProjectError) {
+    return { ok: false, origin, message: err.message };
+  }
   if (err instanceof EvalError || /Code generation from strings/.test(err.message)) {
     return {
       ok: false,

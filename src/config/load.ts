@@ -141,7 +141,8 @@ export async function load(path: string, options: LoadOptions = {}): Promise<Pro
   // The schema (zod) loads here while the child starts.
   const validation = import("./validate.ts");
   const response = await evaluate(entry, requires, policy, { timeoutMs, memoryMb, onLog });
-  if (!response.ok) throw new ConfigError(response.message, response.origin);
+  // Every failure names the config, even one no line of it can be blamed for.
+  if (!response.ok) throw new ConfigError(response.message, response.origin ?? entry);
   const spec = (await validation).validateSpec(response.spec, entry);
   // Set here, never by the config: where file sources may be read from.
   return { ...spec, sourceRoots: policy.roots };

@@ -77,7 +77,11 @@ export const ProjectSchema = z.strictObject({
   resources: z.array(ResourceSchema).default([]),
   observability: ObservabilitySchema.default({}),
   /** Where tracked runs keep records and backups on hosts. */
-  runsRoot: absolutePath.default("/var/lib/hostkit"),
+  runsRoot: absolutePath
+    .refine((path) => !path.split("/").some((part) => part === "." || part === ".."), {
+      message: "must not contain . or .. segments",
+    })
+    .default("/var/lib/hostkit"),
   /**
    * Controller directories file sources may be read from. Set by the loader
    * (the project directory and `--source-root`s); a config's own value is replaced.
