@@ -89,7 +89,7 @@ function lockDown(log: (text: string) => void): void {
   hide(Deno, "pid", "process id (Deno.pid)");
   hide(Deno, "ppid", "process id (Deno.ppid)");
   hide(Deno, "mainModule", "main module (Deno.mainModule)");
-  Object.defineProperty(Deno, "args", { value: Object.freeze([]), configurable: false });
+  hide(Deno, "args", "arguments (Deno.args)");
   for (const name of ["cwd", "execPath", "chdir"]) {
     hide(Deno, name, `${name === "execPath" ? "executable" : "working directory"} (Deno.${name})`);
   }
