@@ -25,6 +25,9 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   demo: () => import("./demo.ts"),
 };
 
+/** Commands that load a config (the sandbox starts before the command does). */
+const LOADS_CONFIG = new Set(["plan", "apply", "dump", "render", "demo"]);
+
 /** The hostkit version, also written into plan artifacts. */
 import { HOSTKIT_VERSION } from "../version.ts";
 
@@ -57,6 +60,12 @@ async function overview(): Promise<string> {
  */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (LOADS_CONFIG.has(name) && !rest.includes("--help") && !rest.includes("-h")) {
+    // The sandbox's runtime boots while this process loads the command (not on the config's time).
+    const memory = rest[rest.indexOf("--memory-limit") + 1];
+    const { prestartSandbox } = await import("../config/load.ts");
+    prestartSandbox(rest.includes("--memory-limit") ? Number(memory) : undefined);
+  }
   try {
     if (name === undefined || name === "--help" || name === "-h" || name === "help") {
       console.log(await overview());

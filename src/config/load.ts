@@ -154,13 +154,18 @@ interface Limits {
   onLog: (text: string) => void;
 }
 
-async function evaluate(
-  entry: string,
-  requires: string[],
-  policy: SourcePolicy,
-  limits: Limits,
-): Promise<ChildResponse> {
-  const dataKb = (limits.memoryMb + RUNTIME_ALLOWANCE_MB) * 1024;
+/** A started child process, before it is given a config. */
+interface Sandbox {
+  child: Deno.ChildProcess;
+  cwd: string;
+  memoryMb: number;
+  /** The child's stderr so far (its tail): why it died, when it dies. */
+  stderr(): string;
+  stderrDone: Promise<void>;
+}
+
+function spawnSandbox(memoryMb: number): Sandbox {
+  const dataKb = (memoryMb + RUNTIME_ALLOWANCE_MB) * 1024;
   let cwd = "/";
   try {
     cwd = Deno.makeTempDirSync({ prefix: "hostkit-config-" });
@@ -173,7 +178,7 @@ async function evaluate(
       'ulimit -d "$1" && shift && exec "$@"',
       "sh",
       String(dataKb),
-      ...childCommand(limits.memoryMb),
+      ...childCommand(memoryMb),
     ],
     cwd,
     clearEnv: true,
@@ -187,15 +192,72 @@ async function evaluate(
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  const writer = child.stdin.getWriter();
-  const encoder = new TextEncoder();
-  const send = (message: unknown) => writer.write(encoder.encode(JSON.stringify(message) + "\n"));
   let stderr = "";
   const stderrDone = (async () => {
     for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
       stderr = (stderr + chunk).slice(-65536);
     }
   })().catch(() => {});
+  return { child, cwd, memoryMb, stderr: () => stderr, stderrDone };
+}
+
+let prestarted: Sandbox | undefined;
+
+/**
+ * Starts the sandbox's child process ahead of {@link load}, so the runtime
+ * boots while the caller is still starting up (the CLI does this first thing).
+ * A child no load() claims ends when this process does: its stdin closes.
+ *
+ * @example
+ * ```ts
+ * import { load, prestartSandbox } from "./load.ts";
+ * prestartSandbox();
+ * const project = await load("infra/config.ts");
+ * ```
+ */
+export function prestartSandbox(memoryMb = DEFAULT_MEMORY_MB): void {
+  if (prestarted) return;
+  try {
+    prestarted = spawnSandbox(memoryMb);
+    prestarted.child.unref();
+  } catch {
+    prestarted = undefined; // load() reports what is missing
+  }
+}
+
+function claimSandbox(memoryMb: number): Sandbox {
+  const ready = prestarted;
+  prestarted = undefined;
+  if (ready && ready.memoryMb === memoryMb) {
+    ready.child.ref();
+    return ready;
+  }
+  if (ready) dispose(ready);
+  return spawnSandbox(memoryMb);
+}
+
+function dispose(sandbox: Sandbox): void {
+  try {
+    sandbox.child.kill("SIGKILL");
+  } catch { /* already gone */ }
+  if (sandbox.cwd !== "/") {
+    try {
+      Deno.removeSync(sandbox.cwd, { recursive: true });
+    } catch { /* gone */ }
+  }
+}
+
+async function evaluate(
+  entry: string,
+  requires: string[],
+  policy: SourcePolicy,
+  limits: Limits,
+): Promise<ChildResponse> {
+  const sandbox = claimSandbox(limits.memoryMb);
+  const { child } = sandbox;
+  const writer = child.stdin.getWriter();
+  const encoder = new TextEncoder();
+  const send = (message: unknown) => writer.write(encoder.encode(JSON.stringify(message) + "\n"));
   let timer: ReturnType<typeof setTimeout> | undefined;
   let expired: (error: Error) => void = () => {};
   const deadline = new Promise<never>((_, reject) => (expired = reject));
@@ -246,8 +308,8 @@ async function evaluate(
     const answer = await Promise.race([conversation(), deadline]);
     if (answer) return answer;
     const status = await Promise.race([child.status, deadline]);
-    await stderrDone;
-    throw crashError(entry, status, stderr, limits.memoryMb);
+    await sandbox.stderrDone;
+    throw crashError(entry, status, sandbox.stderr(), limits.memoryMb);
   } catch (error) {
     if (error instanceof SyntaxError) {
       throw new ConfigError("the config sandbox sent a malformed message", entry);
@@ -255,11 +317,8 @@ async function evaluate(
     throw error;
   } finally {
     clearTimeout(timer);
-    try {
-      child.kill("SIGKILL");
-    } catch { /* already gone */ }
+    dispose(sandbox);
     await child.status;
-    if (cwd !== "/") Deno.removeSync(cwd, { recursive: true });
   }
 }
 
