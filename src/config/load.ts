@@ -286,7 +286,11 @@ async function evaluate(
       } else if (message.type === "read") {
         let text: string;
         try {
-          text = decoder.decode(policy.read(String(message.path), MODULE_LIMIT));
+          // The config and --require files are the operator's choice, even when git ignores them.
+          const named = message.path === entry || requires.includes(message.path);
+          text = decoder.decode(
+            policy.read(String(message.path), MODULE_LIMIT, { ignoredToo: named }),
+          );
         } catch (error) {
           const why = error instanceof SourceRefused
             ? error.reason

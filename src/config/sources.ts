@@ -97,8 +97,8 @@ export class SourcePolicy {
    * const bytes = new SourcePolicy(["/work/infra"]).read("/work/infra/app.conf", 1 << 20);
    * ```
    */
-  read(path: string, limit: number): Uint8Array {
-    const real = this.check(path, limit);
+  read(path: string, limit: number, options: { ignoredToo?: boolean } = {}): Uint8Array {
+    const real = this.check(path, limit, options);
     const file = Deno.openSync(real, { read: true });
     try {
       // Re-checked on the open file: it may have been swapped since the check.
@@ -118,8 +118,11 @@ export class SourcePolicy {
     }
   }
 
-  /** The resolved path of `path` if it may be read; else throws {@link SourceRefused}. */
-  check(path: string, limit: number): string {
+  /**
+   * The resolved path of `path` if it may be read; else throws {@link SourceRefused}.
+   * `ignoredToo` skips only the git-ignore check: for files the operator named.
+   */
+  check(path: string, limit: number, options: { ignoredToo?: boolean } = {}): string {
     if (!isAbsolute(path)) throw new SourceRefused(path, "not an absolute path");
     const given = resolve(path);
     if (given.split(sep).includes(".git")) {
@@ -154,7 +157,7 @@ export class SourcePolicy {
       );
     }
     if (stat.size > limit) throw new SourceRefused(given, tooBig(stat.size, limit));
-    for (const candidate of new Set([given, real])) {
+    for (const candidate of options.ignoredToo ? [] : new Set([given, real])) {
       if (this.#ignored(candidate)) {
         throw new SourceRefused(
           given,
