@@ -69,3 +69,30 @@ Deno.test(
     assert.ok(!ignored.stdout.includes("hunter2") && !ignored.stderr.includes("hunter2"));
   },
 );
+
+Deno.test("a file source inside the project is read (and a --source-root outside it)", async () => {
+  const outside = await Deno.makeTempDir({ prefix: "hostkit-shared-" });
+  try {
+    await Deno.writeTextFile(`${outside}/shared.conf`, "shared=1\n");
+    const result = await runAttack([
+      'export default project("ok", (p) => {',
+      '  p.file("/srv/app.conf", { source: "./files/app.conf" });',
+      `  p.file("/srv/shared.conf", { source: ${JSON.stringify(`${outside}/shared.conf`)} });`,
+      "});",
+    ], {
+      files: { "files/app.conf": "listen=8080\n" },
+      args: ["render", "CONFIG", "file", "/srv/app.conf", "--source-root", outside],
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, "listen=8080\n");
+    const shared = await runAttack([
+      'export default project("ok", (p) => {',
+      `  p.file("/srv/shared.conf", { source: ${JSON.stringify(`${outside}/shared.conf`)} });`,
+      "});",
+    ], { args: ["render", "CONFIG", "file", "/srv/shared.conf", "--source-root", outside] });
+    assert.equal(shared.code, 0, shared.stderr);
+    assert.equal(shared.stdout, "shared=1\n");
+  } finally {
+    await Deno.remove(outside, { recursive: true });
+  }
+});
