@@ -82,6 +82,8 @@ export const ProjectSchema = z.strictObject({
       message: "must not contain . or .. segments",
     })
     .default("/var/lib/hostkit"),
+  /** Providers the project enables (`project(name, { providers }, …)`). */
+  providers: z.array(z.strictObject({ name: z.string(), version: z.string() })).default([]),
   /**
    * Controller directories file sources may be read from. Set by the loader
    * (the project directory and `--source-root`s); a config's own value is replaced.

@@ -97,6 +97,10 @@ function formatHost(host: HostPlan, options: Required<FormatOptions>): string[] 
         visible(change.reason)
       })`,
     );
+    const provider = change.resource.provider;
+    if (provider) {
+      lines.push(`      from provider ${visible(provider.name)} ${visible(provider.version)}`);
+    }
     for (const line of handlerOf(change.resource).explain(change)) {
       lines.push(`      ${visible(line)}`);
     }
