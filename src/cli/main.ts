@@ -60,11 +60,12 @@ async function overview(): Promise<string> {
  */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  let sandbox: typeof import("../config/load.ts") | undefined;
   if (LOADS_CONFIG.has(name) && !rest.includes("--help") && !rest.includes("-h")) {
     // The sandbox's runtime boots while this process loads the command (not on the config's time).
     const memory = rest[rest.indexOf("--memory-limit") + 1];
-    const { prestartSandbox } = await import("../config/load.ts");
-    prestartSandbox(rest.includes("--memory-limit") ? Number(memory) : undefined);
+    sandbox = await import("../config/load.ts");
+    sandbox.prestartSandbox(rest.includes("--memory-limit") ? Number(memory) : undefined);
   }
   try {
     if (name === undefined || name === "--help" || name === "-h" || name === "help") {
@@ -91,6 +92,8 @@ export async function main(argv: string[]): Promise<number> {
     return await command.run(flags, positionals);
   } catch (error) {
     return report(error);
+  } finally {
+    sandbox?.disposePrestarted();
   }
 }
 

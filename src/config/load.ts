@@ -225,6 +225,21 @@ export function prestartSandbox(memoryMb = DEFAULT_MEMORY_MB): void {
   }
 }
 
+/**
+ * Ends a prestarted child no load() claimed and removes its working directory.
+ *
+ * @example
+ * ```ts
+ * import { disposePrestarted, prestartSandbox } from "./load.ts";
+ * prestartSandbox();
+ * disposePrestarted(); // the command turned out not to load a config
+ * ```
+ */
+export function disposePrestarted(): void {
+  if (prestarted) dispose(prestarted);
+  prestarted = undefined;
+}
+
 function claimSandbox(memoryMb: number): Sandbox {
   const ready = prestarted;
   prestarted = undefined;
