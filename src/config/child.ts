@@ -89,6 +89,8 @@ function lockDown(log: (text: string) => void): void {
   hide(Deno, "pid", "process id (Deno.pid)");
   hide(Deno, "ppid", "process id (Deno.ppid)");
   hide(Deno, "mainModule", "main module (Deno.mainModule)");
+  // alert, confirm and prompt talk to stdin and stdout: the loader's channel here.
+  for (const name of ["alert", "confirm", "prompt"]) hide(globalThis, name, `terminal (${name})`);
   hide(Deno, "args", "arguments (Deno.args)");
   for (const name of ["cwd", "execPath", "chdir"]) {
     hide(Deno, name, `${name === "execPath" ? "executable" : "working directory"} (Deno.${name})`);

@@ -15,6 +15,8 @@ const facts = {
   "process.argv": "const x = process.argv;",
   "process.env": "const x = process.env;",
   "process.stdout": "const x = process.stdout;",
+  "prompt()": 'const x = prompt("password?");',
+  "alert()": 'alert("fake output");',
   "Deno internals": "const x = Deno[Deno.internal].core.ops;",
 };
 
