@@ -116,6 +116,8 @@ export async function runAttack(
       lock: await sha256(join(ROOT, "deno.lock")),
       nodeModules: await names(join(ROOT, "node_modules")),
       npmCache: await names(npmCache),
+      // Where localStorage and the Cache API keep what they persist.
+      locationData: await listing(join(denoDir(), "location_data"), 3),
     };
     const args = (options.args ?? ["dump", "CONFIG"]).map((a) => a === "CONFIG" ? config : a);
     const child = new Deno.Command(Deno.execPath(), {
@@ -149,6 +151,11 @@ export async function runAttack(
     assert.equal(await sha256(join(ROOT, "deno.lock")), before.lock, "deno.lock changed");
     assert.deepEqual(await names(join(ROOT, "node_modules")), before.nodeModules);
     assert.deepEqual(await names(npmCache), before.npmCache, "the Deno npm cache changed");
+    assert.deepEqual(
+      await listing(join(denoDir(), "location_data"), 3),
+      before.locationData,
+      "the Deno cache's persisted storage changed",
+    );
     return result;
   } finally {
     listener.close();
