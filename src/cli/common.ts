@@ -10,6 +10,21 @@ import { type Flags, type FlagSpec, listFlag, numberFlag, stringFlag } from "./a
 /** Longest timer a runtime holds, in seconds (setTimeout takes a signed 32-bit delay in ms). */
 const MAX_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
+/** `--run-guards`, for commands that plan. */
+export const GUARD_FLAGS: Record<string, FlagSpec> = {
+  "run-guards": {
+    type: "boolean",
+    description: "Run commands' `unless` guards while planning: shell from the config, run on " +
+      "the target as the connecting user (with --local: on this machine). Also " +
+      'HOSTKIT_RUN_GUARDS=1. Without it such commands show as "may run"',
+  },
+};
+
+/** Whether the operator opted in to running guards while planning (a config cannot set this). */
+export function runGuards(flags: Flags): boolean {
+  return flags["run-guards"] === true || Deno.env.get("HOSTKIT_RUN_GUARDS") === "1";
+}
+
 /** `--require`, `--timeout`, `--memory-limit` and `--source-root`. */
 export const CONFIG_FLAGS: Record<string, FlagSpec> = {
   require: {
