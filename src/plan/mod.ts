@@ -16,6 +16,7 @@
  * @module
  */
 import { HostkitError } from "../errors.ts";
+import { sourceReader } from "../config/source_reader.ts";
 import { pool } from "../pool.ts";
 import { PREVIEW_LIMIT, previewable, readFacts, readPreviews } from "../facts/mod.ts";
 import type { ProjectSpec } from "../model/project.ts";
@@ -58,7 +59,7 @@ export interface PlanOptions {
    * such commands are shown as "may run" and apply evaluates their guards.
    */
   runGuards?: boolean;
-  /** Reads controller-side file sources (default: from disk). */
+  /** Reads controller-side file sources (default: the config's source policy, see src/config/sources.ts). */
   readSource?: (path: string) => Uint8Array;
 }
 
@@ -114,16 +115,8 @@ function changedTextFiles(
  * ```
  */
 export async function plan(project: ProjectSpec, options: PlanOptions = {}): Promise<Plan> {
-  const readSource = options.readSource ?? ((path: string) => {
-    try {
-      return Deno.readFileSync(path);
-    } catch (error) {
-      throw new HostkitError(
-        "input",
-        `cannot read file source ${path}: ${(error as Error).message}`,
-      );
-    }
-  });
+  // The project's source roots, regular files, size cap, no .git, no git-ignored files.
+  const readSource = options.readSource ?? sourceReader(project);
   const resources = project.resources;
   const ids = resources.map(resourceId);
   const desired = desiredStates(resources, readSource, ids);
@@ -176,6 +169,7 @@ export async function plan(project: ProjectSpec, options: PlanOptions = {}): Pro
           packageManager: facts.packageManager,
           machineId: facts.machineId,
           ...(facts.triggers.length ? { triggers: facts.triggers } : {}),
+          ...orphans(facts.created, known),
           changes,
           summary: summarize(changes),
         };
@@ -217,6 +211,15 @@ function checkHostPaths(resources: Resource[], ids: string[]): void {
         "a path belongs to one resource",
     );
   });
+}
+
+/**
+ * Units and accounts hostkit created that no resource declares any more (a
+ * rename leaves the old unit running unnoticed otherwise).
+ */
+function orphans(created: string[], declared: Set<string>): { orphans?: string[] } {
+  const left = created.filter((id) => !declared.has(id));
+  return left.length ? { orphans: left } : {};
 }
 
 /** What the plan says about the guard commands it ran, or did not run. */

@@ -119,17 +119,24 @@ export function toStream(stdin: Stdin): ReadableStream<Uint8Array> {
  * import { Target } from "./target.ts";
  * const prod = Target.ssh("prod", { host: "elixir.toys", user: "deploy", sudo: true });
  * const here = Target.local();
+ * const dev = Target.local("dev", { sudo: true }); // this machine, planned as host "dev"
  * prod.name; // "prod"
  * await prod.close(); // never connected: closing is immediate
  * await here.close();
  * ```
  */
 export const Target: {
-  /** This machine; with `{ sudo: true }` every command runs under `sudo -n`. */
-  local(options?: LocalOptions): Target;
+  /**
+   * This machine, named `local` unless a name is given (plans are made for that
+   * name); with `{ sudo: true }` every command runs under `sudo -n`.
+   */
+  local(nameOrOptions?: string | LocalOptions, options?: LocalOptions): Target;
   /** A host over SSH, named `name` in plans; connects on its first command. */
   ssh(name: string, options: Omit<SshOptionsInput, "name">): Target;
 } = {
-  local: (options) => localTarget(options),
+  local: (nameOrOptions, options) => {
+    if (typeof nameOrOptions !== "string") return localTarget(nameOrOptions);
+    return { ...localTarget(options), name: nameOrOptions };
+  },
   ssh: (name, options) => sshTarget({ name, ...options }),
 };

@@ -24,6 +24,7 @@
  * @module
  */
 import { defineProvider, type Provider } from "../define.ts";
+import { wordError } from "../../dsl/options.ts";
 import { type CaddyDirective, caddyToken, renderSite } from "./render.ts";
 
 export { CADDY_HEADER, caddyToken, renderSite } from "./render.ts";
@@ -203,7 +204,7 @@ export const caddy: Provider<CaddySettings, CaddyWords> = defineProvider({
       const fill = typeof optionsOrBody === "function" ? optionsOrBody : body;
       const file = options.path ?? `${name}.caddy`;
       if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*\.caddy$/.test(file)) {
-        throw new TypeError(`caddy site ${name}: path ${JSON.stringify(file)} must be NAME.caddy`);
+        throw wordError("caddySite", `${name}: path ${JSON.stringify(file)} must be NAME.caddy`);
       }
       const scope = new CaddySiteScope();
       fill?.(scope);
