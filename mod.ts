@@ -83,7 +83,9 @@ export {
   ResourceSchema,
 } from "./src/model/resource.ts";
 export type { Listener, Monitor, Notify, Resource, ResourceKind } from "./src/model/resource.ts";
+export { SecretRefSchema } from "./src/model/secret.ts";
 export type { SecretSource } from "./src/model/secret.ts";
+export { ProjectSchema, VolumeSchema } from "./src/model/project.ts";
 export { Resources, Sandbox } from "./src/model/runtime.ts";
 export { openSsh, sshOptionsSchema, Target } from "./src/transport/mod.ts";
 export type {

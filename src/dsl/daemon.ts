@@ -638,6 +638,7 @@ export class DaemonScope {
     this.pathDirective("inaccessiblePaths", "InaccessiblePaths", paths);
   }
 
+  /** Adds a path-list directive (`ReadWritePaths=`, …) after checking each path. */
   private pathDirective(word: string, key: string, paths: string[]): void {
     // `-` ignores a missing path, `+` resolves it outside RootDirectory=.
     checkArgument(

@@ -8,6 +8,7 @@ import { callerOrigin } from "./origin.ts";
 
 /** A config mistake found while building the project; names the resource and its origin. */
 export class ProjectError extends Error {
+  /** The message; `origin` is the config's `file:line` where the mistake was made. */
   constructor(message: string, readonly origin?: string) {
     super(message);
     this.name = "ProjectError";

@@ -260,11 +260,36 @@ export class ProjectScope<W extends object = {}> extends ResourceScope {
  * ```
  */
 export function project(name: string, body: (p: ProjectScope) => void): ProjectSpec;
+/**
+ * Declares a project with naming conventions (prefixes and roots).
+ *
+ * @example
+ * ```ts
+ * import { conventions } from "./conventions.ts";
+ * import { project } from "./project.ts";
+ * export default project("toys", conventions({ prefixes: { user: "toys-", unit: "toys-" } }), (p) => {
+ *   p.service("web", () => {});
+ * });
+ * ```
+ */
 export function project(
   name: string,
   conventions: Conventions,
   body: (p: ProjectScope) => void,
 ): ProjectSpec;
+/**
+ * Declares a project with options: conventions, and the providers whose words
+ * its services may use.
+ *
+ * @example
+ * ```ts
+ * import { caddy } from "../providers/caddy/mod.ts";
+ * import { project } from "./project.ts";
+ * export default project("demo", { providers: [caddy] }, (p) => {
+ *   p.service("web", (s) => s.caddySite("web", "http://web.test", (site) => site.respond("ok")));
+ * });
+ * ```
+ */
 export function project<const P extends readonly Provider[]>(
   name: string,
   options: ProjectOptions<P>,

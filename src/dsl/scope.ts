@@ -104,6 +104,7 @@ export interface SymlinkOptions {
   to?: string;
   /** The link's own owner and group (`chown -h`); a link has no mode of its own. */
   owner?: string;
+  /** The link's own group (`chown -h`). */
   group?: string;
   /** Default `delete_if_created`. */
   rollback?: Rollback;
@@ -245,7 +246,12 @@ export class ResourceScope {
   protected readonly accounts: { name: string; group: string }[] = [];
 
   /** @internal */
-  constructor(protected readonly draft: Draft, protected readonly owningService?: string) {}
+  constructor(
+    /** @internal The project being built, shared by every scope of one `project()` call. */
+    protected readonly draft: Draft,
+    /** @internal The service this scope declares resources for, if any. */
+    protected readonly owningService?: string,
+  ) {}
 
   /** @internal Records a resource with where it was declared. */
   protected add(resource: Record<string, unknown>, origin = callerOrigin()): void {
@@ -499,6 +505,7 @@ export class ResourceScope {
     throw wordError(word, "needs a unit name outside a service");
   }
 
+  /** Declares a service unit for `word`: named, or the service's own unit when the name is left out. */
   private serviceUnit(
     word: string,
     nameOrBody: string | ((d: DaemonScope) => void),
@@ -531,6 +538,7 @@ export class ResourceScope {
     });
   }
 
+  /** Sorts out a word's `(name?, body)` arguments and the unit name they give. */
   private unitArguments<S>(
     word: string,
     suffix: ".service" | ".timer",
@@ -594,6 +602,7 @@ export class ResourceScope {
     this.timerUnit("schedule", nameOrBody, body);
   }
 
+  /** Declares a timer unit for `word`: named, or the service's own timer when the name is left out. */
   private timerUnit(
     word: string,
     nameOrBody: string | ((t: TimerScope) => void),

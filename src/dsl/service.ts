@@ -257,6 +257,7 @@ export class ServiceScope extends ResourceScope {
     return v;
   }
 
+  /** Where a volume lives: under a root (`under`), at `path`, or by its name's default root. */
   private storagePath(name: string, under: string | undefined, path: string | undefined): string {
     if (under !== undefined) return this.path(under, path);
     if (path !== undefined) {

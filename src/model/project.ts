@@ -44,6 +44,12 @@ export const HostSchema = z.strictObject({
   origin: z.string().optional(),
 });
 
+/**
+ * Validates a {@link Volume}.
+ *
+ * @internal Exported as the validator of this data contract; its type is zod's,
+ * which deno doc cannot render, so its docs are those of the type it parses to.
+ */
 export const VolumeSchema = z.strictObject({
   name: z.string().min(1),
   path: absolutePath,
@@ -70,6 +76,12 @@ export const ObservabilitySchema = z.strictObject({
   telemetry: z.record(z.string(), z.unknown()).optional(),
 });
 
+/**
+ * Validates a {@link ProjectSpec}.
+ *
+ * @internal Exported as the validator of this data contract; its type is zod's,
+ * which deno doc cannot render, so its docs are those of the type it parses to.
+ */
 export const ProjectSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "a project name: letters, digits, _ . -"),
   roots: z.record(z.string(), absolutePath).default({}),
@@ -93,7 +105,8 @@ export const ProjectSchema = z.strictObject({
   sourceRoots: z.array(absolutePath).optional(),
 });
 
-export type ProjectSpec = z.infer<typeof ProjectSchema>;
+/** What a config module exports, as plain validated data: the project name, hosts, services, resources and settings. */
+export type ProjectSpec = ReturnType<typeof ProjectSchema.parse>;
 
 /**
  * The storage volumes marked `backup: true`, with the service each belongs to,
@@ -113,4 +126,5 @@ export function backupVolumes(spec: ProjectSpec): { service: string; volume: Vol
 }
 export type HostSpec = z.infer<typeof HostSchema>;
 export type ServiceSpec = z.infer<typeof ServiceSchema>;
-export type Volume = z.infer<typeof VolumeSchema>;
+/** A storage volume a service declares (`s.storage(…)`): its name, path and whether it is secret or backed up. */
+export type Volume = ReturnType<typeof VolumeSchema.parse>;

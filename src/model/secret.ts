@@ -8,7 +8,12 @@
 import { z } from "zod";
 import { HostkitError } from "../errors.ts";
 
-/** A secret taken from an environment variable of the controller. */
+/**
+ * A secret taken from an environment variable of the controller.
+ *
+ * @internal Exported as the validator of this data contract; its type is zod's,
+ * which deno doc cannot render, so its docs are those of the type it parses to.
+ */
 export const SecretRefSchema = z.strictObject({
   $secret: z.strictObject({
     env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name"),
@@ -16,7 +21,7 @@ export const SecretRefSchema = z.strictObject({
 });
 
 /** A reference to a secret; see {@link secretEnv}. */
-export type SecretRef = z.infer<typeof SecretRefSchema>;
+export type SecretRef = ReturnType<typeof SecretRefSchema.parse>;
 
 /**
  * Refers to a secret held in the controller's environment variable `name`.
