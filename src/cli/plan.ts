@@ -16,6 +16,7 @@ import {
 } from "./args.ts";
 import { CONFIG_FLAGS, loadFromFlags } from "./common.ts";
 import { hasTargetFlags, preloadTransport, resolveTargets, TARGET_FLAGS } from "./targets.ts";
+import { PACKAGE_FLAGS, packagePlanningFromFlags, WRITE_LOCK_FLAG } from "../packages/flags.ts";
 
 export const spec: CommandSpec = {
   name: "plan",
@@ -25,6 +26,8 @@ export const spec: CommandSpec = {
   flags: {
     ...CONFIG_FLAGS,
     ...TARGET_FLAGS,
+    ...PACKAGE_FLAGS,
+    ...WRITE_LOCK_FLAG,
     out: { type: "string", value: "FILE", description: "Write the plan artifact (JSON) to FILE" },
     ignore: {
       type: "string",
@@ -45,6 +48,7 @@ export const spec: CommandSpec = {
     "Examples:",
     "  hostkit plan infra/config.ts --host prod --out up.plan.json",
     "  hostkit plan infra/config.ts --local --ignore systemd_service:toys-exograph.service",
+    "  hostkit plan infra/config.ts --host prod --write-package-lock hostkit.package.lock",
   ],
 };
 
@@ -52,6 +56,7 @@ export const spec: CommandSpec = {
 export async function run(flags: Flags, positionals: string[]): Promise<number> {
   const [config] = expectPositionals(spec, positionals, ["CONFIG"]);
   preloadTransport(flags);
+  const packages = packagePlanningFromFlags(flags);
   const project = await loadFromFlags(config, flags);
   const planning = await import("../plan/mod.ts");
   if (flags["show-graph"]) {
@@ -68,6 +73,7 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
       targets: targets?.targets,
       ignore: listFlag(flags, "ignore"),
       parallel: numberFlag(flags, "parallel", 10),
+      packages,
     });
     const out = stringFlag(flags, "out");
     if (out) await planning.savePlan(result, out);

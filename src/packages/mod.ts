@@ -24,3 +24,4 @@ export * from "./probe.ts";
 export * from "./records.ts";
 export * from "./resolve.ts";
 export * from "./target_repo.ts";
+export * from "./flags.ts";

@@ -144,7 +144,13 @@ export async function planPackages(
     const entries = await hostVersions(resolved.resources, names, targets, repo, lock?.path);
     if (options.writeLock) await writeLock(options.writeLock, repo, entries);
   }
-  return resolved;
+  // The plan shows what apply installs: each semantic name with the package it became.
+  const notes = resolved.resolutions.map((r) =>
+    `package ${r.name} → ${r.package}${r.version ? `=${r.version}` : ""} (${repo}, from ${
+      r.source === "lock" ? lock!.path : r.source
+    })`
+  );
+  return { resources: resolved.resources, diagnostics: [...notes, ...resolved.diagnostics] };
 }
 
 /**

@@ -18,6 +18,7 @@ import type { ProjectSpec } from "../model/project.ts";
 import { hostPath, type Resource, resourceId } from "../model/resource.ts";
 import type { Facts } from "../facts/state.ts";
 import type { Target } from "../transport/target.ts";
+import { type PackagePlanning, planPackages } from "../packages/plan.ts";
 import { buildChanges, desiredStates } from "./build.ts";
 import { dependencies } from "./graph.ts";
 import {
@@ -48,6 +49,8 @@ export interface PlanOptions {
   parallel?: number;
   /** Reads controller-side file sources (default: from disk). */
   readSource?: (path: string) => Uint8Array;
+  /** Resolve semantic package names (Repology or a lock); without it names stay as written. */
+  packages?: PackagePlanning;
 }
 
 /**
@@ -104,7 +107,10 @@ export async function plan(project: ProjectSpec, options: PlanOptions = {}): Pro
       );
     }
   });
-  const resources = project.resources;
+  // The one network step of planning: towards the operator's Repology only (or none: a lock).
+  const { resources, diagnostics } = options.packages
+    ? await planPackages(project.resources, options.targets ?? [], options.packages)
+    : { resources: project.resources, diagnostics: [] };
   const desired = desiredStates(resources, readSource);
   // Built once, before any host is read: a cycle or an unknown dependency fails fast.
   const deps = dependencies(resources);
@@ -154,6 +160,6 @@ export async function plan(project: ProjectSpec, options: PlanOptions = {}): Pro
     runsRoot: project.runsRoot,
     hosts,
     summary: addSummaries(hosts.map((h) => h.summary)),
-    diagnostics: [],
+    diagnostics,
   };
 }
