@@ -8,6 +8,7 @@
  * @module
  */
 import { VOLATILE_TAGS } from "../facts/probe.ts";
+import { hkMiseFunction } from "../packages/mise.ts";
 
 /**
  * `run.sh DIR`: starts `DIR/apply.sh` in a new session with its output in
@@ -228,13 +229,7 @@ hk_remove_packages() { # manager packages…
     pacman) pacman -R --noconfirm -- "$@" ;;
   esac
 }
-hk_mise() { # binary datadir tool version
-  if [ ! -x "$1" ]; then
-    command -v curl >/dev/null 2>&1 || { echo "mise is missing at $1 and curl is not installed"; return 1; }
-    curl -fsSL https://mise.run | MISE_INSTALL_PATH="$1" sh || return 1
-  fi
-  MISE_SYSTEM_DATA_DIR="$2" "$1" install --system "$3@$4"
-}
+__HK_MISE__
 hk_as() { # user cwd argv…
   user=$1; cwd=$2; shift 2
   [ -z "$cwd" ] || cd -- "$cwd" || return 1
@@ -283,4 +278,5 @@ hk_deactivate() { # units… (stop and disable before their files are removed)
 }
 hk_journal() { journalctl -u "$1" -n 20 --no-pager -o cat 2>/dev/null | sed "s|^|$1: |"; }
 `.replaceAll("\\${", "${")
+  .replace("__HK_MISE__\n", hkMiseFunction())
   .replace("__VOLATILE__", [...VOLATILE_TAGS].map((tag) => `-e "\${tab}${tag}$tab"`).join(" "));

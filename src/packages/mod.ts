@@ -25,3 +25,4 @@ export * from "./records.ts";
 export * from "./resolve.ts";
 export * from "./target_repo.ts";
 export * from "./flags.ts";
+export * from "./mise.ts";
