@@ -100,7 +100,8 @@ export async function planPackages(
   options: PackagePlanning,
 ): Promise<PlannedPackages> {
   const semantic = resources.filter(isSemantic);
-  if (semantic.length === 0 && !options.writeLock) return { resources, diagnostics: [] };
+  const prerequisites = misePrerequisites(resources);
+  if (semantic.length === 0 && !options.writeLock) return { resources, diagnostics: prerequisites };
   if (options.lock && options.writeLock) {
     throw new HostkitError("usage", "--package-lock and --write-package-lock exclude each other");
   }
@@ -150,7 +151,30 @@ export async function planPackages(
       r.source === "lock" ? lock!.path : r.source
     })`
   );
-  return { resources: resolved.resources, diagnostics: [...notes, ...resolved.diagnostics] };
+  return {
+    resources: resolved.resources,
+    diagnostics: [...notes, ...resolved.diagnostics, ...prerequisites],
+  };
+}
+
+/** What mise needs on a host where its binary is missing, when the config declares none of it. */
+function misePrerequisites(resources: Resource[]): string[] {
+  if (!resources.some((r) => r.kind === "mise_tool")) return [];
+  const declared = new Set(
+    resources.flatMap((r) => r.kind === "package" ? [r.name, r.as ?? r.name] : []),
+  );
+  const missing = [
+    !["curl", "wget"].some((d) => declared.has(d)) && "curl (or wget)",
+    !["ca_certificates", "ca-certificates"].some((d) => declared.has(d)) && "ca_certificates",
+  ].filter(Boolean);
+  return missing.length
+    ? [
+      `mise tools are declared but not ${
+        missing.join(" and ")
+      }: where the mise binary is missing, ` +
+      `apply needs them to download it (declare s.package(...) in the same service)`,
+    ]
+    : [];
 }
 
 /**

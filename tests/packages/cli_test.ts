@@ -180,3 +180,32 @@ Deno.test("an offline plan without --package-repo says the names are not resolve
     /note: semantic packages \(openssl_dev, ca_certificates\) are not resolved in an offline plan: name the repository with --package-repo/,
   );
 });
+
+Deno.test("plan notes mise's prerequisites when the config declares none", async () => {
+  await using dir = await tempDir();
+  const config = await writeFiles(dir.path, {
+    "infra.ts": `import { project } from "hostkit";
+export default project("tools", (p) => {
+  p.service("tools", (s) => { s.mise({}, (m) => { m.tool("erlang", "29.0.2"); }); });
+});
+`,
+    "ok.ts": `import { project } from "hostkit";
+export default project("tools", (p) => {
+  p.service("tools", (s) => {
+    s.package("downloader", { as: "curl" });
+    s.package("ca_certificates", { as: "ca-certificates" });
+    s.mise({}, (m) => { m.tool("erlang", "29.0.2"); });
+  });
+});
+`,
+  });
+  const r = await runCli(["plan", config], { cwd: dir.path });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stdout,
+    /note: mise tools are declared but not curl \(or wget\) and ca_certificates/,
+  );
+  const ok = await runCli(["plan", join(dir.path, "ok.ts")], { cwd: dir.path });
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.doesNotMatch(ok.stdout, /mise tools are declared/);
+});
