@@ -7,7 +7,6 @@
  *
  * @module
  */
-import { VOLATILE_TAGS } from "../facts/probe.ts";
 import { hkMiseFunction } from "../packages/mise.ts";
 
 /**
@@ -110,7 +109,7 @@ hk_check_stale() {
   fi
   [ "$HK_CHECK" = 1 ] || return 0
   tab=$(printf '\t')
-  sh "$D/probe.sh" | grep -v -e "^host$tab" __VOLATILE__ | sort > "$D/actual"
+  sh "$D/probe.sh" | sort > "$D/actual"
   sort "$D/expected" > "$D/expected.sorted"
   if ! cmp -s "$D/expected.sorted" "$D/actual"; then
     diff "$D/expected.sorted" "$D/actual" | sed -n "s/^[<>] \([0-9]*\)$tab.*/\1/p" | sort -un |
@@ -278,5 +277,4 @@ hk_deactivate() { # units… (stop and disable before their files are removed)
 }
 hk_journal() { journalctl -u "$1" -n 20 --no-pager -o cat 2>/dev/null | sed "s|^|$1: |"; }
 `.replaceAll("\\${", "${")
-  .replace("__HK_MISE__\n", hkMiseFunction())
-  .replace("__VOLATILE__", [...VOLATILE_TAGS].map((tag) => `-e "\${tab}${tag}$tab"`).join(" "));
+  .replace("__HK_MISE__\n", hkMiseFunction());

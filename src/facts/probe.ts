@@ -10,11 +10,18 @@
  *
  * @module
  */
-import { hostPath, type Resource } from "../model/resource.ts";
+import type { Resource } from "../model/resource.ts";
+import { handlerOf } from "../kinds/mod.ts";
+import type { ProbeBuilder } from "../kinds/types.ts";
 import { quote } from "../transport/shell.ts";
 
 /** Tags whose values may change without the plan being stale (and are not compared). */
 export const VOLATILE_TAGS = new Set(["active", "sub"]);
+
+/** awk condition keeping the lines a stale check compares: no host facts, no volatile tags. */
+const STABLE_FILTER = `$1 != "host" && ${
+  [...VOLATILE_TAGS].map((t) => `$2 != "${t}"`).join(" && ")
+}`;
 
 /**
  * Shell functions every probe starts with. `$HK` is a private temp dir; fds
@@ -120,56 +127,29 @@ if [ -d /run/systemd/system ]; then printf 'host\tsystemd\tyes\n'; else printf '
 printf 'host\tmachine\t%s\n' "$(cat /etc/machine-id 2>/dev/null)"
 `.replaceAll("\\${", "${");
 
-/**
- * The sh snippet reading one resource (paths, units and packages are batched).
- *
- * @example
- * ```ts
- * import { probeSnippet } from "./probe.ts";
- * probeSnippet(0, { kind: "directory", path: "/srv/app" } as never); // "hk_p 0 /srv/app d"
- * ```
- */
-export function probeSnippet(index: number, resource: Resource): string {
-  const path = hostPath(resource);
-  switch (resource.kind) {
-    case "file":
-    case "systemd_service":
-    case "systemd_timer":
-      return `hk_p ${index} ${quote(path!)} f`;
-    case "env_file": {
-      const secrets = resource.entries.filter((e) => "secret" in e).map((e) => e.key);
-      return `hk_p ${index} ${quote(path!)} e ${quote(secrets.join(" "))}`;
-    }
-    case "directory":
-      return `hk_p ${index} ${quote(path!)} d`;
-    case "symlink":
-      return `hk_p ${index} ${quote(path!)} l`;
-    case "account":
-      return `hk_account ${index} ${quote(resource.name)}`;
-    case "mise_tool": {
-      const dir = `${resource.systemDataDir}/installs/${resource.name}/${resource.version}`;
-      return `if [ -d ${quote(dir)} ]; then printf '%s\\tmise\\tinstalled\\n' ${index}; ` +
-        `else printf '%s\\tmise\\tmissing\\n' ${index}; fi`;
-    }
-    case "command": {
-      const checks: string[] = [];
-      if (resource.creates) {
-        checks.push(
-          `if [ -e ${
-            quote(resource.creates)
-          } ]; then printf '%s\\tguard\\tcreates\\n' ${index}; fi`,
-        );
-      }
-      if (resource.unless) {
-        checks.push(
-          `if ( sh -c ${quote(resource.unless)} ) >/dev/null 2>&1 </dev/null; then ` +
-            `printf '%s\\tguard\\tunless\\n' ${index}; fi`,
-        );
-      }
-      return checks.length ? checks.join("\n") : ":";
-    }
-    case "package":
-      return ":";
+/** Collects each resource's part of the probe: batched paths, units and packages, and shell lines. */
+class Builder implements ProbeBuilder {
+  paths: string[] = [];
+  others: string[] = [];
+  units: number[] = [];
+  unitNames: string[] = [];
+  packages: number[] = [];
+  packageNames: string[] = [];
+
+  path(index: number, path: string, type: "f" | "e" | "d" | "l", secretKeys?: string[]): void {
+    const extra = type === "e" ? ` ${quote((secretKeys ?? []).join(" "))}` : "";
+    this.paths.push(`hk_p ${index} ${quote(path)} ${type}${extra}`);
+  }
+  unit(index: number, name: string): void {
+    this.units.push(index);
+    this.unitNames.push(name);
+  }
+  package(index: number, name: string): void {
+    this.packages.push(index);
+    this.packageNames.push(name);
+  }
+  shell(lines: string): void {
+    this.others.push(lines);
   }
 }
 
@@ -181,29 +161,14 @@ export function probeSnippet(index: number, resource: Resource): string {
  * @example
  * ```ts
  * import { probeScript } from "./probe.ts";
- * const script = probeScript(resources);
- * const result = await target.run("sh -s", { stdin: script });
+ * const script = probeScript([{ kind: "directory", path: "/srv/app", dependsOn: [], rollback: "keep" }]);
+ * script.includes("hk_p 0 /srv/app d"); // true
  * ```
  */
-export function probeScript(resources: Resource[]): string {
-  const paths: string[] = [];
-  const others: string[] = [];
-  const units: number[] = [];
-  const unitNames: string[] = [];
-  const packages: number[] = [];
-  const packageNames: string[] = [];
-  resources.forEach((resource, index) => {
-    const snippet = probeSnippet(index, resource);
-    (snippet.startsWith("hk_p ") ? paths : others).push(snippet);
-    if (resource.kind === "systemd_service" || resource.kind === "systemd_timer") {
-      units.push(index);
-      unitNames.push(resource.name);
-    }
-    if (resource.kind === "package") {
-      packages.push(index);
-      packageNames.push(resource.as ?? resource.name);
-    }
-  });
+export function probeScript(resources: Resource[], options: { stableOnly?: boolean } = {}): string {
+  const builder = new Builder();
+  resources.forEach((resource, index) => handlerOf(resource).probe(resource, index, builder));
+  const { paths, others, units, unitNames, packages, packageNames } = builder;
   if (units.length) {
     others.push(
       `HK_UNIT_IDX=${quote(units.join(" "))} hk_units ${unitNames.map((n) => quote(n)).join(" ")}`,
@@ -228,7 +193,10 @@ export function probeScript(resources: Resource[]): string {
     "hk_stats",
     ...others,
     "}",
-    "hk_probe </dev/null",
+    // The stale check compares only lines that must not change while a plan waits.
+    options.stableOnly
+      ? `hk_probe </dev/null | awk -F '\\t' '${STABLE_FILTER}'`
+      : "hk_probe </dev/null",
     "",
   ].join("\n");
 }

@@ -216,12 +216,6 @@ export type Monitor = z.infer<typeof MonitorSchema>;
 export type Content = z.infer<typeof ContentSchema>;
 export type UnitSections = z.infer<typeof UnitSectionsSchema>;
 
-/** Kinds whose state is a file on the host. */
-export const FILE_KINDS = ["file", "env_file", "systemd_service", "systemd_timer"] as const;
-
-/** A resource that is a file on the host. */
-export type FileLike = Extract<Resource, { kind: (typeof FILE_KINDS)[number] }>;
-
 /**
  * The stable id of a resource: `kind:name`, where name is the path for
  * path-based kinds.
@@ -239,34 +233,4 @@ export function resourceId(resource: Resource): string {
 /** The name part of a resource id. */
 export function resourceName(resource: Resource): string {
   return "path" in resource ? resource.path : resource.name;
-}
-
-/**
- * Where a resource lives on the host, for kinds that are files.
- *
- * @example
- * ```ts
- * import { hostPath } from "./resource.ts";
- * hostPath({ kind: "systemd_service", name: "app.service" } as never);
- * // "/etc/systemd/system/app.service"
- * ```
- */
-export function hostPath(resource: Resource): string | undefined {
-  switch (resource.kind) {
-    case "file":
-    case "env_file":
-    case "directory":
-    case "symlink":
-      return resource.path;
-    case "systemd_service":
-    case "systemd_timer":
-      return `/etc/systemd/system/${resource.name}`;
-    default:
-      return undefined;
-  }
-}
-
-/** Whether a resource is file-like (content rendered by hostkit). */
-export function isFileLike(resource: Resource): resource is FileLike {
-  return (FILE_KINDS as readonly string[]).includes(resource.kind);
 }

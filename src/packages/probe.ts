@@ -103,3 +103,20 @@ export function parsePackageStates(output: string, names: string[]): Map<string,
   }
   return states;
 }
+
+/**
+ * The probe lines for one package whose resource pins its manager: `INDEX<TAB>package<TAB>ii
+ * VERSION` when that manager has it installed (the shape the host's own batched package read
+ * prints), nothing otherwise.
+ *
+ * @example
+ * ```ts
+ * import { pinnedManagerProbe } from "./probe.ts";
+ * const lines = pinnedManagerProbe(3, "apt", "curl");
+ * ```
+ */
+export function pinnedManagerProbe(index: number, manager: PackageManager, name: string): string {
+  validatePackageName(name, "package");
+  return `{\n${PACKAGE_STATE_FUNCTIONS}\nhk_pkgstate ${manager} ${quote(name)}\n} </dev/null | ` +
+    `awk -F '\\t' -v i=${index} '$3 == "installed" { print i "\\tpackage\\tii " $4 }'`;
+}

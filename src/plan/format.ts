@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { handlerOf } from "../kinds/mod.ts";
 import type { Change, HostPlan, Plan, Summary } from "./types.ts";
 
 /** Options of {@link formatPlan}. */
@@ -87,6 +88,7 @@ function formatHost(host: HostPlan, options: Required<FormatOptions>): string[] 
     lines.push(
       `  ${paint(`${mark} ${change.id}`, COLORS[mark], options.color)} (${change.reason})`,
     );
+    for (const line of handlerOf(change.resource).explain(change)) lines.push(`      ${line}`);
     if (change.after?.restart) lines.push("      then restart");
     if (change.diff) lines.push(...formatDiff(change.diff, options.color));
   }

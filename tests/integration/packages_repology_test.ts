@@ -105,6 +105,18 @@ Deno.test("packages: semantic names resolve through Repology, lock the host's ve
       "the second Repology plan was served from the cache",
     );
 
+    // A resource that pins its manager is read with that manager: apt has pv, apk has nothing.
+    const pinned = await writeConfig(
+      host,
+      `  p.service("tools", (s) => { s.package("meter", { as: "pv", manager: "apt" }); s.package("meter_apk", { as: "pv", manager: "apk" }); });`,
+    );
+    const pinnedPlan = await hostkit(["plan", pinned, "--host", "it", "--json"]);
+    assert.equal(pinnedPlan.code, 0, pinnedPlan.stdout + pinnedPlan.stderr);
+    const actions = JSON.parse(pinnedPlan.stdout).hosts[0].changes.map((
+      c: { id: string; action: string },
+    ) => `${c.id} ${c.action}`);
+    assert.deepEqual(actions, ["package:meter noop", "package:meter_apk create"]);
+
     // A locked version the mirror no longer has is refused at plan time, naming it.
     locked.repositories.debian_12.pv.version = "0.0.1-hk";
     await Deno.writeTextFile(lock, JSON.stringify(locked));
