@@ -232,10 +232,6 @@ export const REPOLOGY_PROJECTS: Record<string, RepologyRecord[]> = {
   "gnu-hello": [
     debian("debian_12", "hello", ["hello"], "2.10", "2.10-3", "example package based on GNU hello"),
   ],
-  hello: [
-    // Repology's "hello" project is someone else's: not in Debian.
-    { repo: "aur", srcname: "hello", binname: "hello", version: "1.0", status: "unique" },
-  ],
   curl: [
     debian(
       "debian_12",

@@ -60,11 +60,12 @@ Deno.test("a name with no package in the target repository fails naming the reso
         e.message ===
           "package openssl_dev (Repology project openssl) has no package in ubuntu_24_04; repositories that have it: alpine_3_20, arch, debian_12, fedora_41 (/infra/config.ts:7)",
     );
-    // Repology's "hello" is not GNU hello: no Debian package, even through project-by.
+    // Not even through project-by (asked, nothing found).
     await assert.rejects(
-      () => resolvePackages([pkg("hello")], "debian_12", { client }),
-      /repositories that have it: aur/,
+      () => resolvePackages([pkg("only_in_arch")], "debian_12", { client }),
+      /repositories that have it: arch/,
     );
+    assert.ok(repology.requests.some((r) => r.path.startsWith("/tools/project-by?repo=debian_12")));
   } finally {
     await repology.close();
   }
