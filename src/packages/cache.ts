@@ -123,9 +123,9 @@ export class RepologyCache {
 
   async #write(path: string, entry: z.infer<typeof EntrySchema>): Promise<void> {
     const dir = path.slice(0, path.lastIndexOf("/"));
-    await Deno.mkdir(dir, { recursive: true });
     const temp = `${dir}/.${crypto.randomUUID()}.tmp`;
     try {
+      await Deno.mkdir(dir, { recursive: true });
       await Deno.writeTextFile(temp, JSON.stringify(entry) + "\n", {
         createNew: true,
         mode: 0o644,

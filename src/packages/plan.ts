@@ -142,8 +142,15 @@ export async function planPackages(
   });
   if (targets.length && (lock || options.writeLock)) {
     const names = new Set(semantic.map((p) => p.name));
-    const entries = await hostVersions(resolved.resources, names, targets, repo, lock?.path);
+    const { entries, conflicts } = await hostVersions(
+      resolved.resources,
+      names,
+      targets,
+      repo,
+      lock?.path,
+    );
     if (options.writeLock) await writeLock(options.writeLock, repo, entries);
+    resolved.diagnostics.push(...conflicts);
   }
   // The plan shows what apply installs: each semantic name with the package it became.
   const notes = resolved.resolutions.map((r) =>
@@ -188,7 +195,7 @@ async function hostVersions(
   targets: Target[],
   repo: string,
   lockPath: string | undefined,
-): Promise<Record<string, LockEntry>> {
+): Promise<{ entries: Record<string, LockEntry>; conflicts: string[] }> {
   const fallback: PackageManager = managerOf(repo) ?? "apt";
   const packages = resources.filter((r): r is Package =>
     r.kind === "package" && semantic.has(r.name)
@@ -200,6 +207,7 @@ async function hostVersions(
   }
   const script = packageStateScript([...groups].map(([manager, names]) => ({ manager, names })));
   const entries: Record<string, LockEntry> = {};
+  const conflicts: string[] = [];
   for (const target of targets) {
     const output = await run(target, "reading package versions", script);
     const states = parsePackageStates(output, packages.map((p) => p.as!));
@@ -229,8 +237,14 @@ async function hostVersions(
             `(${p.manager ?? fallback}); are its package lists up to date?`,
         );
       }
-      entries[p.name] ??= { package: p.as!, version };
+      const first = entries[p.name];
+      if (!first) entries[p.name] = { package: p.as!, version };
+      else if (first.version !== version) {
+        conflicts.push(
+          `package ${p.name}: ${target.name} has ${p.as} ${version}, the lock records ${first.version} (from the first host)`,
+        );
+      }
     }
   }
-  return entries;
+  return { entries, conflicts };
 }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { HostkitError } from "../../src/errors.ts";
 import { join } from "node:path";
 import { DEFAULT_CACHE_DIR, parseDuration, RepologyCache } from "../../src/packages/cache.ts";
 import { RepologyClient } from "../../src/packages/client.ts";
@@ -90,4 +91,24 @@ Deno.test("durations for --repology-cache-ttl", () => {
   assert.throws(() => parseDuration("-1h", "--repology-cache-ttl"), /--repology-cache-ttl "-1h"/);
   assert.throws(() => parseDuration("1 week", "x"), /expected a duration/);
   assert.equal(DEFAULT_CACHE_DIR, ".hostkit/cache/repology");
+});
+
+Deno.test("cache: an unwritable cache directory is an 'input' error naming it and the flags", async () => {
+  await using dir = await tempDir();
+  const file = join(dir.path, "not-a-dir");
+  await Deno.writeTextFile(file, "");
+  const repology = startFakeRepology();
+  try {
+    const clock = fakeClock();
+    const client = new RepologyClient({ baseUrl: repology.url, clock });
+    const cache = new RepologyCache({ dir: file, clock });
+    await assert.rejects(
+      () => cache.get("project", "jq", () => client.project("jq")),
+      (e: unknown) =>
+        e instanceof HostkitError && e.kind === "input" && e.message.includes(file) &&
+        e.details[0].includes("--no-repology-cache"),
+    );
+  } finally {
+    await repology.close();
+  }
 });
