@@ -62,13 +62,25 @@ async function run(target: Target, what: string, script: string): Promise<string
   return text(result);
 }
 
-/** The one repository every target installs from. */
-async function targetRepo(targets: Target[]): Promise<string> {
-  const repos = await Promise.all(targets.map(async (t) => {
+/**
+ * A host that cannot be read here is left out: the plan's own read of it fails the same way and
+ * reports it for that host, as for any unreachable host. Other errors end the plan.
+ */
+function hostFailure(error: unknown): boolean {
+  return error instanceof HostkitError && !["config", "input", "usage"].includes(error.kind);
+}
+
+/** The one repository every reachable target installs from (none reachable: undefined). */
+async function targetRepo(targets: Target[]): Promise<string | undefined> {
+  const settled = await Promise.allSettled(targets.map(async (t) => {
     const [id = "unknown", version = ""] = (await run(t, "reading /etc/os-release", OS_SCRIPT))
       .trim().split(" ");
     return { target: t, repo: repologyRepo({ id, version }) };
   }));
+  const repos = settled.flatMap((s) => s.status === "fulfilled" ? [s.value] : []);
+  for (const s of settled) {
+    if (s.status === "rejected" && !hostFailure(s.reason)) throw s.reason;
+  }
   const distinct = [...new Set(repos.map((r) => r.repo))];
   if (distinct.length > 1) {
     throw new HostkitError(
@@ -124,9 +136,9 @@ export async function planPackages(
     return {
       resources,
       diagnostics: [
-        `semantic packages (${
-          semantic.map((p) => p.name).join(", ")
-        }) are not resolved in an offline plan: name the repository with --package-repo (e.g. debian_12)`,
+        `semantic packages (${semantic.map((p) => p.name).join(", ")}) are not resolved ${
+          targets.length ? "(no host could be read)" : "in an offline plan"
+        }: name the repository with --package-repo (e.g. debian_12)`,
       ],
     };
   }
@@ -209,7 +221,13 @@ async function hostVersions(
   const entries: Record<string, LockEntry> = {};
   const conflicts: string[] = [];
   for (const target of targets) {
-    const output = await run(target, "reading package versions", script);
+    let output: string;
+    try {
+      output = await run(target, "reading package versions", script);
+    } catch (error) {
+      if (hostFailure(error)) continue;
+      throw error;
+    }
     const states = parsePackageStates(output, packages.map((p) => p.as!));
     for (const p of packages) {
       const state = states.get(p.as!)!;

@@ -209,3 +209,31 @@ export default project("tools", (p) => {
   assert.equal(ok.code, 0, ok.stderr);
   assert.doesNotMatch(ok.stdout, /mise tools are declared/);
 });
+
+Deno.test("an unreachable host is reported as such, not hidden by package resolution", async () => {
+  await using dir = await tempDir();
+  const config = await writeFiles(dir.path, { "infra.ts": CONFIG });
+  const repology = startFakeRepology();
+  try {
+    const r = await runCli(
+      [
+        "plan",
+        config,
+        "--remote",
+        "127.0.0.1",
+        "--port",
+        "9",
+        "--user",
+        "root",
+        "--repology-url",
+        repology.url,
+      ],
+      { cwd: dir.path },
+    );
+    assert.equal(r.code, ExitCode.unreachable, r.stdout + r.stderr);
+    assert.match(r.stderr, /1 of 1 hosts could not be planned/);
+    assert.equal(repology.requests.length, 0, "nothing to resolve for: no host was read");
+  } finally {
+    await repology.close();
+  }
+});
