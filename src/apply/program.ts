@@ -11,6 +11,7 @@ import { HostkitError } from "../errors.ts";
 import type { SecretSource } from "../model/secret.ts";
 import { handlerOf } from "../kinds/mod.ts";
 import type { ActivationGroup, CompileContext, StagedFile } from "../kinds/types.ts";
+import { NOTIFY_KEY, notifyGroup, recordTriggers } from "../kinds/notify.ts";
 import { quote } from "../transport/shell.ts";
 import { tarBytes, type TarEntry } from "../transport/tar.ts";
 import type { Change, HostPlan } from "../plan/types.ts";
@@ -135,8 +136,13 @@ export async function compileProgram(host: HostPlan, options: ProgramOptions): P
     // The group's step stands here even if members join later: all are known before it compiles.
     flush: (key) => place(key, slots),
   };
+  // Handlers a previous apply recorded but never ran are part of this one.
+  if (host.triggers?.length) {
+    groups.set(NOTIFY_KEY, { group: notifyGroup(host.triggers), members: [] });
+  }
   for (const change of changes) handlerOf(change.resource).compile(change, context);
-  for (const key of groups.keys()) place(key, slots);
+  for (const [key, { group }] of groups) if (group.placement !== "last") place(key, slots);
+  for (const [key, { group }] of groups) if (group.placement === "last") place(key, slots);
   const steps: Step[] = [];
   for (const slot of [...starting, ...slots]) {
     if ("group" in slot) {
@@ -164,6 +170,22 @@ export async function compileProgram(host: HostPlan, options: ProgramOptions): P
     const users = [...new Set(files.flatMap((f) => f.owner ? [f.owner] : []))];
     const groupNames = [...new Set(files.flatMap((f) => f.group ? [f.group] : []))];
     const backups = files.filter((f) => f.backup).map((f) => `hk_backup ${quote(f.path)}`);
+    const staged = (f: StagedFile) =>
+      `${stageDir(f.path)}/${f.path.slice(f.path.lastIndexOf("/") + 1)}`;
+    // Each check sees every file of the batch staged in place of the old ones.
+    // Parents first: an overlay mounted later on a parent would hide a child's.
+    const depth = (path: string) => path.split("/").length;
+    const view = [...files].sort((a, b) => depth(a.path) - depth(b.path))
+      .flatMap((f) => [quote(staged(f)), quote(f.path)]).join(" ");
+    // `%s` checks run once per file; checks of the whole view once per batch.
+    const checks = [
+      ...new Set(files.flatMap((f) => {
+        if (!f.validate) return [];
+        const on = f.validate.includes("HK_STAGED") ? quote(staged(f)) : view;
+        return [`hk_validate ${quote(f.validate)} ${on}`];
+      })),
+    ];
+    const triggers = files.flatMap((f) => f.triggers);
     step.label = files.length === 1 ? `write ${files[0].path}` : `write ${files.length} files`;
     step.command = [
       `hk_ids ${
@@ -174,6 +196,8 @@ export async function compileProgram(host: HostPlan, options: ProgramOptions): P
       ...backups,
       `hk_stage ${dirs.map((d) => quote(d)).join(" ")}`,
       `tar -x -m -p --no-overwrite-dir -f "$D/${name}" -C /`,
+      ...checks,
+      ...(triggers.length ? [recordTriggers(triggers)] : []),
       "hk_commit",
     ].join(" &&\n");
   }

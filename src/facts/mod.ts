@@ -40,8 +40,12 @@ function failure(target: Target, what: string, result: RunResult): HostkitError 
  * const facts = await readFacts(target, project.resources);
  * ```
  */
-export async function readFacts(target: Target, resources: Resource[]): Promise<Facts> {
-  const result = await target.run("sh -s", { stdin: probeScript(resources) });
+export async function readFacts(
+  target: Target,
+  resources: Resource[],
+  options: { runsRoot?: string } = {},
+): Promise<Facts> {
+  const result = await target.run("sh -s", { stdin: probeScript(resources, options) });
   if (result.code !== 0) throw failure(target, "reading the host", result);
   return parseProbe(new TextDecoder().decode(result.stdout), resources);
 }

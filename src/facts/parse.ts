@@ -8,6 +8,7 @@ import type { Resource } from "../model/resource.ts";
 import { handlerOf, resourceId } from "../kinds/mod.ts";
 import type { ProbeTags } from "../kinds/types.ts";
 import type { AccountState, Facts, PathState } from "./state.ts";
+import { TriggerSchema } from "../plan/types.ts";
 import { VOLATILE_TAGS } from "./probe.ts";
 
 /** The value of a resource's first line with `tag`. */
@@ -25,7 +26,9 @@ function group(output: string): Lines {
     if (first < 0 || second < 0) continue;
     const index = line.slice(0, first);
     const entry: [string, string] = [line.slice(first + 1, second), line.slice(second + 1)];
-    lines.set(index, [...(lines.get(index) ?? []), entry]);
+    const known = lines.get(index);
+    if (known) known.push(entry);
+    else lines.set(index, [entry]);
   }
   return lines;
 }
@@ -110,6 +113,11 @@ export function parseProbe(output: string, resources: Resource[]): Facts {
     packageManager: (host.get("pm") || undefined) as Facts["packageManager"],
     systemd: host.get("systemd") === "yes",
     machineId: host.get("machine") ?? "",
+    triggers: (lines.get("host") ?? []).filter(([tag]) => tag === "trigger").flatMap(([, v]) => {
+      const [action, unit] = v.split(" ");
+      const parsed = TriggerSchema.safeParse({ action, unit });
+      return parsed.success ? [parsed.data] : [];
+    }),
     states: {},
     observed: {},
     errors: {},

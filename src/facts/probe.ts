@@ -125,6 +125,9 @@ done
 printf 'host\tpm\t%s\n' "$HK_PM"
 if [ -d /run/systemd/system ]; then printf 'host\tsystemd\tyes\n'; else printf 'host\tsystemd\tno\n'; fi
 printf 'host\tmachine\t%s\n' "$(cat /etc/machine-id 2>/dev/null)"
+if [ -n "\${HK_RUNS_ROOT:-}" ] && [ -r "$HK_RUNS_ROOT/triggers" ]; then
+  while read -r a u; do printf 'host\ttrigger\t%s %s\n' "$a" "$u"; done < "$HK_RUNS_ROOT/triggers"
+fi
 `.replaceAll("\\${", "${");
 
 /** Collects each resource's part of the probe: batched paths, units and packages, and shell lines. */
@@ -165,7 +168,15 @@ class Builder implements ProbeBuilder {
  * script.includes("hk_p 0 /srv/app d"); // true
  * ```
  */
-export function probeScript(resources: Resource[], options: { stableOnly?: boolean } = {}): string {
+export function probeScript(
+  resources: Resource[],
+  options: {
+    /** Only the lines a stale check compares. */
+    stableOnly?: boolean;
+    /** Where apply keeps its state: pending handlers are read from there. */
+    runsRoot?: string;
+  } = {},
+): string {
   const builder = new Builder();
   resources.forEach((resource, index) => handlerOf(resource).probe(resource, index, builder));
   const { paths, others, units, unitNames, packages, packageNames } = builder;
@@ -182,6 +193,7 @@ export function probeScript(resources: Resource[], options: { stableOnly?: boole
   }
   return [
     "export LC_ALL=C",
+    ...(options.runsRoot ? [`HK_RUNS_ROOT=${quote(options.runsRoot)}`] : []),
     "hk_probe() {",
     PROBE_PRELUDE,
     HOST_FACTS,

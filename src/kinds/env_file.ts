@@ -11,6 +11,7 @@ import type { Drift } from "../plan/types.ts";
 import type { KindHandler } from "./types.ts";
 import {
   compileFile,
+  explainFile,
   fileAfter,
   fileDesired,
   fileDiff,
@@ -21,7 +22,7 @@ import {
   textRenderer,
 } from "./file_like.ts";
 import { edgesOfOwnership } from "./ownership.ts";
-import { type ExistingPath, explainMetadata } from "./paths.ts";
+import type { ExistingPath } from "./paths.ts";
 
 const render = textRenderer<EnvFile>((r, secrets) => renderEnvFile(r, secrets));
 
@@ -85,5 +86,5 @@ export const envFile: KindHandler<EnvFile> = {
       deleted: false,
       updated: false,
     }),
-  explain: explainMetadata,
+  explain: explainFile,
 };

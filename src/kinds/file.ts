@@ -10,6 +10,7 @@ import type { KindHandler } from "./types.ts";
 import {
   compileFile,
   decodeBase64,
+  explainFile,
   fileAfter,
   fileDesired,
   fileDiff,
@@ -19,7 +20,6 @@ import {
   type Renderer,
 } from "./file_like.ts";
 import { edgesOfOwnership } from "./ownership.ts";
-import { explainMetadata } from "./paths.ts";
 
 const encoder = new TextEncoder();
 
@@ -60,5 +60,5 @@ export const file: KindHandler<FileResource> = {
       deleted: false,
       updated: false,
     }),
-  explain: explainMetadata,
+  explain: explainFile,
 };

@@ -15,10 +15,12 @@ import type { Change, Desired, Drift, Verdict } from "../plan/types.ts";
 import { pathState } from "../facts/parse.ts";
 import type { State } from "../facts/state.ts";
 import type { ChangeOf, CompileContext, DesiredContext, ProbeTags } from "./types.ts";
+import { notifyGroup, recordTriggers, triggersOf } from "./notify.ts";
 import {
   declaredMetadata,
   driftVerdict,
   existing,
+  explainMetadata,
   keptMetadata,
   metadataDrift,
   metadataOnly,
@@ -150,10 +152,18 @@ function payloadBytes(
   return decodeBase64(content.base64, change.id);
 }
 
+/** A declared `validate` command as the remote library runs it: `%s` is the staged file. */
+export function validateCommand(r: Resource): string | undefined {
+  const validate = "validate" in r ? r.validate : undefined;
+  return validate?.replaceAll("%s", '"$HK_STAGED"');
+}
+
 /**
  * Compiles a file-like change: a staged write when the content changes and
  * owner, group and mode are all known, else one `hk_write` (metadata only, a
- * restore from a backup, or an update that keeps undeclared metadata).
+ * restore from a backup, or an update that keeps undeclared metadata). A
+ * `validate` checks the staged file before it replaces the old one; `notify`
+ * triggers are recorded as pending before the write and run once at the end.
  */
 export function compileFile<R extends Resource>(
   change: ChangeOf<R>,
@@ -162,9 +172,13 @@ export function compileFile<R extends Resource>(
   context: CompileContext,
 ): void {
   const tracking = context.tracking;
+  const triggers = triggersOf(change.resource);
+  if (triggers.length) context.join(notifyGroup(), change);
+  const record = triggers.length ? `${recordTriggers(triggers)} && ` : "";
+  const validate = validateCommand(change.resource);
   if (change.action === "delete") {
     const backup = tracking ? `hk_backup ${quote(path)} && ` : "";
-    context.step([change.id], `remove ${change.id}`, `${backup}hk_rm ${quote(path)}`);
+    context.step([change.id], `remove ${change.id}`, `${record}${backup}hk_rm ${quote(path)}`);
     return;
   }
   const after = change.after ?? {};
@@ -181,6 +195,8 @@ export function compileFile<R extends Resource>(
       group: after.group,
       mode: after.mode,
       backup: tracking !== undefined && change.action === "update",
+      validate,
+      triggers,
     });
     return;
   }
@@ -192,10 +208,11 @@ export function compileFile<R extends Resource>(
   const what = source === "-" ? "set owner/mode of" : restoring ? "restore" : "update";
   const backup = tracking && change.action === "update" ? `hk_backup ${quote(path)} && ` : "";
   const mode = after.mode === undefined ? "" : formatMode(after.mode);
+  const check = validate && source !== "-" ? `HK_VALIDATE=${quote(validate)} ` : "";
   context.step(
     [change.id],
     `${what} ${path}`,
-    `${backup}hk_write ${
+    `${record}${backup}${check}hk_write ${
       [path, source, after.owner, after.group, mode].map((v) => quote(v ?? "")).join(" ")
     }`,
   );
@@ -219,4 +236,15 @@ export function invertFile(
     default:
       return change.action;
   }
+}
+
+/** What the plan text shows under a file-like change: metadata, its check, its handlers. */
+export function explainFile(change: Change): string[] {
+  const lines = explainMetadata(change);
+  const r = change.resource;
+  if (change.action !== "delete" && "validate" in r && r.validate) {
+    lines.push(`validate: ${r.validate}`);
+  }
+  for (const trigger of triggersOf(r)) lines.push(`then ${trigger.action} ${trigger.unit}`);
+  return lines;
 }

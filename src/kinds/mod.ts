@@ -20,6 +20,7 @@ import { command } from "./command.ts";
 import { directory } from "./directory.ts";
 import { envFile } from "./env_file.ts";
 import { file } from "./file.ts";
+import { managedLine } from "./managed_line.ts";
 import { miseTool } from "./mise_tool.ts";
 import { packageKind } from "./package.ts";
 import { symlink } from "./symlink.ts";
@@ -34,6 +35,7 @@ export const KINDS: KindRegistry = {
   directory,
   file,
   symlink,
+  managed_line: managedLine,
   env_file: envFile,
   systemd_service: systemdService,
   systemd_timer: systemdTimer,

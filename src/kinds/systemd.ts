@@ -27,6 +27,7 @@ import type {
 } from "./types.ts";
 import {
   compileFile,
+  explainFile,
   fileAfter,
   fileDesired,
   fileDiff,
@@ -35,7 +36,7 @@ import {
   textRenderer,
   writesContent,
 } from "./file_like.ts";
-import { downBase, explainMetadata } from "./paths.ts";
+import { downBase } from "./paths.ts";
 
 type Unit = SystemdService | SystemdTimer;
 
@@ -188,7 +189,7 @@ const unitParts = {
   compile: unitCompile,
   invert: (change: ChangeOf<Unit>, context: { backupsDir?: string }) =>
     unitInvert(change, context.backupsDir),
-  explain: explainMetadata,
+  explain: explainFile,
 };
 
 /** The `systemd_service` kind. */

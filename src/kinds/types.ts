@@ -10,7 +10,7 @@ import type { z } from "zod";
 import type { Resource, ResourceKind } from "../model/resource.ts";
 import type { SecretSource } from "../model/secret.ts";
 import type { State } from "../facts/state.ts";
-import type { Change, Desired, Drift, HostPlan, Verdict } from "../plan/types.ts";
+import type { Change, Desired, Drift, HostPlan, Trigger, Verdict } from "../plan/types.ts";
 import type { Tracking } from "../runs/record.ts";
 
 /** The resource type of one kind. */
@@ -63,6 +63,10 @@ export interface StagedFile {
   mode: number;
   /** Back up the file it replaces (tracked updates). */
   backup: boolean;
+  /** Checked on the host before the batch replaces anything (`"$HK_STAGED"` is its staged path). */
+  validate?: string;
+  /** Recorded as pending before the batch replaces anything. */
+  triggers: Trigger[];
 }
 
 /** Where an activation group's one step goes in the program. */
@@ -72,7 +76,9 @@ export type Placement =
   /** Where its first member stands (e.g. one package install). */
   | "first_member"
   /** After the last write, unless a member of another kind asks for it earlier. */
-  | "end";
+  | "end"
+  /** After everything else, `end` groups included (handlers). */
+  | "last";
 
 /**
  * "Validate, then activate once per apply": members join during compile; the

@@ -26,6 +26,28 @@ const common = {
   dependsOn: z.array(z.string()).default([]),
 };
 
+const unitRef = z.string().regex(
+  /^[A-Za-z0-9@._:-]+\.(service|socket|target|timer|path|mount)$/,
+  "must be a unit name such as nginx.service",
+);
+
+/** Units to reload or restart once, after the writes, when the resource changes. */
+export const NotifySchema = z.strictObject({
+  reload: z.array(unitRef).default([]),
+  restart: z.array(unitRef).default([]),
+});
+
+/** What every file-like resource may add: a check of the staged file, and handlers. */
+const fileChecks = {
+  /**
+   * A command run on the host before the staged file replaces the old one; `%s`
+   * is the staged file's path. Without `%s` the command sees the staged files in
+   * place of the old ones (a private mount namespace), e.g. `nginx -t`.
+   */
+  validate: z.string().min(1).refine((c) => !/[\n\0]/.test(c), "must be one line").optional(),
+  notify: NotifySchema.optional(),
+};
+
 const ownership = {
   owner: userName.optional(),
   group: userName.optional(),
@@ -67,6 +89,7 @@ export const FileSchema = z.strictObject({
   content: ContentSchema,
   ...ownership,
   rollback: RollbackSchema.default("delete_if_created"),
+  ...fileChecks,
   ...common,
 });
 
@@ -75,6 +98,19 @@ export const SymlinkSchema = z.strictObject({
   path: absolutePath,
   target: z.string().min(1),
   rollback: RollbackSchema.default("delete_if_created"),
+  ...common,
+});
+
+/**
+ * One line hostkit keeps in a file it does not otherwise manage (an `import`
+ * in a main config, an `include`): appended once, removed by its down.
+ */
+export const ManagedLineSchema = z.strictObject({
+  kind: z.literal("managed_line"),
+  path: absolutePath,
+  line: z.string().min(1).refine((l) => !/[\n\r\0]/.test(l), "must be one line"),
+  rollback: RollbackSchema.default("delete_if_created"),
+  ...fileChecks,
   ...common,
 });
 
@@ -91,6 +127,7 @@ export const EnvFileSchema = z.strictObject({
   entries: z.array(EnvEntrySchema),
   ...ownership,
   rollback: RollbackSchema.default("delete_if_created"),
+  ...fileChecks,
   ...common,
 });
 
@@ -129,6 +166,7 @@ export const SystemdServiceSchema = z.strictObject({
   environmentFiles: z.array(absolutePath).default([]),
   rollback: RollbackSchema.default("delete_if_created"),
   ...unitMetadata,
+  ...fileChecks,
   ...common,
 });
 
@@ -140,6 +178,7 @@ export const SystemdTimerSchema = z.strictObject({
   unit: z.string(),
   rollback: RollbackSchema.default("delete_if_created"),
   ...unitMetadata,
+  ...fileChecks,
   ...common,
 });
 
@@ -190,6 +229,7 @@ export const ResourceSchema = z.discriminatedUnion("kind", [
   DirectorySchema,
   FileSchema,
   SymlinkSchema,
+  ManagedLineSchema,
   EnvFileSchema,
   SystemdServiceSchema,
   SystemdTimerSchema,
@@ -204,6 +244,7 @@ export type Account = z.infer<typeof AccountSchema>;
 export type Directory = z.infer<typeof DirectorySchema>;
 export type FileResource = z.infer<typeof FileSchema>;
 export type Symlink = z.infer<typeof SymlinkSchema>;
+export type ManagedLine = z.infer<typeof ManagedLineSchema>;
 export type EnvFile = z.infer<typeof EnvFileSchema>;
 export type EnvEntry = z.infer<typeof EnvEntrySchema>;
 export type SystemdService = z.infer<typeof SystemdServiceSchema>;
@@ -214,6 +255,7 @@ export type MiseTool = z.infer<typeof MiseToolSchema>;
 export type Listener = z.infer<typeof ListenerSchema>;
 export type Monitor = z.infer<typeof MonitorSchema>;
 export type Content = z.infer<typeof ContentSchema>;
+export type Notify = z.infer<typeof NotifySchema>;
 export type UnitSections = z.infer<typeof UnitSectionsSchema>;
 
 /**
@@ -230,7 +272,8 @@ export function resourceId(resource: Resource): string {
   return `${resource.kind}:${resourceName(resource)}`;
 }
 
-/** The name part of a resource id. */
+/** The name part of a resource id: a path, a name, or `path:line` for a line in a file. */
 export function resourceName(resource: Resource): string {
+  if ("line" in resource) return `${resource.path}:${resource.line}`;
   return "path" in resource ? resource.path : resource.name;
 }

@@ -82,6 +82,12 @@ function formatHost(host: HostPlan, options: Required<FormatOptions>): string[] 
     lines.push("  (offline: no host was read, so every resource is shown as a create)");
   }
   lines.push(`  ${summaryLine(host.summary)}`);
+  for (const trigger of host.triggers ?? []) {
+    lines.push(
+      `  ${paint(`~ pending ${trigger.action} ${trigger.unit}`, COLORS["~"], options.color)}` +
+        " (an earlier apply changed what it watches and stopped before running it)",
+    );
+  }
   for (const change of host.changes) {
     if (change.action === "noop" && !options.verbose) continue;
     const mark = MARKS[change.action];

@@ -138,7 +138,7 @@ export async function plan(project: ProjectSpec, options: PlanOptions = {}): Pro
     hosts = await pool(targets, options.parallel ?? 10, async (target): Promise<HostPlan> => {
       const ref = targetRef(target);
       try {
-        const facts = await readFacts(target, resources);
+        const facts = await readFacts(target, resources, { runsRoot: project.runsRoot });
         const previews = await readPreviews(
           target,
           changedTextFiles(resources, ids, desired, facts),
@@ -154,6 +154,7 @@ export async function plan(project: ProjectSpec, options: PlanOptions = {}): Pro
           os: `${facts.os.id} ${facts.os.version}`.trim(),
           packageManager: facts.packageManager,
           machineId: facts.machineId || undefined,
+          ...(facts.triggers.length ? { triggers: facts.triggers } : {}),
           changes,
           summary: summarize(changes),
         };

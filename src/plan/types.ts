@@ -108,6 +108,13 @@ export const ChangeSchema = z.strictObject({
 });
 export type Change = z.infer<typeof ChangeSchema>;
 
+/** A handler to run: reload or restart a unit (from `notify`). */
+export const TriggerSchema = z.strictObject({
+  action: z.enum(["reload", "restart"]),
+  unit: z.string().regex(/^[A-Za-z0-9@._:-]+$/, "a unit name"),
+});
+export type Trigger = z.infer<typeof TriggerSchema>;
+
 /** How a plan reaches its host again at apply time. Secrets only as references. */
 export const TargetRefSchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("local"), name: z.string(), sudo: z.boolean() }),
@@ -138,6 +145,8 @@ export const HostPlanSchema = z.strictObject({
   os: z.string().optional(),
   packageManager: z.string().optional(),
   machineId: z.string().optional(),
+  /** Handlers a previous apply recorded but did not run (it stopped after the write): apply runs them. */
+  triggers: z.array(TriggerSchema).optional(),
   changes: z.array(ChangeSchema),
   summary: SummarySchema,
   /** Set when the host could not be planned (unreachable, …). */

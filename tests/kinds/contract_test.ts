@@ -78,6 +78,18 @@ const FIXTURES: { [K in ResourceKind]: Fixture } = {
     },
     compiles: /hk_link \/srv\/current \/srv\/v2/,
   },
+  managed_line: {
+    resource: {
+      kind: "managed_line",
+      path: "/etc/caddy/Caddyfile",
+      line: "import /etc/caddy/sites/*.caddy",
+      notify: { reload: ["caddy.service"] },
+    },
+    probes: /grep -qxF -- 'import \/etc\/caddy\/sites\/\*\.caddy' \/etc\/caddy\/Caddyfile/,
+    missing: { lines: ["line\tabsent"], action: "create" },
+    drifted: { lines: ["line\tpresent"], action: "noop", drift: [] },
+    compiles: /hk_pending reload caddy\.service && hk_line_add \/etc\/caddy\/Caddyfile/,
+  },
   env_file: {
     resource: {
       kind: "env_file",

@@ -133,6 +133,7 @@ function factsOf(states: Record<string, State>, extra: Partial<Facts> = {}): Fac
     packageManager: "apt",
     systemd: true,
     machineId: "m",
+    triggers: [],
     states,
     observed: {},
     errors: {},
