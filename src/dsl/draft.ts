@@ -4,6 +4,7 @@
  * @module
  */
 import type { Listener } from "../model/resource.ts";
+import type { Provider } from "../providers/define.ts";
 
 /** What the scopes of one project accumulate. */
 export interface Draft {
@@ -16,4 +17,6 @@ export interface Draft {
   listeners: [string | undefined, Listener][];
   observability: { logs?: Record<string, unknown>; telemetry?: Record<string, unknown> };
   runsRoot?: string;
+  /** Enabled providers and their settings (not part of the spec: code stays in the sandbox). */
+  enabled: { provider: Provider; settings: Record<string, unknown> }[];
 }

@@ -38,16 +38,23 @@ hk_p() {
     if [ "$3" = e ] && [ -f "$2" ] && [ ! -r "$2" ]; then
       printf '%s\terror\tcannot read the file\n' "$1"
     elif [ "$3" = e ] && [ -f "$2" ]; then
-      # Secret entries ($4 lists their keys) are only reported present: no hash of a
-      # secret value ever reaches a plan.
+      # Lines are compared here, on the host, against the declared hashes ($5 lists
+      # KEY:HASH): only same / different / present leaves it, never a hash of a value that
+      # may be secret (or was, before the config changed). Secret keys ($4) are not hashed.
       while IFS= read -r line || [ -n "$line" ]; do
         case $line in ''|'#'*) continue ;; esac
         key=\${line%%=*}
         case " $4 " in
-          *" $key "*) h=secret ;;
-          *) h=$(printf '%s' "$line" | sha256sum | cut -c1-64) ;;
+          *" $key "*) v=present ;;
+          *)
+            case " $5 " in
+              *" $key:"*)
+                h=$(printf '%s' "$line" | sha256sum | cut -c1-64)
+                case " $5 " in *" $key:$h "*) v=same ;; *) v=different ;; esac ;;
+              *) v=present ;;
+            esac ;;
         esac
-        printf '%s\tenv\t%s %s\n' "$1" "$key" "$h"
+        printf '%s\tenv\t%s %s\n' "$1" "$key" "$v"
       done < "$2"
     fi
   else
@@ -139,8 +146,17 @@ class Builder implements ProbeBuilder {
   packages: number[] = [];
   packageNames: string[] = [];
 
-  path(index: number, path: string, type: "f" | "e" | "d" | "l", secretKeys?: string[]): void {
-    const extra = type === "e" ? ` ${quote((secretKeys ?? []).join(" "))}` : "";
+  path(
+    index: number,
+    path: string,
+    type: "f" | "e" | "d" | "l",
+    env?: { secretKeys: string[]; lineHashes: Record<string, string> },
+  ): void {
+    const extra = type === "e"
+      ? ` ${quote((env?.secretKeys ?? []).join(" "))} ${
+        quote(Object.entries(env?.lineHashes ?? {}).map(([k, h]) => `${k}:${h}`).join(" "))
+      }`
+      : "";
     this.paths.push(`hk_p ${index} ${quote(path)} ${type}${extra}`);
   }
   unit(index: number, name: string): void {

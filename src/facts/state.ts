@@ -22,7 +22,10 @@ export const PathStateSchema = z.union([
     target: z.string().optional(),
     /** A symlink target that is not valid UTF-8, as hex bytes (`target` is then absent). */
     targetHex: z.string().optional(),
-    /** Env files: key → sha256 of its `KEY=value` line (values themselves are never read). */
+    /**
+     * Env files: key → `same` / `different` (its line compared on the host with the
+     * declared one) or `present` (secret or undeclared keys). No hash leaves the host.
+     */
     envKeys: z.record(z.string(), z.string()).optional(),
   }),
 ]);

@@ -51,14 +51,15 @@ export function envLineHashes(r: EnvFile): Record<string, string | null> {
 }
 
 function envDrift(r: EnvFile, path: ExistingPath): Drift[] {
-  const want = envLineHashes(r);
   const have = path.envKeys ?? {};
   const drift: Drift[] = [];
-  for (const [key, hash] of Object.entries(want)) {
-    if (!(key in have)) drift.push({ env: `+${key}` });
-    else if (hash !== null && have[key] !== hash) drift.push({ env: `~${key}` });
+  const want = new Set<string>();
+  for (const entry of r.entries) {
+    want.add(entry.key);
+    if (!(entry.key in have)) drift.push({ env: `+${entry.key}` });
+    else if ("value" in entry && have[entry.key] !== "same") drift.push({ env: `~${entry.key}` });
   }
-  for (const key of Object.keys(have)) if (!(key in want)) drift.push({ env: `-${key}` });
+  for (const key of Object.keys(have)) if (!want.has(key)) drift.push({ env: `-${key}` });
   return drift;
 }
 
@@ -71,8 +72,15 @@ export const envFile: KindHandler<EnvFile> = {
   defaultMode: 0o600,
   render,
   sensitive: hasSecrets,
-  probe: (r, index, probe) =>
-    probe.path(index, r.path, "e", r.entries.filter((e) => "secret" in e).map((e) => e.key)),
+  probe: (r, index, probe) => {
+    const hashes = envLineHashes(r);
+    probe.path(index, r.path, "e", {
+      secretKeys: r.entries.filter((e) => "secret" in e).map((e) => e.key),
+      lineHashes: Object.fromEntries(
+        Object.entries(hashes).filter((e): e is [string, string] => e[1] !== null),
+      ),
+    });
+  },
   parse: (_r, tags) => fileParse(tags),
   desired: (r, context) => fileDesired(r, render, context, hasSecrets(r), `env_file:${r.path}`),
   diff: (r, desired, state) => fileVerdict(fileDiff(desired, state, (path) => envDrift(r, path))),

@@ -6,8 +6,9 @@
  * @example
  * ```ts
  * import { handlerOf, KINDS } from "./mod.ts";
+ * import type { Resource } from "../model/resource.ts";
  * KINDS.directory.defaultMode; // 0o755
- * const dir = { kind: "directory", path: "/srv/app", dependsOn: [], rollback: "keep" } as const;
+ * const dir: Resource = { kind: "directory", path: "/srv/app", dependsOn: [], rollback: "keep" };
  * handlerOf(dir).hostPath(dir); // "/srv/app"
  * ```
  *

@@ -29,10 +29,16 @@ export type ProbeTags = readonly (readonly [string, string])[];
  */
 export interface ProbeBuilder {
   /**
-   * A path: `f` regular file (hashed), `e` env file (hashed per line; `secretKeys`
-   * are only reported present), `d` directory, `l` symlink (target read).
+   * A path: `f` regular file (hashed), `e` env file (each line compared on the host
+   * with `lineHashes`: same / different / present; `secretKeys` never hashed), `d`
+   * directory, `l` symlink (target read).
    */
-  path(index: number, path: string, type: "f" | "e" | "d" | "l", secretKeys?: string[]): void;
+  path(
+    index: number,
+    path: string,
+    type: "f" | "e" | "d" | "l",
+    env?: { secretKeys: string[]; lineHashes: Record<string, string> },
+  ): void;
   /** A systemd unit's load, active, sub and unit-file state. */
   unit(index: number, name: string): void;
   /** An installed package and its version (the host's manager, or the pinned one). */

@@ -24,6 +24,12 @@ const common = {
   origin: z.string().optional(),
   /** Ids this resource must come after, besides the ones hostkit infers. */
   dependsOn: z.array(z.string()).default([]),
+  /** The provider whose word declared it (name and version), with the intent it records. */
+  provider: z.strictObject({
+    name: z.string(),
+    version: z.string(),
+    intent: z.record(z.string(), z.string()).optional(),
+  }).optional(),
 };
 
 const unitRef = z.string().regex(

@@ -94,6 +94,8 @@ function formatHost(host: HostPlan, options: Required<FormatOptions>): string[] 
     lines.push(
       `  ${paint(`${mark} ${change.id}`, COLORS[mark], options.color)} (${change.reason})`,
     );
+    const provider = change.resource.provider;
+    if (provider) lines.push(`      from provider ${provider.name} ${provider.version}`);
     for (const line of handlerOf(change.resource).explain(change)) lines.push(`      ${line}`);
     if (change.after?.restart) lines.push("      then restart");
     if (change.diff) lines.push(...formatDiff(change.diff, options.color));
