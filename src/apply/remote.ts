@@ -353,5 +353,10 @@ hk_line_remove() { # path line: every copy of the line goes; the rest of the fil
   if [ -n "\${HK_VALIDATE:-}" ] && ! hk_validate "$HK_VALIDATE" "$tmp" "$1"; then rm -f -- "$tmp"; return 1; fi
   mv -f -- "$tmp" "$1" || { rm -f -- "$tmp"; return 1; }
 }
+hk_unless() { # guard argv…: runs the command unless the shell test guard succeeds
+  guard=$1; shift
+  if ( sh -c "$guard" ) >/dev/null 2>&1 < /dev/null; then echo "skipped: its unless guard holds"; return 0; fi
+  "$@"
+}
 `.replaceAll("\\${", "${")
   .replace("__HK_MISE__\n", hkMiseFunction());

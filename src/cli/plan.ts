@@ -14,7 +14,7 @@ import {
   numberFlag,
   stringFlag,
 } from "./args.ts";
-import { CONFIG_FLAGS, loadFromFlags } from "./common.ts";
+import { CONFIG_FLAGS, GUARD_FLAGS, loadFromFlags, runGuards } from "./common.ts";
 import { hasTargetFlags, preloadTransport, resolveTargets, TARGET_FLAGS } from "./targets.ts";
 import { PACKAGE_FLAGS, packagePlanningFromFlags, WRITE_LOCK_FLAG } from "../packages/flags.ts";
 
@@ -26,6 +26,7 @@ export const spec: CommandSpec = {
   flags: {
     ...CONFIG_FLAGS,
     ...TARGET_FLAGS,
+    ...GUARD_FLAGS,
     ...PACKAGE_FLAGS,
     ...WRITE_LOCK_FLAG,
     out: { type: "string", value: "FILE", description: "Write the plan artifact (JSON) to FILE" },
@@ -73,6 +74,7 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
       targets: targets?.targets,
       ignore: listFlag(flags, "ignore"),
       parallel: numberFlag(flags, "parallel", 10),
+      runGuards: runGuards(flags),
       packages,
     });
     const out = stringFlag(flags, "out");
