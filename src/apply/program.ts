@@ -169,7 +169,18 @@ export async function compileProgram(host: HostPlan, options: ProgramOptions): P
     const dirs = [...new Set(files.map((f) => stageDir(f.path)))];
     const users = [...new Set(files.flatMap((f) => f.owner ? [f.owner] : []))];
     const groupNames = [...new Set(files.flatMap((f) => f.group ? [f.group] : []))];
-    const backups = files.filter((f) => f.backup).map((f) => `hk_backup ${quote(f.path)}`);
+    // One backup pass for the whole batch: the old files are replaced by rename, so hard
+    // links keep them intact at no copy (hk_backup_list copies where links cannot work).
+    const backedUp = files.filter((f) => f.backup);
+    const backups: string[] = [];
+    if (backedUp.length) {
+      const list = `b/${payload.length}.backup`;
+      payload.push({
+        name: list,
+        data: encoder.encode(backedUp.map((f) => `${f.path}\0`).join("")),
+      });
+      backups.push(`hk_backup_list "$D/${list}"`);
+    }
     const staged = (f: StagedFile) =>
       `${stageDir(f.path)}/${f.path.slice(f.path.lastIndexOf("/") + 1)}`;
     // Each check sees every file of the batch staged in place of the old ones.
@@ -200,6 +211,17 @@ export async function compileProgram(host: HostPlan, options: ProgramOptions): P
       ...(triggers.length ? [recordTriggers(triggers)] : []),
       "hk_commit",
     ].join(" &&\n");
+  }
+
+  // Remember what hostkit created of inventoried kinds (units, accounts), once its step ran.
+  const created = new Set(
+    changes.filter((c) => c.action === "create" && handlerOf(c.resource).inventoried).map((c) =>
+      c.id
+    ),
+  );
+  for (const step of steps) {
+    const ids = step.ids.filter((id) => created.delete(id)); // at the first step that makes it
+    if (ids.length) step.command += ` &&\nhk_created ${ids.map((id) => quote(id)).join(" ")}`;
   }
 
   // Stale check: re-read every changed resource exactly as the plan did.

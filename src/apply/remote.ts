@@ -80,6 +80,20 @@ hk_backup() { # path: copy previous content and metadata, on the host
   [ -e "$1" ] || [ -L "$1" ] || return 0
   mkdir -p -- "$HK_BACKUPS/files$(dirname -- "$1")" && cp -p -- "$1" "$HK_BACKUPS/files$1"
 }
+hk_backup_list() { # file of NUL-separated paths that a batch replaces by rename: back them all up at once
+  dest=$HK_BACKUPS/files
+  mkdir -p -- "$dest" || return 1
+  first=$(head -z -n 1 -- "$1" | tr -d '\000')
+  # A hard link copies nothing, and the rename that follows leaves the linked inode as it
+  # was. Across filesystems, or on overlayfs (where a link copies up anyway), copy instead;
+  # --remove-destination so a copy never writes through a link a failed pass left behind.
+  # (From /: cp --parents -a names the parents it recreates relative to the working dir.)
+  if [ "$(stat -f -c %T -- "$first" 2>/dev/null)" != overlayfs ] &&
+    (cd / && xargs -0 cp -a -l --parents -t "$dest" -- < "$1" 2>/dev/null); then
+    return 0
+  fi
+  (cd / && xargs -0 cp -a --remove-destination --parents -t "$dest" -- < "$1")
+}
 hk_boot_id() { cat /proc/sys/kernel/random/boot_id 2>/dev/null; }
 hk_lock() {
   HK_LOCK="$HK_RUNS_ROOT/lock"
@@ -190,11 +204,13 @@ hk_unstage() { # a failed batch renames nothing: drop what it staged
 hk_dir() { # path owner group mode
   mkdir -p -- "$1" && hk_own "$1" "$2" "$3" "$4"
 }
-hk_link() { # path target
+hk_link() { # path target [owner group]: the link's own owner (chown -h), set before it is renamed in
   dir=\${1%/*}; dir=\${dir:-/}
   [ -d "$dir" ] || mkdir -p -- "$dir" || return 1
   tmp=$(mktemp -u "$dir/.hostkit.XXXXXX") || return 1
-  ln -s -- "$2" "$tmp" && mv -Tf -- "$tmp" "$1"
+  ln -s -- "$2" "$tmp" || return 1
+  if [ -n "\${3:-}\${4:-}" ] && ! chown -h -- "\${3:-}\${4:+:$4}" "$tmp"; then rm -f -- "$tmp"; return 1; fi
+  mv -Tf -- "$tmp" "$1"
 }
 hk_rm() { rm -f -- "$1"; }
 hk_rmdir() { # only an empty directory: what others put there since is not ours to delete
@@ -357,6 +373,12 @@ hk_unless() { # guard argv…: runs the command unless the shell test guard succ
   guard=$1; shift
   if ( sh -c "$guard" ) >/dev/null 2>&1 < /dev/null; then echo "skipped: its unless guard holds"; return 0; fi
   "$@"
+}
+hk_created() { # id…: what hostkit created, so a later plan can warn when nothing declares it
+  [ -n "\${HK_RUNS_ROOT:-}" ] || return 0 # a step run on its own, outside a program
+  for id in "$@"; do
+    grep -qxF -- "$id" "$HK_RUNS_ROOT/created" 2>/dev/null || printf '%s\n' "$id" >> "$HK_RUNS_ROOT/created"
+  done
 }
 `.replaceAll("\\${", "${")
   .replace("__HK_MISE__\n", hkMiseFunction());

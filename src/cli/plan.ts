@@ -5,6 +5,7 @@
  * @module
  */
 import { ExitCode, HostkitError } from "../errors.ts";
+import type { ProjectSpec } from "../model/project.ts";
 import { resourceId } from "../model/resource.ts";
 import {
   type CommandSpec,
@@ -41,6 +42,12 @@ export const spec: CommandSpec = {
       type: "boolean",
       description: "Exit 2 when there are changes, 0 when none",
     },
+    service: {
+      type: "string",
+      multiple: true,
+      value: "NAME",
+      description: "Plan only this service's resources (and what they depend on)",
+    },
     verbose: { type: "boolean", short: "v", description: "Also list unchanged resources" },
     json: { type: "boolean", description: "Print the plan as JSON instead of text" },
   },
@@ -58,7 +65,7 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
   const [config] = expectPositionals(spec, positionals, ["CONFIG"]);
   preloadTransport(flags);
   const packages = packagePlanningFromFlags(flags);
-  const project = await loadFromFlags(config, flags);
+  const project = onlyServices(await loadFromFlags(config, flags), listFlag(flags, "service"));
   const planning = await import("../plan/mod.ts");
   if (flags["show-graph"]) {
     const deps = planning.dependencies(project.resources);
@@ -108,4 +115,38 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
   } finally {
     await targets?.close();
   }
+}
+
+/**
+ * The project with only the resources of the named services, and the ones
+ * they depend on (`dependsOn`, transitively), so the plan stays complete.
+ */
+function onlyServices(project: ProjectSpec, names: string[]): ProjectSpec {
+  if (!names.length) return project;
+  const known = new Set(project.services.map((s) => s.name));
+  const unknown = names.filter((n) => !known.has(n));
+  if (unknown.length) {
+    throw new HostkitError(
+      "input",
+      `--service ${unknown.join(", ")}: no such service (declared: ${
+        [...known].join(", ") || "none"
+      })`,
+    );
+  }
+  const byId = new Map(project.resources.map((r) => [resourceId(r), r]));
+  const keep = new Set<string>();
+  const visit = (id: string) => {
+    const resource = byId.get(id);
+    if (!resource || keep.has(id)) return;
+    keep.add(id);
+    resource.dependsOn.forEach(visit);
+  };
+  for (const r of project.resources) {
+    if (r.service && names.includes(r.service)) visit(resourceId(r));
+  }
+  return {
+    ...project,
+    services: project.services.filter((s) => names.includes(s.name)),
+    resources: project.resources.filter((r) => keep.has(resourceId(r))),
+  };
 }

@@ -76,6 +76,7 @@ export const packageKind: KindHandler<Package> = {
   after: (_r, desired) => desired,
   relate: (_r, verdict) => verdict,
   edges: () => [],
+  inventoried: false,
   role: "package",
   compile: (change, context) => {
     const manager = change.resource.manager ?? context.host.packageManager ?? "apt";

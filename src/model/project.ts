@@ -53,6 +53,8 @@ export const VolumeSchema = z.strictObject({
   backup: z.boolean().default(false),
   writable: z.boolean().default(true),
   secret: z.boolean().default(false),
+  /** Where the service sees the volume, when it differs from `path` (a bind mount, a container). */
+  mountPath: absolutePath.optional(),
 });
 
 export const ServiceSchema = z.strictObject({
@@ -83,6 +85,23 @@ export const ProjectSchema = z.strictObject({
 });
 
 export type ProjectSpec = z.infer<typeof ProjectSchema>;
+
+/**
+ * The storage volumes marked `backup: true`, with the service each belongs to,
+ * in declaration order: what a backup job must copy.
+ *
+ * @example
+ * ```ts
+ * import { backupVolumes, ProjectSchema } from "./project.ts";
+ * const spec = ProjectSchema.parse({ name: "demo" });
+ * backupVolumes(spec); // []
+ * ```
+ */
+export function backupVolumes(spec: ProjectSpec): { service: string; volume: Volume }[] {
+  return spec.services.flatMap((service) =>
+    service.storage.filter((v) => v.backup).map((volume) => ({ service: service.name, volume }))
+  );
+}
 export type HostSpec = z.infer<typeof HostSchema>;
 export type ServiceSpec = z.infer<typeof ServiceSchema>;
 export type Volume = z.infer<typeof VolumeSchema>;

@@ -105,6 +105,9 @@ export const SymlinkSchema = z.strictObject({
   kind: z.literal("symlink"),
   path: absolutePath,
   target: z.string().min(1),
+  /** The link's own owner and group (`chown -h`); a link has no mode of its own. */
+  owner: userName.optional(),
+  group: userName.optional(),
   rollback: RollbackSchema.default("delete_if_created"),
   ...common,
 });
@@ -206,6 +209,10 @@ export const CommandSchema = z.strictObject({
   unless: z.string().optional(),
   user: userName.optional(),
   cwd: absolutePath.optional(),
+  /** Environment variables the command runs with (it gets no other of the apply's). */
+  env: z.record(envKey, z.string().refine((v) => !/[\n\0]/.test(v), "must be one line")).default(
+    {},
+  ),
   ...common,
 });
 

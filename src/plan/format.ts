@@ -82,6 +82,12 @@ function formatHost(host: HostPlan, options: Required<FormatOptions>): string[] 
     lines.push("  (offline: no host was read, so every resource is shown as a create)");
   }
   lines.push(`  ${summaryLine(host.summary)}`);
+  for (const id of host.orphans ?? []) {
+    lines.push(
+      `  ${paint(`! ${id}`, COLORS["!"], options.color)} was created by hostkit and is no ` +
+        "longer declared (renamed?): it is still on the host",
+    );
+  }
   for (const trigger of host.triggers ?? []) {
     lines.push(
       `  ${paint(`~ pending ${trigger.action} ${trigger.unit}`, COLORS["~"], options.color)}` +

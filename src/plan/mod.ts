@@ -173,6 +173,7 @@ export async function plan(project: ProjectSpec, options: PlanOptions = {}): Pro
           packageManager: facts.packageManager,
           machineId: facts.machineId,
           ...(facts.triggers.length ? { triggers: facts.triggers } : {}),
+          ...orphans(facts.created, known),
           changes,
           summary: summarize(changes),
         };
@@ -214,6 +215,15 @@ function checkHostPaths(resources: Resource[], ids: string[]): void {
         "a path belongs to one resource",
     );
   });
+}
+
+/**
+ * Units and accounts hostkit created that no resource declares any more (a
+ * rename leaves the old unit running unnoticed otherwise).
+ */
+function orphans(created: string[], declared: Set<string>): { orphans?: string[] } {
+  const left = created.filter((id) => !declared.has(id));
+  return left.length ? { orphans: left } : {};
 }
 
 /** What the plan says about the guard commands it ran, or did not run. */
