@@ -16,7 +16,13 @@ import {
   stringFlag,
 } from "./args.ts";
 import { CONFIG_FLAGS, GUARD_FLAGS, loadFromFlags, runGuards } from "./common.ts";
-import { hasTargetFlags, preloadTransport, resolveTargets, TARGET_FLAGS } from "./targets.ts";
+import {
+  hasTargetFlags,
+  preloadTransport,
+  refuseTargetlessFlags,
+  resolveTargets,
+  TARGET_FLAGS,
+} from "./targets.ts";
 import { PACKAGE_FLAGS, packagePlanningFromFlags, WRITE_LOCK_FLAG } from "../packages/flags.ts";
 
 export const spec: CommandSpec = {
@@ -63,6 +69,27 @@ export const spec: CommandSpec = {
 /** Runs the command; returns the exit code. */
 export async function run(flags: Flags, positionals: string[]): Promise<number> {
   const [config] = expectPositionals(spec, positionals, ["CONFIG"]);
+  if (flags["show-graph"]) {
+    const others = [
+      "out",
+      "json",
+      "detailed-exitcode",
+      "ignore",
+      "verbose",
+      ...Object.keys(TARGET_FLAGS),
+    ]
+      .filter((name) => flags[name] !== undefined);
+    if (others.length) {
+      throw new HostkitError(
+        "usage",
+        `--show-graph prints the dependency graph and plans nothing: --${others.join(", --")} ${
+          others.length === 1 ? "means" : "mean"
+        } nothing with it`,
+      );
+    }
+  } else {
+    refuseTargetlessFlags(flags);
+  }
   preloadTransport(flags);
   const packages = packagePlanningFromFlags(flags);
   const project = onlyServices(await loadFromFlags(config, flags), listFlag(flags, "service"));

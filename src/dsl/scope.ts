@@ -102,6 +102,9 @@ export interface FileOptions extends Ownership, FileChecks {
 export interface SymlinkOptions {
   /** The link's target, when not given as the second argument. */
   to?: string;
+  /** The link's own owner and group (`chown -h`); a link has no mode of its own. */
+  owner?: string;
+  group?: string;
   /** Default `delete_if_created`. */
   rollback?: Rollback;
   /** Ids this must come after (`"directory:/srv/app"`), besides the inferred ones. */
@@ -132,6 +135,8 @@ export interface CommandOptions {
   user?: string;
   /** The directory it runs in. */
   cwd?: string;
+  /** Variables it runs with, e.g. `{ MIX_ENV: "prod" }` (shown in the plan; not for secrets). */
+  env?: Record<string, string>;
   /** Ids this must come after (`"directory:/srv/app"`), besides the inferred ones. */
   dependsOn?: string[];
 }
@@ -206,6 +211,7 @@ const COMMAND_OPTIONS: OptionShape<CommandOptions> = {
   unless: is.nonEmpty,
   user: is.nonEmpty,
   cwd: is.absolutePath,
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()),
   dependsOn,
 };
 
@@ -364,20 +370,11 @@ export class ResourceScope {
     noExtraArguments("symlink", 3, extra);
     const shape: OptionShape<SymlinkOptions> = {
       to: is.nonEmpty,
+      owner: is.nonEmpty,
+      group: is.nonEmpty,
       rollback: is.rollback,
       dependsOn,
     };
-    const refuseOwnership = (value: unknown) => {
-      if (value && typeof value === "object" && ("owner" in value || "group" in value)) {
-        throw wordError(
-          "symlink",
-          "owner and group of a symlink are not supported yet (the link is created as root); " +
-            "remove them, or set them on the target",
-        );
-      }
-    };
-    refuseOwnership(targetOrOptions);
-    refuseOwnership(options);
     const given = typeof targetOrOptions === "string"
       ? { ...checkOptions("symlink", options, shape), target: targetOrOptions }
       : (() => {
@@ -625,13 +622,6 @@ export class ResourceScope {
   command(name: string, options: CommandOptions, ...extra: never[]): void {
     noExtraArguments("command", 2, extra);
     checkArgument("command", "the name", name, is.nonEmpty);
-    if (options && typeof options === "object" && "env" in options) {
-      throw wordError(
-        "command",
-        "env is not supported yet: commands run with the apply's environment; " +
-          'set variables in the argv (e.g. ["/usr/bin/env", "KEY=value", …])',
-      );
-    }
     const { exec, down, ...rest } = checkOptions("command", options, COMMAND_OPTIONS);
     if (exec === undefined) throw wordError("command", `${name} needs exec`);
     this.add({

@@ -79,9 +79,18 @@ export const ProjectSchema = z.strictObject({
   resources: z.array(ResourceSchema).default([]),
   observability: ObservabilitySchema.default({}),
   /** Where tracked runs keep records and backups on hosts. */
-  runsRoot: absolutePath.default("/var/lib/hostkit"),
+  runsRoot: absolutePath
+    .refine((path) => !path.split("/").some((part) => part === "." || part === ".."), {
+      message: "must not contain . or .. segments",
+    })
+    .default("/var/lib/hostkit"),
   /** Providers the project enables (`project(name, { providers }, …)`). */
   providers: z.array(z.strictObject({ name: z.string(), version: z.string() })).default([]),
+  /**
+   * Controller directories file sources may be read from. Set by the loader
+   * (the project directory and `--source-root`s); a config's own value is replaced.
+   */
+  sourceRoots: z.array(absolutePath).optional(),
 });
 
 export type ProjectSpec = z.infer<typeof ProjectSchema>;

@@ -12,6 +12,7 @@
  * @module
  */
 import { HostkitError } from "../errors.ts";
+import { sourceReader } from "../config/source_reader.ts";
 import { pool } from "../pool.ts";
 import { PREVIEW_LIMIT, previewable, readFacts, readPreviews } from "../facts/mod.ts";
 import type { ProjectSpec } from "../model/project.ts";
@@ -54,7 +55,7 @@ export interface PlanOptions {
    * such commands are shown as "may run" and apply evaluates their guards.
    */
   runGuards?: boolean;
-  /** Reads controller-side file sources (default: from disk). */
+  /** Reads controller-side file sources (default: the config's source policy, see src/config/sources.ts). */
   readSource?: (path: string) => Uint8Array;
   /** Resolve semantic package names (Repology or a lock); without it names stay as written. */
   packages?: PackagePlanning;
@@ -108,16 +109,8 @@ function changedTextFiles(
  * ```
  */
 export async function plan(project: ProjectSpec, options: PlanOptions = {}): Promise<Plan> {
-  const readSource = options.readSource ?? ((path: string) => {
-    try {
-      return Deno.readFileSync(path);
-    } catch (error) {
-      throw new HostkitError(
-        "input",
-        `cannot read file source ${path}: ${(error as Error).message}`,
-      );
-    }
-  });
+  // The project's source roots, regular files, size cap, no .git, no git-ignored files.
+  const readSource = options.readSource ?? sourceReader(project);
   // The one network step of planning: towards the operator's Repology only (or none: a lock).
   const { resources, diagnostics } = options.packages
     ? await planPackages(project.resources, options.targets ?? [], options.packages)

@@ -71,9 +71,9 @@ const rows: [what: string, run: () => unknown, message: RegExp][] = [
     /^file: unknown option "contents" \(did you mean "content"\?\)/,
   ],
   [
-    "symlink: owner (not supported yet)",
-    inProject((p) => p.symlink("/a", "/b", { owner: "x" })),
-    /^symlink: owner and group of a symlink are not supported yet/,
+    "symlink: an owner that is not a name",
+    inProject((p) => p.symlink("/a", "/b", { owner: "" })),
+    /^symlink: option owner: must not be empty/,
   ],
   [
     "envFile: an unknown key",
@@ -81,9 +81,9 @@ const rows: [what: string, run: () => unknown, message: RegExp][] = [
     /did you mean "mode"\?/,
   ],
   [
-    "command: env (not supported yet)",
-    inProject((p) => p.command("c", { exec: ["/bin/true"], env: { A: "1" } })),
-    /^command: env is not supported yet/,
+    "command: an env variable name that is not one",
+    inProject((p) => p.command("c", { exec: ["/bin/true"], env: { "A-B": "1" } })),
+    /^command: option env: Invalid key in record \(at A-B\)/,
   ],
   [
     "command: an unknown key",

@@ -52,14 +52,9 @@ Deno.test("a symlink's own owner is set; a command runs with its env", async () 
     p.command("report", {
       exec: ["/bin/sh", "-c", `printf '%s' "$GREETING" > ${dir}/greeting`],
       env: { GREETING: "hello there" },
-    } as never);
+    });
+    p.symlink(`${dir}/link`, `${dir}/target`, { owner: "nobody" });
   });
-  spec.resources.push(resource({
-    kind: "symlink",
-    path: `${dir}/link`,
-    target: `${dir}/target`,
-    owner: "nobody",
-  }));
   const [result] = await applyHere(await planLocal(spec), { confirm: true });
   assert.equal(result.status, "applied", JSON.stringify(result));
   const nobody = new TextDecoder().decode(
