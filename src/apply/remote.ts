@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { hkMiseFunction } from "../packages/mise.ts";
 
 /**
  * `run.sh DIR`: starts `DIR/apply.sh` in a new session with its output in
@@ -244,13 +245,7 @@ hk_remove_packages() { # manager packages…
     pacman) pacman -R --noconfirm -- "$@" ;;
   esac
 }
-hk_mise() { # binary datadir tool version
-  if [ ! -x "$1" ]; then
-    command -v curl >/dev/null 2>&1 || { echo "mise is missing at $1 and curl is not installed"; return 1; }
-    curl -fsSL https://mise.run | MISE_INSTALL_PATH="$1" sh || return 1
-  fi
-  MISE_SYSTEM_DATA_DIR="$2" "$1" install --system "$3@$4"
-}
+__HK_MISE__
 hk_as() { # user cwd argv…
   user=$1; cwd=$2; shift 2
   [ -z "$cwd" ] || cd -- "$cwd" || return 1
@@ -385,4 +380,5 @@ hk_created() { # id…: what hostkit created, so a later plan can warn when noth
     grep -qxF -- "$id" "$HK_RUNS_ROOT/created" 2>/dev/null || printf '%s\n' "$id" >> "$HK_RUNS_ROOT/created"
   done
 }
-`.replaceAll("\\${", "${");
+`.replaceAll("\\${", "${")
+  .replace("__HK_MISE__\n", hkMiseFunction());

@@ -23,6 +23,7 @@ import {
   resolveTargets,
   TARGET_FLAGS,
 } from "./targets.ts";
+import { PACKAGE_FLAGS, packagePlanningFromFlags, WRITE_LOCK_FLAG } from "../packages/flags.ts";
 
 export const spec: CommandSpec = {
   name: "plan",
@@ -33,6 +34,8 @@ export const spec: CommandSpec = {
     ...CONFIG_FLAGS,
     ...TARGET_FLAGS,
     ...GUARD_FLAGS,
+    ...PACKAGE_FLAGS,
+    ...WRITE_LOCK_FLAG,
     out: { type: "string", value: "FILE", description: "Write the plan artifact (JSON) to FILE" },
     ignore: {
       type: "string",
@@ -59,6 +62,7 @@ export const spec: CommandSpec = {
     "Examples:",
     "  hostkit plan infra/config.ts --host prod --out up.plan.json",
     "  hostkit plan infra/config.ts --local --ignore systemd_service:toys-exograph.service",
+    "  hostkit plan infra/config.ts --host prod --write-package-lock hostkit.package.lock",
   ],
 };
 
@@ -87,6 +91,7 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
     refuseTargetlessFlags(flags);
   }
   preloadTransport(flags);
+  const packages = packagePlanningFromFlags(flags);
   const project = onlyServices(await loadFromFlags(config, flags), listFlag(flags, "service"));
   const planning = await import("../plan/mod.ts");
   if (flags["show-graph"]) {
@@ -104,6 +109,7 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
       ignore: listFlag(flags, "ignore"),
       parallel: numberFlag(flags, "parallel", 10),
       runGuards: runGuards(flags),
+      packages,
     });
     const out = stringFlag(flags, "out");
     if (out) await planning.savePlan(result, out);

@@ -157,6 +157,7 @@ export interface DaemonState {
   monitors: Monitor[];
   logs?: Record<string, unknown>;
   telemetry?: Record<string, unknown>;
+  networkPolicy?: { deny?: string; allow: string[] };
 }
 
 const SERVICE_OPTIONS = z.union([z.string(), z.boolean(), z.array(z.string())]);
@@ -822,10 +823,11 @@ export class DaemonScope {
       allow: z.array(addressInput),
     });
     try {
-      if (o.deny !== undefined) this.state.service.push(["IPAddressDeny", policyAddress(o.deny)]);
-      if (o.allow?.length) {
-        this.state.service.push(["IPAddressAllow", o.allow.map(policyAddress).join(" ")]);
-      }
+      const deny = o.deny === undefined ? undefined : policyAddress(o.deny);
+      const allow = (o.allow ?? []).map(policyAddress);
+      if (deny !== undefined) this.state.service.push(["IPAddressDeny", deny]);
+      if (allow.length) this.state.service.push(["IPAddressAllow", allow.join(" ")]);
+      this.state.networkPolicy = { ...(deny === undefined ? {} : { deny }), allow };
     } catch (error) {
       throw wordError("networkPolicy", (error as Error).message);
     }

@@ -328,6 +328,7 @@ export class ResourceScope {
       group: v.group,
       ...rest,
       mode: modeOf("directory", mode) ?? v.mode,
+      storage: { name: v.name, backup: v.backup, secret: v.secret },
     });
   }
 
@@ -535,6 +536,7 @@ export class ResourceScope {
       monitors: state.monitors,
       logs: state.logs,
       telemetry: state.telemetry,
+      networkPolicy: state.networkPolicy,
     });
   }
 

@@ -83,6 +83,9 @@ export const DirectorySchema = z.strictObject({
   kind: z.literal("directory"),
   path: absolutePath,
   ...ownership,
+  /** The storage volume it was made from (`s.storage(…)`), for backups and policies. */
+  storage: z.strictObject({ name: z.string(), backup: z.boolean(), secret: z.boolean() })
+    .optional(),
   rollback: RollbackSchema.default("keep"),
   ...common,
 });
@@ -192,6 +195,11 @@ export const SystemdServiceSchema = z.strictObject({
   sections: UnitSectionsSchema,
   /** Paths of env files the unit reads; a change to one restarts the unit. */
   environmentFiles: z.array(absolutePath).default([]),
+  /** The network policy as declared (also rendered as IPAddressDeny=/IPAddressAllow=). */
+  networkPolicy: z.strictObject({
+    deny: z.string().optional(),
+    allow: z.array(z.string()).default([]),
+  }).optional(),
   rollback: RollbackSchema.default("delete_if_created"),
   ...unitMetadata,
   ...fileChecks,

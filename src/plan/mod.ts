@@ -24,6 +24,7 @@ import { type Resource, resourceId } from "../model/resource.ts";
 import { handlerOf } from "../kinds/mod.ts";
 import type { Facts } from "../facts/state.ts";
 import type { Target } from "../transport/target.ts";
+import { type PackagePlanning, planPackages } from "../packages/plan.ts";
 import { buildChanges, desiredStates } from "./build.ts";
 import { dependencies } from "./graph.ts";
 import {
@@ -61,6 +62,8 @@ export interface PlanOptions {
   runGuards?: boolean;
   /** Reads controller-side file sources (default: the config's source policy, see src/config/sources.ts). */
   readSource?: (path: string) => Uint8Array;
+  /** Resolve semantic package names (Repology or a lock); without it names stay as written. */
+  packages?: PackagePlanning;
 }
 
 /**
@@ -117,7 +120,10 @@ function changedTextFiles(
 export async function plan(project: ProjectSpec, options: PlanOptions = {}): Promise<Plan> {
   // The project's source roots, regular files, size cap, no .git, no git-ignored files.
   const readSource = options.readSource ?? sourceReader(project);
-  const resources = project.resources;
+  // The one network step of planning: towards the operator's Repology only (or none: a lock).
+  const { resources, diagnostics } = options.packages
+    ? await planPackages(project.resources, options.targets ?? [], options.packages)
+    : { resources: project.resources, diagnostics: [] };
   const ids = resources.map(resourceId);
   const desired = desiredStates(resources, readSource, ids);
   checkHostPaths(resources, ids);
@@ -189,7 +195,7 @@ export async function plan(project: ProjectSpec, options: PlanOptions = {}): Pro
     runsRoot: project.runsRoot,
     hosts,
     summary: addSummaries(hosts.map((h) => h.summary)),
-    diagnostics: guardNotes(resources, targets, options.runGuards ?? false),
+    diagnostics: [...diagnostics, ...guardNotes(resources, targets, options.runGuards ?? false)],
   };
 }
 

@@ -319,3 +319,14 @@ Deno.test("systemdService is daemon", () => {
   const strip = (r: unknown) => ({ ...(r as Record<string, unknown>), origin: undefined });
   assert.deepEqual(strip(a.resources[0]), strip(b.resources[0]));
 });
+
+Deno.test("a network policy is rendered and also kept on the unit as data (upstream net/addr_test.exs:38)", () => {
+  const spec = project("n", (p) =>
+    p.daemon("web.service", (d) => {
+      d.execStart(["/bin/true"]);
+      d.networkPolicy({ deny: "all", allow: ["loopback", [[10, 44, 0, 0], 24]] });
+    }));
+  const unit = spec.resources[0];
+  assert.ok(unit.kind === "systemd_service");
+  assert.deepEqual(unit.networkPolicy, { deny: "any", allow: ["localhost", "10.44.0.0/24"] });
+});

@@ -96,6 +96,8 @@ Deno.test("directory from a storage volume takes its path, owner, group and mode
     mode: 0o750,
     rollback: "keep",
     dependsOn: [],
+    // The volume's metadata stays on its directory (upstream storage/core_test.exs:40-41).
+    storage: { name: "repos", backup: false, secret: false },
   }]);
   assert.equal(declare((p) => p.directory(v, { owner: "root" }))[0].owner, "root");
 });
