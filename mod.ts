@@ -99,6 +99,8 @@ export type {
   Stdin,
 } from "./src/transport/mod.ts";
 export type { TarEntry } from "./src/transport/tar.ts";
+export type { PackagePlanning } from "./src/packages/plan.ts";
+export type { Clock } from "./src/packages/clock.ts";
 export { checkPlanProviders } from "./src/providers/mod.ts";
 export type { CaddySettings, CaddyWords } from "./src/providers/caddy/mod.ts";
 export type {

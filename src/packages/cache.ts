@@ -55,6 +55,9 @@ export function parseDuration(value: string, what: string): number {
  * @example
  * ```ts
  * import { RepologyCache } from "./cache.ts";
+ * import { RepologyClient } from "./client.ts";
+ *
+ * const client = new RepologyClient({ baseUrl: "http://127.0.0.1:8080" });
  * const cache = new RepologyCache({ dir: ".hostkit/cache/repology" });
  * const { value } = await cache.get("project", "curl", () => client.project("curl"));
  * ```

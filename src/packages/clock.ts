@@ -7,7 +7,9 @@
 
 /** A clock: the current time in milliseconds and a way to wait. */
 export interface Clock {
+  /** The current time, in milliseconds since the epoch. */
   now(): number;
+  /** Resolves after `ms` milliseconds (of this clock's time). */
   sleep(ms: number): Promise<void>;
 }
 

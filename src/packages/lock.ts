@@ -106,7 +106,9 @@ export async function readLock(path: string): Promise<PackageLock> {
  *
  * @example
  * ```ts
- * import { lockedPackage } from "./lock.ts";
+ * import { lockedPackage, readLock } from "./lock.ts";
+ *
+ * const lock = await readLock("hostkit.package.lock");
  * lockedPackage(lock, "debian_12", "ca_certificates", "hostkit.package.lock").package;
  * ```
  */

@@ -6,7 +6,12 @@
  * @example
  * ```ts
  * import { planPackages } from "./mod.ts";
- * const { resources, diagnostics } = await planPackages(project.resources, targets, {
+ * import { project } from "../dsl/mod.ts";
+ * import { Target } from "../transport/target.ts";
+ *
+ * const demo = project("demo", (p) => p.package("ca_certificates"));
+ * const targets = [Target.local()];
+ * const { resources, diagnostics } = await planPackages(demo.resources, targets, {
  *   repo: "debian_12",
  *   repologyUrl: "http://127.0.0.1:8080",
  * });

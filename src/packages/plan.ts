@@ -101,7 +101,12 @@ async function targetRepo(targets: Target[]): Promise<string | undefined> {
  * @example
  * ```ts
  * import { planPackages } from "./plan.ts";
- * const { resources } = await planPackages(project.resources, targets, {
+ * import { project } from "../dsl/mod.ts";
+ * import { Target } from "../transport/target.ts";
+ *
+ * const demo = project("demo", (p) => p.package("ca_certificates"));
+ * const targets = [Target.local()];
+ * const { resources } = await planPackages(demo.resources, targets, {
  *   repologyUrl: "http://127.0.0.1:8080",
  * });
  * ```

@@ -66,8 +66,10 @@ hk_pkgstate() { # manager names…
  * @example
  * ```ts
  * import { packageStateScript } from "./probe.ts";
+ * import { Target } from "../transport/target.ts";
+ *
  * const script = packageStateScript([{ manager: "apt", names: ["curl", "jq"] }]);
- * const result = await target.run("sh -s", { stdin: script });
+ * const result = await Target.local().run("sh -s", { stdin: script });
  * ```
  */
 export function packageStateScript(groups: { manager: PackageManager; names: string[] }[]): string {

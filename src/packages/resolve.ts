@@ -62,7 +62,10 @@ export function isSemantic(resource: Resource): resource is Package {
  * ```ts
  * import { resolvePackages } from "./resolve.ts";
  * import { RepologyClient } from "./client.ts";
- * const { resources } = await resolvePackages(project.resources, "debian_12", {
+ * import { project } from "../dsl/mod.ts";
+ *
+ * const demo = project("demo", (p) => p.package("ca_certificates"));
+ * const { resources } = await resolvePackages(demo.resources, "debian_12", {
  *   client: new RepologyClient({ baseUrl: "http://127.0.0.1:8080" }),
  * });
  * ```
