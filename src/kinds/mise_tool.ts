@@ -4,7 +4,7 @@
  * @module
  */
 import { type MiseTool, MiseToolSchema } from "../model/resource.ts";
-import { tagValue } from "../facts/parse.ts";
+import { miseInstalledScript, miseToolKey, parseMiseInstalled } from "../packages/mise.ts";
 import { quote } from "../transport/shell.ts";
 import type { KindHandler } from "./types.ts";
 import { IN_SYNC, MISSING, removeCreated } from "./paths.ts";
@@ -18,14 +18,16 @@ export const miseTool: KindHandler<MiseTool> = {
   defaultMode: null,
   render: null,
   sensitive: () => false,
-  probe: (r, index, probe) => {
-    const dir = `${r.systemDataDir}/installs/${r.name}/${r.version}`;
+  // mise itself says what is installed (backends such as http: install under other names).
+  probe: (r, index, probe) =>
     probe.shell(
-      `if [ -d ${quote(dir)} ]; then printf '%s\\tmise\\tinstalled\\n' ${index}; ` +
-        `else printf '%s\\tmise\\tmissing\\n' ${index}; fi`,
-    );
+      `{ ${miseInstalledScript(r.miseBinary, r.systemDataDir).trim()}; } | sed 's/^/${index}\t/'`,
+    ),
+  parse: (r, tags) => {
+    const line = tags.find(([tag]) => tag === "mise");
+    const tools = line ? parseMiseInstalled(`mise\t${line[1]}\n`, r.systemDataDir) : undefined;
+    return { installed: tools?.get(miseToolKey(r.name))?.includes(r.version) ?? false };
   },
-  parse: (_r, tags) => ({ installed: tagValue(tags, "mise") === "installed" }),
   desired: () => ({}),
   diff: (_r, _desired, state) => state.installed ? IN_SYNC : MISSING,
   after: (_r, desired) => desired,

@@ -49,7 +49,7 @@ const OUTPUT = [
   "6\tunitfile\tenabled",
   "7\tpackage\tii  2.6.2-5",
   "8\tpackage\tun ",
-  "9\tmise\tinstalled",
+  '9\tmise\tinstalled\t{"erlang":[{"version":"29","install_path":"/usr/local/share/mise/installs/erlang/29"}]}',
   "10\tguard\tcreates",
   "11\terror\tstat: cannot stat '/root/private': Permission denied",
   "12\tpath\tmissing",

@@ -168,9 +168,16 @@ const FIXTURES: { [K in ResourceKind]: Fixture } = {
   },
   mise_tool: {
     resource: { kind: "mise_tool", name: "node", version: "22.1.0" },
-    probes: /installs\/node\/22\.1\.0/,
-    missing: { lines: ["mise\tmissing"], action: "create" },
-    drifted: { lines: ["mise\tinstalled"], action: "noop", drift: [] },
+    probes: /\/usr\/local\/bin\/mise ls --installed --json/,
+    missing: { lines: ["mise\tmissing\t"], action: "create" },
+    drifted: {
+      lines: [
+        'mise\tinstalled\t{"node":[{"version":"22.1.0","install_path":' +
+        '"/usr/local/share/mise/installs/node/22.1.0","installed":true}]}',
+      ],
+      action: "noop",
+      drift: [],
+    },
     compiles: /hk_mise \/usr\/local\/bin\/mise \/usr\/local\/share\/mise node 22\.1\.0/,
   },
 };
