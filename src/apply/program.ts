@@ -64,6 +64,13 @@ function unitName(change: Change): string {
   return quote((change.resource as { name: string }).name);
 }
 
+/** A started unit for hk_activate's health gate: `name` or `name=SETTLE_MS`. */
+function gateWord(change: Change): string {
+  const r = change.resource;
+  if (r.kind !== "systemd_service" || r.settle === undefined) return unitName(change);
+  return quote(`${r.name}=${Math.round(r.settle * 1000)}`);
+}
+
 /** Whether the file's bytes change (as opposed to only owner/mode). */
 function writesContent(change: Change): boolean {
   if (change.action === "create" || change.after?.content && "$backup" in change.after.content) {
@@ -231,7 +238,7 @@ export async function compileProgram(host: HostPlan, options: ProgramOptions): P
       [...new Set([...enable, ...start].map((c) => c.id))],
       `systemd: ${what.filter(Boolean).join(", ")}`,
       `hk_activate ${reload ? 1 : 0} ${
-        [...enable.map(unitName), "--", ...start.map(unitName), "--"].join(" ")
+        [...enable.map(unitName), "--", ...start.map(gateWord), "--"].join(" ")
       }`,
     );
   };

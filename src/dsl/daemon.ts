@@ -45,6 +45,8 @@ export interface DaemonState {
   monitors: Monitor[];
   logs?: Record<string, unknown>;
   telemetry?: Record<string, unknown>;
+  /** Settle window in seconds (see {@link DaemonScope.settle}). */
+  settle?: number;
 }
 
 /**
@@ -264,6 +266,23 @@ export class DaemonScope {
   ): void {
     const { severity = "warning", ...rest } = options;
     this.state.monitors.push({ type, options: rest, severity });
+  }
+
+  /**
+   * How long apply watches the unit after (re)starting it before calling it healthy:
+   * `d.settle("5s")`, `"500ms"`, `"0s"` (only check it started) or seconds; default 1 s.
+   */
+  settle(window: string | number): void {
+    const match = typeof window === "number"
+      ? [String(window), String(window), "s"]
+      : /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min)?\s*$/.exec(window);
+    const seconds = match ? Number(match[1]) * ({ ms: 0.001, m: 60, min: 60 }[match[2]] ?? 1) : NaN;
+    if (!(seconds >= 0 && seconds <= 3600)) {
+      throw new TypeError(
+        `settle needs a duration up to 1 h such as "5s" or "0s", got ${JSON.stringify(window)}`,
+      );
+    }
+    this.state.settle = seconds;
   }
 
   /** Any other directive: `d.directive("Service", "LimitNOFILE", 65536)`. */

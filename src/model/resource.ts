@@ -127,6 +127,8 @@ export const SystemdServiceSchema = z.strictObject({
   sections: UnitSectionsSchema,
   /** Paths of env files the unit reads; a change to one restarts the unit. */
   environmentFiles: z.array(absolutePath).default([]),
+  /** Seconds apply watches the unit after (re)starting it (default 1; 0: only check it started). */
+  settle: z.number().min(0).max(3600).optional(),
   rollback: RollbackSchema.default("delete_if_created"),
   ...unitMetadata,
   ...common,
