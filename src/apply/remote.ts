@@ -281,7 +281,7 @@ hk_gate_event() { # start MAX_MS UNITS | ok MS | fail MS: the settle window is i
 # most single samples of ActiveState. A oneshot is judged by its Result; other units (timers)
 # only need to be active. A unit still activating has HK_START_TIMEOUT tenths of a second.
 hk_gate() { # UNIT[=MS]…
-  t0=$(hk_ms); i=0; max=0; units=
+  t0=$(hk_ms); since=$(( t0 / 1000 - 1 )); i=0; max=0; units=
   for w in "$@"; do
     i=$((i + 1)); u=\${w%%=*}; ms=1000
     case $w in *=*) ms=\${w#*=} ;; esac
@@ -305,7 +305,7 @@ hk_gate() { # UNIT[=MS]…
       case $u in
         *.service)
           if [ "$restarts" != "$nr0" ] && [ "$restarts" != - ]; then
-            why="restarted $((restarts - nr0)) times within its settle window (NRestarts $restarts, now $active/$sub)"
+            why="restarted within its settle window (NRestarts $restarts, now $active/$sub)"
           elif [ "$inv" != "$inv0" ]; then why="was restarted within its settle window (new invocation $inv, now $active/$sub)"
           elif [ "$type" = oneshot ]; then
             [ "$result" = success ] || why="ended with result $result ($active/$sub)"
@@ -332,7 +332,7 @@ EOF
   done
   if [ -n "$failed" ]; then
     journalctl --sync 2>/dev/null || :
-    for i in $failed; do eval "hk_journal \"\$g_u$i\" \$g_seen$i"; done
+    for i in $failed; do eval "HK_SINCE=\$since hk_journal \"\$g_u$i\" \$g_seen$i"; done
     [ "$max" -gt 0 ] && hk_gate_event fail $(( $(hk_ms) - t0 ))
     return 1
   fi
@@ -342,14 +342,16 @@ EOF
 hk_deactivate() { # units… (stop and disable before their files are removed)
   for u in "$@"; do systemctl disable --now --quiet -- "$u" 2>/dev/null || :; done
 }
-hk_journal() { # unit [invocation ids…]: its lines since (re)start, or its last 20 without ids
-  u=$1; shift; matches=
-  # The unit's own output, and what systemd logged about the same invocations.
-  for id in "$@"; do
-    [ "$id" = - ] || matches="$matches\${matches:+ +} _SYSTEMD_INVOCATION_ID=$id + INVOCATION_ID=$id"
-  done
-  if [ -n "$matches" ]; then
-    journalctl --no-pager -o cat -n 40 $matches 2>/dev/null | sed "s|^|$u: |"
+hk_journal() { # unit [invocation ids…]: its lines since HK_SINCE (epoch s), else its last 20
+  u=$1; shift
+  if [ -n "\${HK_SINCE:-}" ]; then
+    # Its processes' output and what systemd logged about it; in containers the invocation id
+    # is not always attached to a process's output, the unit name is.
+    matches="_SYSTEMD_UNIT=$u + UNIT=$u"
+    for id in "$@"; do
+      [ "$id" = - ] || matches="$matches + _SYSTEMD_INVOCATION_ID=$id + INVOCATION_ID=$id"
+    done
+    journalctl --no-pager -o cat -n 40 --since "@$HK_SINCE" $matches 2>/dev/null | sed "s|^|$u: |"
   else
     journalctl -u "$u" -n 20 --no-pager -o cat 2>/dev/null | sed "s|^|$u: |"
   fi
