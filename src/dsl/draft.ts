@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { FirewallPolicy } from "../model/firewall.ts";
 import type { Listener } from "../model/resource.ts";
 
 /** What the scopes of one project accumulate. */
@@ -16,4 +17,5 @@ export interface Draft {
   listeners: [string | undefined, Listener][];
   observability: { logs?: Record<string, unknown>; telemetry?: Record<string, unknown> };
   runsRoot?: string;
+  firewall?: FirewallPolicy;
 }

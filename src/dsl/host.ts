@@ -3,7 +3,10 @@
  *
  * @module
  */
+import type { FirewallPolicy } from "../model/firewall.ts";
 import type { SecretRef } from "../model/secret.ts";
+import { firewallPolicy, type FirewallScope } from "./firewall.ts";
+import { callerOrigin } from "./origin.ts";
 
 /** SSH settings of a host, as the reference's `ssh identity_file: …, password: …`. */
 export interface SshOptions {
@@ -31,7 +34,7 @@ export interface HostOptions {
 /** Declares how to reach one host. */
 export class HostScope {
   /** @internal */
-  readonly options: Omit<HostOptions, "port"> & { ssh: SshOptions };
+  readonly options: Omit<HostOptions, "port"> & { ssh: SshOptions; firewall?: FirewallPolicy };
 
   constructor(readonly name: string, options: HostOptions = {}) {
     // The inline `port` is shorthand for `ssh.port`; the host spec has no top-level port.
@@ -58,6 +61,11 @@ export class HostScope {
   /** The SSH port. */
   port(port: number): void {
     this.options.ssh.port = port;
+  }
+
+  /** This host's firewall (instead of the project's): `h.firewall((f) => { … })`. */
+  firewall(body: (f: FirewallScope) => void): void {
+    this.options.firewall = firewallPolicy(body, callerOrigin());
   }
 
   /** SSH settings: identity file, password secret, host key policy, retry. */

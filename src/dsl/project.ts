@@ -10,6 +10,7 @@ import { type Resource, resourceId } from "../model/resource.ts";
 import type { Conventions } from "./conventions.ts";
 import type { Draft } from "./draft.ts";
 import { ProjectError, runBody } from "./error.ts";
+import { firewallPolicy, type FirewallScope } from "./firewall.ts";
 import { type HostOptions, HostScope } from "./host.ts";
 import { callerOrigin } from "./origin.ts";
 import { ResourceScope } from "./scope.ts";
@@ -85,6 +86,11 @@ export class ProjectScope extends ResourceScope {
       logs: (options) => o.logs = { ...o.logs, ...options },
       telemetry: (options) => o.telemetry = { ...o.telemetry, ...options },
     });
+  }
+
+  /** The project's firewall: `p.firewall((f) => { f.allow({ tcp: 22 }); f.deny("all"); })`. */
+  firewall(body: (f: FirewallScope) => void): void {
+    this.draft.firewall = firewallPolicy(body, callerOrigin());
   }
 
   /** Where tracked runs keep records and backups on hosts (default /var/lib/hostkit). */
