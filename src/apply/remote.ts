@@ -7,7 +7,6 @@
  *
  * @module
  */
-import { VOLATILE_TAGS } from "../facts/probe.ts";
 
 /**
  * `run.sh DIR`: starts `DIR/apply.sh` in a new session with its output in
@@ -118,7 +117,7 @@ hk_check_stale() {
   fi
   [ "$HK_CHECK" = 1 ] || return 0
   tab=$(printf '\t')
-  sh "$D/probe.sh" | grep -v -e "^host$tab" __VOLATILE__ | sort > "$D/actual"
+  sh "$D/probe.sh" | sort > "$D/actual"
   sort "$D/expected" > "$D/expected.sorted"
   if ! cmp -s "$D/expected.sorted" "$D/actual"; then
     diff "$D/expected.sorted" "$D/actual" | sed -n "s/^[<>] \([0-9]*\)$tab.*/\1/p" | sort -un |
@@ -163,6 +162,7 @@ hk_write() { # dest source owner group mode: source is a payload name, =PATH on 
   tmp=$(mktemp "$dir/.hostkit.XXXXXX") || return 1
   hk_meta "$1" "$3" "$4" "$5"
   install -m "$m" \${o:+-o "$o"} \${g:+-g "$g"} -- "$src" "$tmp" && sync -- "$tmp" 2>/dev/null
+  if [ -n "\${HK_VALIDATE:-}" ] && ! hk_validate "$HK_VALIDATE" "$tmp" "$1"; then rm -f -- "$tmp"; return 1; fi
   if ! mv -f -- "$tmp" "$1"; then rm -f -- "$tmp"; return 1; fi
 }
 hk_ids() { # u:USER… g:GROUP…: tar would silently fall back to root for an unknown name
@@ -356,5 +356,80 @@ hk_journal() { # unit [invocation ids…]: its lines since HK_SINCE (epoch s), e
     journalctl -u "$u" -n 20 --no-pager -o cat 2>/dev/null | sed "s|^|$u: |"
   fi
 }
-`.replaceAll("\\${", "${")
-  .replace("__VOLATILE__", [...VOLATILE_TAGS].map((tag) => `-e "\${tab}${tag}$tab"`).join(" "));
+hk_validate() { # cmd staged [dest staged dest…]: check staged files before they replace the old ones
+  cmd=$1; shift
+  case $cmd in
+    *HK_STAGED*) HK_STAGED=$1 sh -c "$cmd" < /dev/null ;;
+    *)
+      command -v unshare >/dev/null 2>&1 || { echo "validate without %s needs unshare (util-linux) on the host"; return 1; }
+      D=$D unshare -m --propagation private sh -c '. "$D/lib.sh" && hk_view_run "$@"' sh "$cmd" "$@" < /dev/null ;;
+  esac
+}
+hk_view_run() { # cmd staged dest…: inside a private mount namespace, show each staged file at its destination
+  cmd=$1; shift
+  t=$(mktemp -d) && mount -t tmpfs hk-view "$t" || { echo "cannot mount a private view for validate"; return 1; }
+  : > "$t/dirs"; i=0
+  while [ $# -ge 2 ]; do
+    staged=$1; dest=$2; shift 2
+    dir=\${dest%/*}; dir=\${dir:-/}
+    if ! grep -qxF -- "$dir" "$t/dirs"; then
+      i=$((i + 1)); mkdir "$t/$i" "$t/$i/u" "$t/$i/w"
+      mount -t overlay hk-view -o "lowerdir=$dir,upperdir=$t/$i/u,workdir=$t/$i/w" "$dir" ||
+        { echo "cannot overlay $dir for validate"; return 1; }
+      printf '%s\n' "$dir" >> "$t/dirs"
+    fi
+    cp -p -- "$staged" "$dest" && rm -f -- "$staged" || return 1
+  done
+  # Stage dirs and temporary names are no part of the configuration being checked.
+  while IFS= read -r dir; do
+    find "$dir" -maxdepth 1 \( -name '.hostkit-stage.*' -o -name '.hostkit.*' \) -exec rm -rf {} + 2>/dev/null
+  done < "$t/dirs"
+  sh -c "$cmd"
+}
+hk_pending() { # action unit…: remembered before the write that needs them, forgotten once run
+  a=$1; shift
+  for u in "$@"; do
+    grep -qxF -- "$a $u" "$HK_RUNS_ROOT/triggers" 2>/dev/null || printf '%s %s\n' "$a" "$u" >> "$HK_RUNS_ROOT/triggers"
+  done
+}
+hk_notify() { # reload units… -- restart units… --
+  reload=; restart=
+  while [ "$1" != -- ]; do reload="$reload $1"; shift; done; shift
+  while [ "$1" != -- ]; do restart="$restart $1"; shift; done
+  if [ -n "$reload" ]; then
+    systemctl reload-or-restart -- $reload || { for u in $reload; do hk_journal "$u"; done; return 1; }
+  fi
+  if [ -n "$restart" ]; then
+    systemctl restart -- $restart || { for u in $restart; do hk_journal "$u"; done; return 1; }
+  fi
+  [ -f "$HK_RUNS_ROOT/triggers" ] || return 0
+  { for u in $reload; do echo "reload $u"; done; for u in $restart; do echo "restart $u"; echo "reload $u"; done; } > "$D/ran"
+  grep -vxF -f "$D/ran" "$HK_RUNS_ROOT/triggers" > "$D/left"
+  if [ -s "$D/left" ]; then mv -f "$D/left" "$HK_RUNS_ROOT/triggers"; else rm -f "$HK_RUNS_ROOT/triggers"; fi
+}
+hk_line_add() { # path line: append the line once; a copy with it replaces the file (the rest kept)
+  dir=\${1%/*}; dir=\${dir:-/}
+  [ -d "$dir" ] || mkdir -p -- "$dir" || return 1
+  grep -qxF -- "$2" "$1" 2>/dev/null && return 0
+  tmp=$(mktemp "$dir/.hostkit.XXXXXX") || return 1
+  if [ -f "$1" ]; then
+    cp -p -- "$1" "$tmp" || { rm -f -- "$tmp"; return 1; }
+    # A last line without its newline must not swallow ours.
+    if [ -s "$tmp" ] && [ -n "$(tail -c 1 -- "$tmp")" ]; then echo >> "$tmp"; fi
+  else
+    chmod 0644 "$tmp"
+  fi
+  printf '%s\n' "$2" >> "$tmp" && sync -- "$tmp" 2>/dev/null
+  if [ -n "\${HK_VALIDATE:-}" ] && ! hk_validate "$HK_VALIDATE" "$tmp" "$1"; then rm -f -- "$tmp"; return 1; fi
+  mv -f -- "$tmp" "$1" || { rm -f -- "$tmp"; return 1; }
+}
+hk_line_remove() { # path line: every copy of the line goes; the rest of the file stays
+  [ -f "$1" ] || return 0
+  grep -qxF -- "$2" "$1" || return 0
+  dir=\${1%/*}; dir=\${dir:-/}
+  tmp=$(mktemp "$dir/.hostkit.XXXXXX") || return 1
+  cp -p -- "$1" "$tmp" && { grep -vxF -- "$2" "$1" > "$tmp" || [ $? -eq 1 ]; } || { rm -f -- "$tmp"; return 1; }
+  if [ -n "\${HK_VALIDATE:-}" ] && ! hk_validate "$HK_VALIDATE" "$tmp" "$1"; then rm -f -- "$tmp"; return 1; fi
+  mv -f -- "$tmp" "$1" || { rm -f -- "$tmp"; return 1; }
+}
+`.replaceAll("\\${", "${");

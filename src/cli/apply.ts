@@ -142,6 +142,8 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
         `${planFile} is a plan for project ${plan.project}, not ${project.name}`,
       );
     }
+    const { checkPlanProviders } = await import("../providers/mod.ts");
+    checkPlanProviders(plan, project);
     if (listFlag(flags, "ignore").length) {
       throw new HostkitError(
         "usage",

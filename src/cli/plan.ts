@@ -93,7 +93,10 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
       );
     }
     const { create, update, delete: deletes } = result.summary;
-    return flags["detailed-exitcode"] && create + update + deletes > 0 ? ExitCode.changes : 0;
+    const pending = result.hosts.reduce((n, h) => n + (h.triggers?.length ?? 0), 0);
+    return flags["detailed-exitcode"] && create + update + deletes + pending > 0
+      ? ExitCode.changes
+      : 0;
   } finally {
     await targets?.close();
   }

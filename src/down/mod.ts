@@ -5,16 +5,8 @@
  * @module
  */
 import { HostkitError } from "../errors.ts";
-import { hostPath, isFileLike } from "../model/resource.ts";
-import type { PathState } from "../facts/state.ts";
-import {
-  addSummaries,
-  type Change,
-  type Desired,
-  type HostPlan,
-  type Plan,
-  summarize,
-} from "../plan/types.ts";
+import { handlerOf } from "../kinds/mod.ts";
+import { addSummaries, type Change, type HostPlan, type Plan, summarize } from "../plan/types.ts";
 
 /** Options of {@link down}. */
 export interface DownOptions {
@@ -47,112 +39,9 @@ export interface DownResult {
   warnings: string[];
 }
 
-function previousMetadata(before: PathState | undefined): Desired {
-  if (!before?.exists) return {};
-  return { owner: before.owner, group: before.group, mode: before.mode };
-}
-
 /** The down change of one up change, or the reason there is none. */
 function invert(change: Change, options: DownOptions): Change | string {
-  const r = change.resource;
-  const before = change.before;
-  const backup = options.backupsDir && isFileLike(r)
-    ? { $backup: `${options.backupsDir}/files${hostPath(r)}` }
-    : undefined;
-  const base = { id: change.id, resource: r, dependsOn: change.dependsOn, before: null };
-  /** Put the backed-up file back with its previous owner and mode. */
-  const restore = (action: "create" | "update", restart: boolean | undefined): Change | string =>
-    backup
-      ? {
-        ...base,
-        action,
-        reason: "restore",
-        after: { content: backup, ...previousMetadata(before?.path), restart },
-      }
-      : "previous content was not captured (apply with --track to back it up)";
-  if (r.kind === "command") {
-    if (r.down === "noop") return "down: noop";
-    if (r.down === "irreversible") return "irreversible";
-    return {
-      ...base,
-      action: "update",
-      reason: "down",
-      resource: { ...r, exec: r.down, down: "irreversible" },
-      after: {},
-    };
-  }
-  switch (change.action) {
-    case "create":
-      if (r.rollback !== "delete_if_created") return `rollback: ${r.rollback}`;
-      return { ...base, action: "delete", reason: "created_by_plan", after: null };
-    case "delete": {
-      if (isFileLike(r)) return restore("create", r.kind === "systemd_service");
-      return `cannot recreate a deleted ${r.kind}`;
-    }
-    case "update":
-      break;
-    default:
-      return change.action;
-  }
-  // Updates swap before and after.
-  const reasons = change.reason.split(",");
-  const metadataOnly = reasons.every((reason) =>
-    ["owner", "group", "mode", "not_enabled", "not_running"].includes(reason)
-  );
-  switch (r.kind) {
-    case "file":
-    case "env_file":
-    case "systemd_service":
-    case "systemd_timer": {
-      if (metadataOnly) {
-        return {
-          ...base,
-          action: "update",
-          reason: "metadata",
-          after: previousMetadata(before?.path),
-        };
-      }
-      return restore("update", r.kind === "systemd_service" && change.after?.enable);
-    }
-    case "directory":
-      return {
-        ...base,
-        action: "update",
-        reason: "metadata",
-        after: previousMetadata(before?.path),
-      };
-    case "symlink": {
-      const target = before?.path?.exists ? before.path.target : undefined;
-      if (target === undefined) return "previous target unknown";
-      return {
-        ...base,
-        action: "update",
-        reason: "restore",
-        resource: { ...r, target },
-        after: {},
-      };
-    }
-    case "account": {
-      const account = before?.account;
-      if (!account?.exists) return "previous account unknown";
-      return {
-        ...base,
-        action: "update",
-        reason: "restore",
-        resource: {
-          ...r,
-          home: account.home,
-          shell: account.shell,
-          uid: account.uid,
-          group: account.group,
-          groups: account.groups.filter((g) => g !== account.group),
-        },
-        after: {},
-      };
-    }
-    default:
-      return `cannot undo an update of a ${r.kind}`;
-  }
+  return handlerOf(change.resource).invert(change, { backupsDir: options.backupsDir });
 }
 
 function downHost(

@@ -5,6 +5,7 @@
  */
 import type { FirewallPolicy } from "../model/firewall.ts";
 import type { Listener } from "../model/resource.ts";
+import type { Provider } from "../providers/define.ts";
 
 /** What the scopes of one project accumulate. */
 export interface Draft {
@@ -17,5 +18,7 @@ export interface Draft {
   listeners: [string | undefined, Listener][];
   observability: { logs?: Record<string, unknown>; telemetry?: Record<string, unknown> };
   runsRoot?: string;
+  /** Enabled providers and their settings (not part of the spec: code stays in the sandbox). */
+  enabled: { provider: Provider; settings: Record<string, unknown> }[];
   firewall?: FirewallPolicy;
 }

@@ -24,7 +24,7 @@ export function setOriginMapper(mapper: UrlMapper): void {
 }
 
 const FRAME = /((?:file|blob|data|https?):[^\s()]*?):(\d+):(\d+)\)?$/;
-const OWN_MODULES = /\/src\/(dsl|model)\/[^/]+\.ts$/;
+const OWN_MODULES = /\/src\/(dsl|model|providers(\/[^/]+)?)\/[^/]+\.ts$/;
 
 /**
  * The `file:line` of the innermost stack frame outside hostkit's DSL, or

@@ -7,7 +7,14 @@
 import { z } from "zod";
 import { ProjectSchema, type ProjectSpec } from "../model/project.ts";
 import { type Resource, resourceId } from "../model/resource.ts";
-import type { Conventions } from "./conventions.ts";
+import { type Conventions, isConventions } from "./conventions.ts";
+import type { Provider, WordsOf } from "../providers/define.ts";
+import {
+  enableProviders,
+  providerSettings,
+  type ProviderSettingsScope,
+  providerWords,
+} from "./providers.ts";
 import type { Draft } from "./draft.ts";
 import { ProjectError, runBody } from "./error.ts";
 import { firewallPolicy, type FirewallScope } from "./firewall.ts";
@@ -34,8 +41,17 @@ export interface ObservabilityScope {
   telemetry(options: Record<string, unknown>): void;
 }
 
-/** The top-level scope of a config. */
-export class ProjectScope extends ResourceScope {
+/** Options of `project(name, options, body)`. */
+export interface ProjectOptions<P extends readonly Provider[]> {
+  /** Providers whose words services may use, e.g. `[caddy]`. */
+  providers?: P;
+  /** Project-local conventions (roots, prefixes, service templates). */
+  conventions?: Conventions;
+}
+
+/** The top-level scope of a config; `W` are the words enabled providers add to services. */
+// deno-lint-ignore ban-types
+export class ProjectScope<W extends object = {}> extends ResourceScope {
   /** @internal */
   constructor(draft: Draft) {
     super(draft);
@@ -65,11 +81,12 @@ export class ProjectScope extends ResourceScope {
     this.draft.hosts.push({ name, hostname: hostname ?? name, ...rest, origin: callerOrigin() });
   }
 
-  /** A service: a named group of resources with naming helpers. */
-  service(name: string, body: (s: ServiceScope) => void): void {
+  /** A service: a named group of resources with naming helpers (and providers' words). */
+  service(name: string, body: (s: ServiceScope & W) => void): void {
     const origin = callerOrigin();
     const scope = new ServiceScope(this.draft, name);
-    runBody(`service ${JSON.stringify(name)}`, body, scope);
+    Object.assign(scope, providerWords(this.draft, scope));
+    runBody(`service ${JSON.stringify(name)}`, body, scope as ServiceScope & W);
     const service = {
       name,
       listeners: this.draft.listeners.filter(([s]) => s === name).map(([, l]) => l),
@@ -86,6 +103,11 @@ export class ProjectScope extends ResourceScope {
       logs: (options) => o.logs = { ...o.logs, ...options },
       telemetry: (options) => o.telemetry = { ...o.telemetry, ...options },
     });
+  }
+
+  /** An enabled provider's settings: `p.provider("caddy", (c) => c.set("sitesDir", "/etc/caddy/sites"))`. */
+  provider(name: string, body: (c: ProviderSettingsScope) => void): void {
+    runBody(`provider ${JSON.stringify(name)}`, body, providerSettings(this.draft, name));
   }
 
   /** The project's firewall: `p.firewall((f) => { f.allow({ tcp: 22 }); f.deny("all"); })`. */
@@ -117,15 +139,22 @@ export function project(
   conventions: Conventions,
   body: (p: ProjectScope) => void,
 ): ProjectSpec;
+export function project<const P extends readonly Provider[]>(
+  name: string,
+  options: ProjectOptions<P>,
+  body: (p: ProjectScope<WordsOf<P>>) => void,
+): ProjectSpec;
 export function project(
   name: string,
-  conventionsOrBody: Conventions | ((p: ProjectScope) => void),
+  settingsOrBody: Conventions | ProjectOptions<readonly Provider[]> | ((p: ProjectScope) => void),
   maybeBody?: (p: ProjectScope) => void,
 ): ProjectSpec {
-  const conventions = typeof conventionsOrBody === "function"
-    ? defaultConventions
-    : conventionsOrBody;
-  const body = typeof conventionsOrBody === "function" ? conventionsOrBody : maybeBody!;
+  const given = typeof settingsOrBody === "function" ? undefined : settingsOrBody;
+  const options: ProjectOptions<readonly Provider[]> = given && isConventions(given)
+    ? { conventions: given }
+    : (given as ProjectOptions<readonly Provider[]> | undefined) ?? {};
+  const conventions = options.conventions ?? defaultConventions;
+  const body = typeof settingsOrBody === "function" ? settingsOrBody : maybeBody!;
   const draft: Draft = {
     name,
     roots: { ...conventions?.roots },
@@ -135,13 +164,21 @@ export function project(
     resources: [],
     listeners: [],
     observability: {},
+    enabled: [],
   };
+  enableProviders(draft, options.providers ?? []);
   runBody(`project ${JSON.stringify(name)}`, body, new ProjectScope(draft));
-  const { listeners: _, ...spec } = draft;
-  return validate(spec);
+  const { listeners: _, enabled, ...spec } = draft;
+  const providers = enabled.map(({ provider }) => ({
+    name: provider.name,
+    version: provider.version,
+  }));
+  return validate({ ...spec, providers });
 }
 
-function validate(draft: Omit<Draft, "listeners">): ProjectSpec {
+function validate(
+  draft: Omit<Draft, "listeners" | "enabled"> & { providers: { name: string; version: string }[] },
+): ProjectSpec {
   const parsed = ProjectSchema.safeParse(JSON.parse(JSON.stringify(draft)));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -24,6 +24,18 @@ export interface Ownership {
   mode?: ModeInput;
 }
 
+/** What file-like declarations may add: a check of the staged file and handlers. */
+export interface FileChecks {
+  /**
+   * A command run on the host against the staged file before it replaces the old
+   * one (`"visudo -cf %s"`, `%s` = the staged path); without `%s` it sees the staged
+   * files in place of the old ones (`"nginx -t"`). A failure replaces nothing.
+   */
+  validate?: string;
+  /** Units reloaded or restarted once, after the writes, when this file changes. */
+  notify?: { reload?: string[]; restart?: string[] };
+}
+
 /** Options of {@link ResourceScope.account}. */
 export interface AccountOptions {
   system?: boolean;
@@ -43,7 +55,7 @@ export interface DirectoryOptions extends Ownership {
 }
 
 /** Options of {@link ResourceScope.file}: exactly one of content, base64 or source. */
-export interface FileOptions extends Ownership {
+export interface FileOptions extends Ownership, FileChecks {
   content?: string;
   base64?: string;
   /** A file on the controller, relative to the config that declares it. */
@@ -163,7 +175,7 @@ export class ResourceScope {
   /** An env file: `s.envFile(path, { group, mode }, (e) => { e.set(…); e.secret(…) })`. */
   envFile(
     path: string,
-    optionsOrBody: (Ownership & { rollback?: Rollback }) | ((e: EnvFileScope) => void),
+    optionsOrBody: (Ownership & FileChecks & { rollback?: Rollback }) | ((e: EnvFileScope) => void),
     body?: (e: EnvFileScope) => void,
   ): void {
     const options = typeof optionsOrBody === "function" ? {} : optionsOrBody;

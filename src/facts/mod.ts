@@ -11,9 +11,10 @@ import type { RunResult, Target } from "../transport/target.ts";
 import { parseProbe } from "./parse.ts";
 import { probeScript } from "./probe.ts";
 import type { Facts } from "./state.ts";
+import type { Change } from "../plan/types.ts";
 
 export { parseProbe } from "./parse.ts";
-export { PROBE_PRELUDE, probeScript, probeSnippet, VOLATILE_TAGS } from "./probe.ts";
+export { PROBE_PRELUDE, probeScript, VOLATILE_TAGS } from "./probe.ts";
 export * from "./state.ts";
 
 /** Largest current content fetched to show a diff. */
@@ -39,10 +40,45 @@ function failure(target: Target, what: string, result: RunResult): HostkitError 
  * const facts = await readFacts(target, project.resources);
  * ```
  */
-export async function readFacts(target: Target, resources: Resource[]): Promise<Facts> {
-  const result = await target.run("sh -s", { stdin: probeScript(resources) });
+export async function readFacts(
+  target: Target,
+  resources: Resource[],
+  options: { runsRoot?: string } = {},
+): Promise<Facts> {
+  const result = await target.run("sh -s", { stdin: probeScript(resources, options) });
   if (result.code !== 0) throw failure(target, "reading the host", result);
   return parseProbe(new TextDecoder().decode(result.stdout), resources);
+}
+
+/** What apply re-reads to refuse a stale plan: a probe of the changed resources. */
+export interface StaleCheck {
+  /** A probe printing only the stable lines of those resources. */
+  script: string;
+  /** The lines the plan observed, `INDEX<TAB>TAG<TAB>VALUE`, one per line. */
+  expected: string;
+  /** Index → change id. */
+  ids: string[];
+}
+
+/**
+ * The stale check of a host's changes: apply runs `script` after taking the
+ * lock and compares its sorted output with `expected`; any difference names
+ * the changes that moved since planning.
+ *
+ * @example
+ * ```ts
+ * import { staleCheck } from "./mod.ts";
+ * staleCheck([]).ids; // []
+ * ```
+ */
+export function staleCheck(changes: Change[]): StaleCheck {
+  const checked = changes.filter((c) => c.observed !== undefined);
+  const expected = checked.flatMap((c, i) => c.observed!.map((line) => `${i}\t${line}`));
+  return {
+    script: probeScript(checked.map((c) => c.resource), { stableOnly: true }),
+    expected: expected.length ? expected.join("\n") + "\n" : "",
+    ids: checked.map((c) => c.id),
+  };
 }
 
 /**

@@ -4,9 +4,17 @@
  * @module
  */
 import { HostkitError } from "../errors.ts";
-import { type Resource, resourceId } from "../model/resource.ts";
-import type { AccountState, Facts, PathState, State } from "./state.ts";
+import type { Resource } from "../model/resource.ts";
+import { handlerOf, resourceId } from "../kinds/mod.ts";
+import type { ProbeTags } from "../kinds/types.ts";
+import type { AccountState, Facts, PathState } from "./state.ts";
+import { TriggerSchema } from "../plan/types.ts";
 import { VOLATILE_TAGS } from "./probe.ts";
+
+/** The value of a resource's first line with `tag`. */
+export function tagValue(tags: ProbeTags, tag: string): string | undefined {
+  return tags.find(([t]) => t === tag)?.[1];
+}
 
 type Lines = Map<string, [string, string][]>;
 
@@ -18,7 +26,9 @@ function group(output: string): Lines {
     if (first < 0 || second < 0) continue;
     const index = line.slice(0, first);
     const entry: [string, string] = [line.slice(first + 1, second), line.slice(second + 1)];
-    lines.set(index, [...(lines.get(index) ?? []), entry]);
+    const known = lines.get(index);
+    if (known) known.push(entry);
+    else lines.set(index, [entry]);
   }
   return lines;
 }
@@ -37,7 +47,8 @@ function symlinkTarget(hex: string): { target: string } | { targetHex: string } 
   }
 }
 
-function pathState(tags: [string, string][]): PathState | undefined {
+/** A path's state from its `path`, `sha256`, `target` and `env` lines. */
+export function pathState(tags: ProbeTags): PathState | undefined {
   const path = tags.find(([tag]) => tag === "path")?.[1];
   if (path === undefined) return undefined;
   if (path === "missing") return { exists: false };
@@ -62,12 +73,13 @@ function pathState(tags: [string, string][]): PathState | undefined {
   return state;
 }
 
-function accountState(tags: [string, string][]): AccountState | undefined {
+/** An account's state from its `account`, `group` and `groups` lines. */
+export function accountState(tags: ProbeTags): AccountState | undefined {
   const entry = tags.find(([tag]) => tag === "account")?.[1];
   if (entry === undefined) return undefined;
   if (entry === "missing") return { exists: false };
   const [, , uid, gid, , home, shell] = entry.split(":");
-  const value = (tag: string) => tags.find(([t]) => t === tag)?.[1] ?? "";
+  const value = (tag: string) => tagValue(tags, tag) ?? "";
   return {
     exists: true,
     uid: Number(uid),
@@ -77,34 +89,6 @@ function accountState(tags: [string, string][]): AccountState | undefined {
     group: value("group"),
     groups: value("groups").split(" ").filter(Boolean),
   };
-}
-
-function stateOf(resource: Resource, tags: [string, string][]): State {
-  const state: State = {};
-  const value = (tag: string) => tags.find(([t]) => t === tag)?.[1];
-  const path = pathState(tags);
-  if (path) state.path = path;
-  if (resource.kind === "systemd_service" || resource.kind === "systemd_timer") {
-    state.unit = {
-      load: value("load") ?? "unknown",
-      active: value("active") ?? "unknown",
-      sub: value("sub") ?? "unknown",
-      unitFile: value("unitfile") ?? "",
-    };
-  }
-  const account = accountState(tags);
-  if (account) state.account = account;
-  if (resource.kind === "package") {
-    const found = value("package");
-    const [, status, version] = /^(\S+)\s+(.*)$/.exec(found ?? "") ?? [];
-    state.package = status?.startsWith("ii") ? { installed: true, version } : { installed: false };
-  }
-  if (resource.kind === "mise_tool") state.installed = value("mise") === "installed";
-  if (resource.kind === "command") {
-    const guard = value("guard");
-    if (guard) state.satisfied = guard;
-  }
-  return state;
 }
 
 /**
@@ -129,6 +113,11 @@ export function parseProbe(output: string, resources: Resource[]): Facts {
     packageManager: (host.get("pm") || undefined) as Facts["packageManager"],
     systemd: host.get("systemd") === "yes",
     machineId: host.get("machine") ?? "",
+    triggers: (lines.get("host") ?? []).filter(([tag]) => tag === "trigger").flatMap(([, v]) => {
+      const [action, unit] = v.split(" ");
+      const parsed = TriggerSchema.safeParse({ action, unit });
+      return parsed.success ? [parsed.data] : [];
+    }),
     states: {},
     observed: {},
     errors: {},
@@ -138,7 +127,7 @@ export function parseProbe(output: string, resources: Resource[]): Facts {
     const tags = lines.get(String(index)) ?? [];
     const error = tags.find(([tag]) => tag === "error");
     if (error) facts.errors[id] = error[1];
-    facts.states[id] = stateOf(resource, tags);
+    facts.states[id] = handlerOf(resource).parse(resource, tags);
     facts.observed[id] = tags.filter(([tag]) => !VOLATILE_TAGS.has(tag)).map(([t, v]) =>
       `${t}\t${v}`
     );

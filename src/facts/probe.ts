@@ -10,11 +10,18 @@
  *
  * @module
  */
-import { hostPath, type Resource } from "../model/resource.ts";
+import type { Resource } from "../model/resource.ts";
+import { handlerOf } from "../kinds/mod.ts";
+import type { ProbeBuilder } from "../kinds/types.ts";
 import { quote } from "../transport/shell.ts";
 
 /** Tags whose values may change without the plan being stale (and are not compared). */
 export const VOLATILE_TAGS = new Set(["active", "sub"]);
+
+/** awk condition keeping the lines a stale check compares: no host facts, no volatile tags. */
+const STABLE_FILTER = `$1 != "host" && ${
+  [...VOLATILE_TAGS].map((t) => `$2 != "${t}"`).join(" && ")
+}`;
 
 /**
  * Shell functions every probe starts with. `$HK` is a private temp dir; fds
@@ -31,16 +38,23 @@ hk_p() {
     if [ "$3" = e ] && [ -f "$2" ] && [ ! -r "$2" ]; then
       printf '%s\terror\tcannot read the file\n' "$1"
     elif [ "$3" = e ] && [ -f "$2" ]; then
-      # Secret entries ($4 lists their keys) are only reported present: no hash of a
-      # secret value ever reaches a plan.
+      # Lines are compared here, on the host, against the declared hashes ($5 lists
+      # KEY:HASH): only same / different / present leaves it, never a hash of a value that
+      # may be secret (or was, before the config changed). Secret keys ($4) are not hashed.
       while IFS= read -r line || [ -n "$line" ]; do
         case $line in ''|'#'*) continue ;; esac
         key=\${line%%=*}
         case " $4 " in
-          *" $key "*) h=secret ;;
-          *) h=$(printf '%s' "$line" | sha256sum | cut -c1-64) ;;
+          *" $key "*) v=present ;;
+          *)
+            case " $5 " in
+              *" $key:"*)
+                h=$(printf '%s' "$line" | sha256sum | cut -c1-64)
+                case " $5 " in *" $key:$h "*) v=same ;; *) v=different ;; esac ;;
+              *) v=present ;;
+            esac ;;
         esac
-        printf '%s\tenv\t%s %s\n' "$1" "$key" "$h"
+        printf '%s\tenv\t%s %s\n' "$1" "$key" "$v"
       done < "$2"
     fi
   else
@@ -118,58 +132,43 @@ done
 printf 'host\tpm\t%s\n' "$HK_PM"
 if [ -d /run/systemd/system ]; then printf 'host\tsystemd\tyes\n'; else printf 'host\tsystemd\tno\n'; fi
 printf 'host\tmachine\t%s\n' "$(cat /etc/machine-id 2>/dev/null)"
+if [ -n "\${HK_RUNS_ROOT:-}" ] && [ -r "$HK_RUNS_ROOT/triggers" ]; then
+  while read -r a u; do printf 'host\ttrigger\t%s %s\n' "$a" "$u"; done < "$HK_RUNS_ROOT/triggers"
+fi
 `.replaceAll("\\${", "${");
 
-/**
- * The sh snippet reading one resource (paths, units and packages are batched).
- *
- * @example
- * ```ts
- * import { probeSnippet } from "./probe.ts";
- * probeSnippet(0, { kind: "directory", path: "/srv/app" } as never); // "hk_p 0 /srv/app d"
- * ```
- */
-export function probeSnippet(index: number, resource: Resource): string {
-  const path = hostPath(resource);
-  switch (resource.kind) {
-    case "file":
-    case "systemd_service":
-    case "systemd_timer":
-      return `hk_p ${index} ${quote(path!)} f`;
-    case "env_file": {
-      const secrets = resource.entries.filter((e) => "secret" in e).map((e) => e.key);
-      return `hk_p ${index} ${quote(path!)} e ${quote(secrets.join(" "))}`;
-    }
-    case "directory":
-      return `hk_p ${index} ${quote(path!)} d`;
-    case "symlink":
-      return `hk_p ${index} ${quote(path!)} l`;
-    case "account":
-      return `hk_account ${index} ${quote(resource.name)}`;
-    case "mise_tool": {
-      const dir = `${resource.systemDataDir}/installs/${resource.name}/${resource.version}`;
-      return `if [ -d ${quote(dir)} ]; then printf '%s\\tmise\\tinstalled\\n' ${index}; ` +
-        `else printf '%s\\tmise\\tmissing\\n' ${index}; fi`;
-    }
-    case "command": {
-      const checks: string[] = [];
-      if (resource.creates) {
-        checks.push(
-          `if [ -e ${
-            quote(resource.creates)
-          } ]; then printf '%s\\tguard\\tcreates\\n' ${index}; fi`,
-        );
-      }
-      if (resource.unless) {
-        checks.push(
-          `if ( sh -c ${quote(resource.unless)} ) >/dev/null 2>&1 </dev/null; then ` +
-            `printf '%s\\tguard\\tunless\\n' ${index}; fi`,
-        );
-      }
-      return checks.length ? checks.join("\n") : ":";
-    }
-    case "package":
-      return ":";
+/** Collects each resource's part of the probe: batched paths, units and packages, and shell lines. */
+class Builder implements ProbeBuilder {
+  paths: string[] = [];
+  others: string[] = [];
+  units: number[] = [];
+  unitNames: string[] = [];
+  packages: number[] = [];
+  packageNames: string[] = [];
+
+  path(
+    index: number,
+    path: string,
+    type: "f" | "e" | "d" | "l",
+    env?: { secretKeys: string[]; lineHashes: Record<string, string> },
+  ): void {
+    const extra = type === "e"
+      ? ` ${quote((env?.secretKeys ?? []).join(" "))} ${
+        quote(Object.entries(env?.lineHashes ?? {}).map(([k, h]) => `${k}:${h}`).join(" "))
+      }`
+      : "";
+    this.paths.push(`hk_p ${index} ${quote(path)} ${type}${extra}`);
+  }
+  unit(index: number, name: string): void {
+    this.units.push(index);
+    this.unitNames.push(name);
+  }
+  package(index: number, name: string): void {
+    this.packages.push(index);
+    this.packageNames.push(name);
+  }
+  shell(lines: string): void {
+    this.others.push(lines);
   }
 }
 
@@ -181,29 +180,22 @@ export function probeSnippet(index: number, resource: Resource): string {
  * @example
  * ```ts
  * import { probeScript } from "./probe.ts";
- * const script = probeScript(resources);
- * const result = await target.run("sh -s", { stdin: script });
+ * const script = probeScript([{ kind: "directory", path: "/srv/app", dependsOn: [], rollback: "keep" }]);
+ * script.includes("hk_p 0 /srv/app d"); // true
  * ```
  */
-export function probeScript(resources: Resource[]): string {
-  const paths: string[] = [];
-  const others: string[] = [];
-  const units: number[] = [];
-  const unitNames: string[] = [];
-  const packages: number[] = [];
-  const packageNames: string[] = [];
-  resources.forEach((resource, index) => {
-    const snippet = probeSnippet(index, resource);
-    (snippet.startsWith("hk_p ") ? paths : others).push(snippet);
-    if (resource.kind === "systemd_service" || resource.kind === "systemd_timer") {
-      units.push(index);
-      unitNames.push(resource.name);
-    }
-    if (resource.kind === "package") {
-      packages.push(index);
-      packageNames.push(resource.as ?? resource.name);
-    }
-  });
+export function probeScript(
+  resources: Resource[],
+  options: {
+    /** Only the lines a stale check compares. */
+    stableOnly?: boolean;
+    /** Where apply keeps its state: pending handlers are read from there. */
+    runsRoot?: string;
+  } = {},
+): string {
+  const builder = new Builder();
+  resources.forEach((resource, index) => handlerOf(resource).probe(resource, index, builder));
+  const { paths, others, units, unitNames, packages, packageNames } = builder;
   if (units.length) {
     others.push(
       `HK_UNIT_IDX=${quote(units.join(" "))} hk_units ${unitNames.map((n) => quote(n)).join(" ")}`,
@@ -217,6 +209,7 @@ export function probeScript(resources: Resource[]): string {
   }
   return [
     "export LC_ALL=C",
+    ...(options.runsRoot ? [`HK_RUNS_ROOT=${quote(options.runsRoot)}`] : []),
     "hk_probe() {",
     PROBE_PRELUDE,
     HOST_FACTS,
@@ -228,7 +221,10 @@ export function probeScript(resources: Resource[]): string {
     "hk_stats",
     ...others,
     "}",
-    "hk_probe </dev/null",
+    // The stale check compares only lines that must not change while a plan waits.
+    options.stableOnly
+      ? `hk_probe </dev/null | awk -F '\\t' '${STABLE_FILTER}'`
+      : "hk_probe </dev/null",
     "",
   ].join("\n");
 }

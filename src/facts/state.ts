@@ -5,6 +5,7 @@
  * @module
  */
 import { z } from "zod";
+import type { Trigger } from "../plan/types.ts";
 
 /** A path on the host: missing, or its type and metadata. */
 export const PathStateSchema = z.union([
@@ -21,7 +22,10 @@ export const PathStateSchema = z.union([
     target: z.string().optional(),
     /** A symlink target that is not valid UTF-8, as hex bytes (`target` is then absent). */
     targetHex: z.string().optional(),
-    /** Env files: key → sha256 of its `KEY=value` line (values themselves are never read). */
+    /**
+     * Env files: key → `same` / `different` (its line compared on the host with the
+     * declared one) or `present` (secret or undeclared keys). No hash leaves the host.
+     */
     envKeys: z.record(z.string(), z.string()).optional(),
   }),
 ]);
@@ -59,6 +63,8 @@ export const StateSchema = z.strictObject({
   package: PackageStateSchema.optional(),
   /** mise tool installed. */
   installed: z.boolean().optional(),
+  /** Managed line present in its file. */
+  line: z.boolean().optional(),
   /** Command guard: why the command need not run (`creates` exists, `unless` succeeded). */
   satisfied: z.string().optional(),
 });
@@ -76,6 +82,8 @@ export interface Facts {
   systemd: boolean;
   /** /etc/machine-id: tells hosts apart even behind the same address. */
   machineId: string;
+  /** Handlers a previous apply recorded under the runs root but did not run. */
+  triggers: Trigger[];
   /** Per resource id. */
   states: Record<string, State>;
   /** Per resource id: the stable probe lines (no index), re-checked by apply (stale plans). */

@@ -81,6 +81,8 @@ export const ProjectSchema = z.strictObject({
   firewall: FirewallPolicySchema.optional(),
   /** Where tracked runs keep records and backups on hosts. */
   runsRoot: absolutePath.default("/var/lib/hostkit"),
+  /** Providers the project enables (`project(name, { providers }, …)`). */
+  providers: z.array(z.strictObject({ name: z.string(), version: z.string() })).default([]),
 });
 
 export type ProjectSpec = z.infer<typeof ProjectSchema>;

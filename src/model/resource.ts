@@ -24,6 +24,34 @@ const common = {
   origin: z.string().optional(),
   /** Ids this resource must come after, besides the ones hostkit infers. */
   dependsOn: z.array(z.string()).default([]),
+  /** The provider whose word declared it (name and version), with the intent it records. */
+  provider: z.strictObject({
+    name: z.string(),
+    version: z.string(),
+    intent: z.record(z.string(), z.string()).optional(),
+  }).optional(),
+};
+
+const unitRef = z.string().regex(
+  /^[A-Za-z0-9@._:-]+\.(service|socket|target|timer|path|mount)$/,
+  "must be a unit name such as nginx.service",
+);
+
+/** Units to reload or restart once, after the writes, when the resource changes. */
+export const NotifySchema = z.strictObject({
+  reload: z.array(unitRef).default([]),
+  restart: z.array(unitRef).default([]),
+});
+
+/** What every file-like resource may add: a check of the staged file, and handlers. */
+const fileChecks = {
+  /**
+   * A command run on the host before the staged file replaces the old one; `%s`
+   * is the staged file's path. Without `%s` the command sees the staged files in
+   * place of the old ones (a private mount namespace), e.g. `nginx -t`.
+   */
+  validate: z.string().min(1).refine((c) => !/[\n\0]/.test(c), "must be one line").optional(),
+  notify: NotifySchema.optional(),
 };
 
 const ownership = {
@@ -67,6 +95,7 @@ export const FileSchema = z.strictObject({
   content: ContentSchema,
   ...ownership,
   rollback: RollbackSchema.default("delete_if_created"),
+  ...fileChecks,
   ...common,
 });
 
@@ -75,6 +104,19 @@ export const SymlinkSchema = z.strictObject({
   path: absolutePath,
   target: z.string().min(1),
   rollback: RollbackSchema.default("delete_if_created"),
+  ...common,
+});
+
+/**
+ * One line hostkit keeps in a file it does not otherwise manage (an `import`
+ * in a main config, an `include`): appended once, removed by its down.
+ */
+export const ManagedLineSchema = z.strictObject({
+  kind: z.literal("managed_line"),
+  path: absolutePath,
+  line: z.string().min(1).refine((l) => !/[\n\r\0]/.test(l), "must be one line"),
+  rollback: RollbackSchema.default("delete_if_created"),
+  ...fileChecks,
   ...common,
 });
 
@@ -91,6 +133,7 @@ export const EnvFileSchema = z.strictObject({
   entries: z.array(EnvEntrySchema),
   ...ownership,
   rollback: RollbackSchema.default("delete_if_created"),
+  ...fileChecks,
   ...common,
 });
 
@@ -131,6 +174,7 @@ export const SystemdServiceSchema = z.strictObject({
   settle: z.number().min(0).max(3600).optional(),
   rollback: RollbackSchema.default("delete_if_created"),
   ...unitMetadata,
+  ...fileChecks,
   ...common,
 });
 
@@ -142,6 +186,7 @@ export const SystemdTimerSchema = z.strictObject({
   unit: z.string(),
   rollback: RollbackSchema.default("delete_if_created"),
   ...unitMetadata,
+  ...fileChecks,
   ...common,
 });
 
@@ -192,6 +237,7 @@ export const ResourceSchema = z.discriminatedUnion("kind", [
   DirectorySchema,
   FileSchema,
   SymlinkSchema,
+  ManagedLineSchema,
   EnvFileSchema,
   SystemdServiceSchema,
   SystemdTimerSchema,
@@ -206,6 +252,7 @@ export type Account = z.infer<typeof AccountSchema>;
 export type Directory = z.infer<typeof DirectorySchema>;
 export type FileResource = z.infer<typeof FileSchema>;
 export type Symlink = z.infer<typeof SymlinkSchema>;
+export type ManagedLine = z.infer<typeof ManagedLineSchema>;
 export type EnvFile = z.infer<typeof EnvFileSchema>;
 export type EnvEntry = z.infer<typeof EnvEntrySchema>;
 export type SystemdService = z.infer<typeof SystemdServiceSchema>;
@@ -216,13 +263,8 @@ export type MiseTool = z.infer<typeof MiseToolSchema>;
 export type Listener = z.infer<typeof ListenerSchema>;
 export type Monitor = z.infer<typeof MonitorSchema>;
 export type Content = z.infer<typeof ContentSchema>;
+export type Notify = z.infer<typeof NotifySchema>;
 export type UnitSections = z.infer<typeof UnitSectionsSchema>;
-
-/** Kinds whose state is a file on the host. */
-export const FILE_KINDS = ["file", "env_file", "systemd_service", "systemd_timer"] as const;
-
-/** A resource that is a file on the host. */
-export type FileLike = Extract<Resource, { kind: (typeof FILE_KINDS)[number] }>;
 
 /**
  * The stable id of a resource: `kind:name`, where name is the path for
@@ -238,37 +280,8 @@ export function resourceId(resource: Resource): string {
   return `${resource.kind}:${resourceName(resource)}`;
 }
 
-/** The name part of a resource id. */
+/** The name part of a resource id: a path, a name, or `path:line` for a line in a file. */
 export function resourceName(resource: Resource): string {
+  if ("line" in resource) return `${resource.path}:${resource.line}`;
   return "path" in resource ? resource.path : resource.name;
-}
-
-/**
- * Where a resource lives on the host, for kinds that are files.
- *
- * @example
- * ```ts
- * import { hostPath } from "./resource.ts";
- * hostPath({ kind: "systemd_service", name: "app.service" } as never);
- * // "/etc/systemd/system/app.service"
- * ```
- */
-export function hostPath(resource: Resource): string | undefined {
-  switch (resource.kind) {
-    case "file":
-    case "env_file":
-    case "directory":
-    case "symlink":
-      return resource.path;
-    case "systemd_service":
-    case "systemd_timer":
-      return `/etc/systemd/system/${resource.name}`;
-    default:
-      return undefined;
-  }
-}
-
-/** Whether a resource is file-like (content rendered by hostkit). */
-export function isFileLike(resource: Resource): resource is FileLike {
-  return (FILE_KINDS as readonly string[]).includes(resource.kind);
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { handlerOf } from "../kinds/mod.ts";
 import type { Change, HostPlan, Plan, Summary } from "./types.ts";
 
 /** Options of {@link formatPlan}. */
@@ -81,12 +82,21 @@ function formatHost(host: HostPlan, options: Required<FormatOptions>): string[] 
     lines.push("  (offline: no host was read, so every resource is shown as a create)");
   }
   lines.push(`  ${summaryLine(host.summary)}`);
+  for (const trigger of host.triggers ?? []) {
+    lines.push(
+      `  ${paint(`~ pending ${trigger.action} ${trigger.unit}`, COLORS["~"], options.color)}` +
+        " (an earlier apply changed what it watches and stopped before running it)",
+    );
+  }
   for (const change of host.changes) {
     if (change.action === "noop" && !options.verbose) continue;
     const mark = MARKS[change.action];
     lines.push(
       `  ${paint(`${mark} ${change.id}`, COLORS[mark], options.color)} (${change.reason})`,
     );
+    const provider = change.resource.provider;
+    if (provider) lines.push(`      from provider ${provider.name} ${provider.version}`);
+    for (const line of handlerOf(change.resource).explain(change)) lines.push(`      ${line}`);
     if (change.after?.restart) lines.push("      then restart");
     if (change.diff) lines.push(...formatDiff(change.diff, options.color));
   }

@@ -7,102 +7,107 @@
  * @module
  */
 import { HostkitError } from "../errors.ts";
-import { hostPath, type Resource, resourceId } from "../model/resource.ts";
-import { directivePaths } from "../model/systemd.ts";
+import { type Resource, resourceId } from "../model/resource.ts";
+import { handlerOf } from "../kinds/mod.ts";
+import type { GraphIndex, ServiceRole } from "../kinds/types.ts";
+import { parentsOf } from "../kinds/paths.ts";
 
-function parentsOf(path: string): string[] {
-  const parents: string[] = [];
-  for (let i = path.lastIndexOf("/"); i > 0; i = path.lastIndexOf("/", i - 1)) {
-    parents.push(path.slice(0, i));
-  }
-  return parents;
+/** A service's resources by role, so ordering rules visit only the roles they name. */
+interface ServiceMembers {
+  all: Member[];
+  /** Packages, tools and before_start commands: what other roles may wait for. */
+  setup: Member[];
 }
 
-function unitPaths(resource: Resource): string[] {
-  if (resource.kind !== "systemd_service") return [];
-  const paths: string[] = [...resource.environmentFiles];
-  for (const [, directives] of resource.sections) {
-    for (const [key, value] of directives) paths.push(...directivePaths(key, value));
-  }
-  return paths;
+interface Member {
+  id: string;
+  r: Resource;
+  role: ServiceRole;
 }
 
-function unitUser(resource: Resource): string[] {
-  if (resource.kind !== "systemd_service") return [];
-  return resource.sections.flatMap(([, d]) =>
-    d.filter(([key]) => key === "User" || key === "Group").map(([, value]) => value)
-  );
+/** Whether `r` (of `role`) waits for `other` of its service. */
+function waitsFor(r: Resource, role: ServiceRole, other: Member): boolean {
+  if (role === "package") return false;
+  if (other.role === "package") return true;
+  if (other.role === "tool") return role !== "tool";
+  if (role === "command") {
+    if (other.role === "command") return false;
+    return other.role !== "unit" || (r.kind === "command" && r.phase === "after_start");
+  }
+  return role === "unit" && other.role === "command" && other.r.kind === "command" &&
+    other.r.phase === "before_start";
 }
 
 /**
  * The dependencies of each resource (ids), inferred plus explicit. Unknown
- * explicit dependencies are errors naming both resources.
+ * explicit dependencies are errors naming both resources. Cost is linear in
+ * the resources plus the edges found: every lookup is a map access.
  *
  * @example
  * ```ts
  * import { dependencies } from "./graph.ts";
- * dependencies(project.resources).get("file:/srv/app/config"); // ["directory:/srv/app"]
+ * const deps = dependencies([
+ *   { kind: "directory", path: "/srv/app", dependsOn: [], rollback: "keep" },
+ *   { kind: "file", path: "/srv/app/config", content: { text: "" }, dependsOn: [], rollback: "keep" },
+ * ]);
+ * deps.get("file:/srv/app/config"); // ["directory:/srv/app"]
  * ```
  */
-export function dependencies(resources: Resource[]): Map<string, string[]> {
-  const byId = new Map(resources.map((r) => [resourceId(r), r]));
-  const byPath = new Map<string, string>();
-  for (const r of resources) {
-    const path = hostPath(r);
-    if (path && r.kind === "directory") byPath.set(path, resourceId(r));
-  }
-  const accounts = new Set(resources.filter((r) => r.kind === "account").map((r) => r.name));
-  const byService = new Map<string, Resource[]>();
-  for (const r of resources) {
-    if (!r.service) continue;
-    if (!byService.has(r.service)) byService.set(r.service, []);
-    byService.get(r.service)!.push(r);
-  }
+export function dependencies(
+  resources: Resource[],
+  ids: string[] = resources.map(resourceId),
+): Map<string, string[]> {
+  const known = new Set(ids);
+  const directories = new Map<string, string>();
+  const accounts = new Map<string, string>();
+  const services = new Map<string, ServiceMembers>();
+  resources.forEach((r, i) => {
+    const id = ids[i];
+    if (r.kind === "directory") directories.set(r.path, id);
+    if (r.kind === "account") accounts.set(r.name, id);
+    if (!r.service) return;
+    let members = services.get(r.service);
+    if (!members) {
+      members = { all: [], setup: [] };
+      services.set(r.service, members);
+    }
+    const member = { id, r, role: handlerOf(r).role };
+    members.all.push(member);
+    if (
+      member.role === "package" || member.role === "tool" ||
+      (r.kind === "command" && r.phase === "before_start")
+    ) members.setup.push(member);
+  });
+  const graph: GraphIndex = {
+    has: (id) => known.has(id),
+    directoryAt: (path) => directories.get(path),
+    account: (name) => accounts.get(name),
+  };
   const deps = new Map<string, string[]>();
-  for (const r of resources) {
-    const id = resourceId(r);
+  resources.forEach((r, i) => {
+    const id = ids[i];
+    const handler = handlerOf(r);
     const out = new Set<string>();
-    const path = hostPath(r);
+    const path = handler.hostPath(r);
     if (path) {
-      for (const parent of parentsOf(path)) if (byPath.has(parent)) out.add(byPath.get(parent)!);
+      for (const parent of parentsOf(path)) {
+        const dir = directories.get(parent);
+        if (dir) out.add(dir);
+      }
     }
-    for (const used of unitPaths(r)) {
-      if (byId.has(`env_file:${used}`)) out.add(`env_file:${used}`);
-      if (byPath.has(used)) out.add(byPath.get(used)!);
-    }
-    const owners = [
-      "owner" in r ? r.owner : undefined,
-      "group" in r ? r.group : undefined,
-      r.kind === "command" ? r.user : undefined,
-      ...unitUser(r),
-    ];
-    for (const name of owners) {
-      if (name && accounts.has(name) && id !== `account:${name}`) out.add(`account:${name}`);
-    }
-    if (r.kind === "systemd_timer" && byId.has(`systemd_service:${r.unit}`)) {
-      out.add(`systemd_service:${r.unit}`);
-    }
-    if (r.kind !== "package" && r.service) {
-      for (const other of byService.get(r.service)!) {
+    for (const dep of handler.edges(r, graph)) out.add(dep);
+    const members = r.service ? services.get(r.service) : undefined;
+    if (members && handler.role !== "package") {
+      // A command waits for its whole service; the rest only for packages, tools, commands.
+      const others = handler.role === "command" ? members.all : members.setup;
+      for (const other of others) {
         // Inferred order yields to an explicit dependsOn the other way round.
-        if (other.dependsOn.includes(id)) continue;
-        const otherId = resourceId(other);
-        if (other.kind === "package" || other.kind === "mise_tool" && r.kind !== "mise_tool") {
-          out.add(otherId);
-        }
-        if (r.kind === "command" && other.kind !== "command") {
-          const isUnit = other.kind === "systemd_service" || other.kind === "systemd_timer";
-          if (!isUnit || r.phase === "after_start") out.add(otherId);
-        }
-        if (
-          (r.kind === "systemd_service" || r.kind === "systemd_timer") &&
-          other.kind === "command" &&
-          other.phase === "before_start"
-        ) out.add(otherId);
+        if (other.r.dependsOn.includes(id) || !waitsFor(r, handler.role, other)) continue;
+        out.add(other.id);
       }
     }
     for (const dep of r.dependsOn) {
-      if (!byId.has(dep)) {
+      if (!known.has(dep)) {
         throw new HostkitError(
           "config",
           `${id} depends on ${dep}, which is not declared${r.origin ? ` (${r.origin})` : ""}`,
@@ -112,7 +117,7 @@ export function dependencies(resources: Resource[]): Map<string, string[]> {
     }
     out.delete(id);
     deps.set(id, [...out]);
-  }
+  });
   return deps;
 }
 
@@ -130,17 +135,20 @@ export function order(ids: string[], deps: Map<string, string[]>): string[] {
   const position = new Map(ids.map((id, i) => [id, i]));
   const done = new Set<string>();
   const visiting: string[] = [];
+  const onPath = new Set<string>();
   const out: string[] = [];
   const visit = (id: string) => {
     if (done.has(id)) return;
-    if (visiting.includes(id)) {
+    if (onPath.has(id)) {
       const cycle = [...visiting.slice(visiting.indexOf(id)), id];
       throw new HostkitError("config", `dependency cycle: ${cycle.join(" → ")}`);
     }
     visiting.push(id);
+    onPath.add(id);
     const mine = (deps.get(id) ?? []).filter((d) => position.has(d));
     for (const dep of mine.sort((a, b) => position.get(a)! - position.get(b)!)) visit(dep);
     visiting.pop();
+    onPath.delete(id);
     done.add(id);
     out.push(id);
   };

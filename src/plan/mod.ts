@@ -15,7 +15,8 @@ import { HostkitError } from "../errors.ts";
 import { pool } from "../pool.ts";
 import { PREVIEW_LIMIT, readFacts, readPreviews } from "../facts/mod.ts";
 import type { ProjectSpec } from "../model/project.ts";
-import { hostPath, type Resource, resourceId } from "../model/resource.ts";
+import { type Resource, resourceId } from "../model/resource.ts";
+import { handlerOf } from "../kinds/mod.ts";
 import type { Facts } from "../facts/state.ts";
 import type { Target } from "../transport/target.ts";
 import { buildChanges, desiredStates } from "./build.ts";
@@ -69,16 +70,19 @@ export function targetRef(target: Target): TargetRef {
 /** Paths of existing text files whose content differs from the declaration. */
 function changedTextFiles(
   resources: Resource[],
+  ids: string[],
   desired: Map<string, Desired>,
   facts: Facts,
 ): string[] {
-  return resources.flatMap((r) => {
-    const want = desired.get(resourceId(r))!;
-    const path = facts.states[resourceId(r)]?.path;
+  return resources.flatMap((r, i) => {
+    const handler = handlerOf(r);
+    if (handler.sensitive(r)) return [];
+    const want = desired.get(ids[i])!;
+    const path = facts.states[ids[i]]?.path;
     // A file larger than a preview would be diffed against its truncated start: no diff then.
     const differs = path?.exists && path.sha256 !== undefined && path.sha256 !== want.sha256 &&
       path.size <= PREVIEW_LIMIT;
-    return differs && want.content && "text" in want.content ? [hostPath(r)!] : [];
+    return differs && want.content && "text" in want.content ? [handler.hostPath(r)!] : [];
   });
 }
 
@@ -105,10 +109,11 @@ export async function plan(project: ProjectSpec, options: PlanOptions = {}): Pro
     }
   });
   const resources = project.resources;
-  const desired = desiredStates(resources, readSource);
+  const ids = resources.map(resourceId);
+  const desired = desiredStates(resources, readSource, ids);
   // Built once, before any host is read: a cycle or an unknown dependency fails fast.
-  const deps = dependencies(resources);
-  const known = new Set(resources.map(resourceId));
+  const deps = dependencies(resources, ids);
+  const known = new Set(ids);
   for (const id of options.ignore ?? []) {
     if (!known.has(id)) {
       throw new HostkitError("usage", `--ignore ${id}: no such resource in ${project.name}`);
@@ -117,7 +122,7 @@ export async function plan(project: ProjectSpec, options: PlanOptions = {}): Pro
   const targets = options.targets ?? [];
   let hosts: HostPlan[];
   if (targets.length === 0) {
-    const changes = buildChanges(resources, desired, undefined, { ...options, deps });
+    const changes = buildChanges(resources, desired, undefined, { ...options, deps, ids });
     hosts = [{
       target: { kind: "offline", name: "offline" },
       changes,
@@ -127,14 +132,23 @@ export async function plan(project: ProjectSpec, options: PlanOptions = {}): Pro
     hosts = await pool(targets, options.parallel ?? 10, async (target): Promise<HostPlan> => {
       const ref = targetRef(target);
       try {
-        const facts = await readFacts(target, resources);
-        const previews = await readPreviews(target, changedTextFiles(resources, desired, facts));
-        const changes = buildChanges(resources, desired, facts, { ...options, previews, deps });
+        const facts = await readFacts(target, resources, { runsRoot: project.runsRoot });
+        const previews = await readPreviews(
+          target,
+          changedTextFiles(resources, ids, desired, facts),
+        );
+        const changes = buildChanges(resources, desired, facts, {
+          ...options,
+          previews,
+          deps,
+          ids,
+        });
         return {
           target: ref,
           os: `${facts.os.id} ${facts.os.version}`.trim(),
           packageManager: facts.packageManager,
           machineId: facts.machineId || undefined,
+          ...(facts.triggers.length ? { triggers: facts.triggers } : {}),
           changes,
           summary: summarize(changes),
         };

@@ -10,10 +10,57 @@ import { StateSchema } from "../facts/state.ts";
 
 /** The artifact's format name and version; loading refuses anything else. */
 export const PLAN_FORMAT = "hostkit.plan";
-export const PLAN_VERSION = 1;
+export const PLAN_VERSION = 2;
 
 export const ActionSchema = z.enum(["create", "update", "delete", "noop", "read_error"]);
 export type Action = z.infer<typeof ActionSchema>;
+
+/**
+ * What differs between the host and the declaration, as data apply and down
+ * read (never parsed from `reason`, which is for people).
+ */
+export const DriftSchema = z.union([
+  z.enum([
+    "content",
+    "owner",
+    "group",
+    "mode",
+    "target",
+    "home",
+    "shell",
+    "uid",
+    "groups",
+    "version",
+    "not_enabled",
+    "not_running",
+    "env_file_changed",
+  ]),
+  /** An env file key: `+KEY` missing, `~KEY` different value, `-KEY` not declared. */
+  z.strictObject({ env: z.string().regex(/^[+~-][A-Za-z_][A-Za-z0-9_]*$/) }),
+]);
+export type Drift = z.infer<typeof DriftSchema>;
+
+/**
+ * Why a down-plan change exists: `restore` puts back a backed-up file (or an
+ * account's or symlink's previous settings) exactly; `revert_metadata` only
+ * owner, group and mode; `restart` only restarts a unit; `remove_created`
+ * deletes what the up plan created; `run_down` runs a command's `down`.
+ */
+export const IntentSchema = z.enum([
+  "restore",
+  "revert_metadata",
+  "restart",
+  "remove_created",
+  "run_down",
+]);
+export type Intent = z.infer<typeof IntentSchema>;
+
+/** An action with its structured drift and a reason for people. */
+export interface Verdict {
+  action: Action;
+  reason: string;
+  drift: Drift[];
+}
 
 /** Desired state of a file-like resource, with its content as bytes or text. */
 export const DesiredSchema = z.strictObject({
@@ -41,8 +88,12 @@ export type Desired = z.infer<typeof DesiredSchema>;
 export const ChangeSchema = z.strictObject({
   id: z.string(),
   action: ActionSchema,
-  /** Why: missing, content, metadata, drift, in_sync, ignored, guard, not_running, … */
+  /** Why, for people: missing, content, in_sync, ignored, guard:creates, … (never parsed). */
   reason: z.string(),
+  /** What differs on the host (updates); apply and down decide from it. */
+  drift: z.array(DriftSchema),
+  /** Down plans: what this change does. */
+  intent: IntentSchema.optional(),
   /** The declared resource; for deletes, what is removed. */
   resource: ResourceSchema,
   /** What was read on the host (null when planned offline). */
@@ -56,6 +107,13 @@ export const ChangeSchema = z.strictObject({
   dependsOn: z.array(z.string()),
 });
 export type Change = z.infer<typeof ChangeSchema>;
+
+/** A handler to run: reload or restart a unit (from `notify`). */
+export const TriggerSchema = z.strictObject({
+  action: z.enum(["reload", "restart"]),
+  unit: z.string().regex(/^[A-Za-z0-9@._:-]+$/, "a unit name"),
+});
+export type Trigger = z.infer<typeof TriggerSchema>;
 
 /** How a plan reaches its host again at apply time. Secrets only as references. */
 export const TargetRefSchema = z.discriminatedUnion("kind", [
@@ -87,6 +145,8 @@ export const HostPlanSchema = z.strictObject({
   os: z.string().optional(),
   packageManager: z.string().optional(),
   machineId: z.string().optional(),
+  /** Handlers a previous apply recorded but did not run (it stopped after the write): apply runs them. */
+  triggers: z.array(TriggerSchema).optional(),
   changes: z.array(ChangeSchema),
   summary: SummarySchema,
   /** Set when the host could not be planned (unreachable, …). */

@@ -7,8 +7,7 @@ import { HostkitError } from "../errors.ts";
 import type { ProjectSpec } from "../model/project.ts";
 import { type Resource, resourceId } from "../model/resource.ts";
 import type { SecretSource } from "../model/secret.ts";
-import { renderEnvFile } from "./env_file.ts";
-import { renderUnit } from "./unit.ts";
+import { handlerOf } from "../kinds/mod.ts";
 
 export { envLine, envValue, renderEnvFile } from "./env_file.ts";
 export { MANAGED_HEADER, renderUnit } from "./unit.ts";
@@ -34,28 +33,8 @@ export function renderContent(
   resource: Resource,
   context: RenderContext = {},
 ): Uint8Array | undefined {
-  const text = (s: string) => new TextEncoder().encode(s);
-  switch (resource.kind) {
-    case "systemd_service":
-    case "systemd_timer":
-      return text(renderUnit(resource));
-    case "env_file":
-      return text(renderEnvFile(resource, context.secrets));
-    case "file": {
-      const content = resource.content;
-      if ("text" in content) return text(content.text);
-      if ("base64" in content) return Uint8Array.from(atob(content.base64), (c) => c.charCodeAt(0));
-      if (!context.readSource) {
-        throw new HostkitError(
-          "input",
-          `${resourceId(resource)}: its source ${content.source} was not read`,
-        );
-      }
-      return context.readSource(content.source);
-    }
-    default:
-      return undefined;
-  }
+  const render = handlerOf(resource).render;
+  return render ? render(resource, context.secrets, context.readSource) : undefined;
 }
 
 /**

@@ -7,12 +7,16 @@
  */
 import type { PathState, State } from "../../src/facts/state.ts";
 import { resourceId } from "../../src/model/resource.ts";
+import { handlerOf } from "../../src/kinds/mod.ts";
 import { sha256 } from "../../src/plan/desired.ts";
 import {
   type Action,
   type Change,
   type Desired,
+  type Drift,
+  DriftSchema,
   type HostPlan,
+  type Intent,
   type Plan,
   PLAN_FORMAT,
   PLAN_VERSION,
@@ -49,21 +53,46 @@ export function textAfter(text: string, extra: Desired = {}): Desired {
   return { content: { text }, sha256: sha256(text), size: text.length, ...extra };
 }
 
+/**
+ * The drift a planner's reason names (`content,mode,+PORT`), so hand-built
+ * changes read like real ones; words that are not drift (run, missing, …) are dropped.
+ */
+export function driftOf(reason: string): Drift[] {
+  return reason.split(",").flatMap((word): Drift[] => {
+    if (/^[+~-]/.test(word)) return [{ env: word }];
+    const parsed = DriftSchema.safeParse(word);
+    return parsed.success ? [parsed.data] : [];
+  });
+}
+
 /** One change of a plan: `data` is the resource as plain data (schema defaults filled in). */
 export function change(
   data: Record<string, unknown>,
   action: Action,
   reason: string,
-  options: { before?: State | null; after?: Desired | null; dependsOn?: string[] } = {},
+  options: {
+    before?: State | null;
+    after?: Desired | null;
+    dependsOn?: string[];
+    intent?: Intent;
+  } = {},
 ): Change {
   const r = resource(data);
+  let after = options.after === undefined ? (action === "delete" ? null : {}) : options.after;
+  // As the planner does: a new path that declares no mode gets its kind's default, in the plan.
+  const defaultMode = handlerOf(r).defaultMode;
+  if (action === "create" && after && after.mode === undefined && defaultMode !== null) {
+    after = { ...after, mode: defaultMode };
+  }
   return {
     id: resourceId(r),
     action,
     reason,
+    drift: action === "update" ? driftOf(reason) : [],
+    ...(options.intent ? { intent: options.intent } : {}),
     resource: r,
     before: options.before === undefined ? null : options.before,
-    after: options.after === undefined ? (action === "delete" ? null : {}) : options.after,
+    after,
     dependsOn: options.dependsOn ?? [],
   };
 }

@@ -396,7 +396,8 @@ Deno.test({
       [
         ["update", undefined, undefined, 0o604],
         ["update", "nobody", undefined, 0o644],
-        ["create", undefined, undefined, undefined],
+        // The default mode of a new file is in the plan, where a reviewer sees it.
+        ["create", undefined, undefined, 0o644],
       ],
     );
     const steps: Step[] = [];

@@ -15,6 +15,7 @@ Deno.test("an empty project has the schema's defaults", () => {
     resources: [],
     observability: {},
     runsRoot: "/var/lib/hostkit",
+    providers: [],
   });
 });
 

@@ -33,7 +33,15 @@ export interface HostLogin {
 export async function writeConfig(
   host: TestHost,
   body: string,
-  options: HostLogin & { name?: string } = {},
+  options: HostLogin & {
+    name?: string;
+    /** Import lines added at the top (relative imports resolve from the config's dir). */
+    imports?: string;
+    /** `project(name, OPTIONS, (p) => …)`, e.g. `{ providers: [caddy] }`. */
+    projectOptions?: string;
+    /** Files written beside the config (name → text), e.g. a provider module. */
+    files?: Record<string, string>;
+  } = {},
 ): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "hostkit-it-" });
   const login = options.user ?? host.users.root;
@@ -45,8 +53,13 @@ export async function writeConfig(
     (host.sshPasswordEnv && login === host.users.root
       ? `, password: secretEnv(${JSON.stringify(host.sshPasswordEnv)})`
       : "");
+  for (const [name, content] of Object.entries(options.files ?? {})) {
+    await Deno.writeTextFile(`${dir}/${name}`, content);
+  }
+  const projectOptions = options.projectOptions ? `${options.projectOptions}, ` : "";
   const text = `import { project, secretEnv } from "hostkit";
-export default project(${JSON.stringify(options.name ?? "it")}, (p) => {
+${options.imports ?? ""}
+export default project(${JSON.stringify(options.name ?? "it")}, ${projectOptions}(p) => {
   p.host("it", (h) => {
     h.hostname(${JSON.stringify(host.address)});
     h.user(${JSON.stringify(login)});

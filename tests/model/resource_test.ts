@@ -1,11 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  hostPath,
-  isFileLike,
-  type Resource,
-  resourceId,
-  ResourceSchema,
-} from "../../src/model/resource.ts";
+import { type Resource, resourceId, ResourceSchema } from "../../src/model/resource.ts";
+import { hostPath, isFileLike } from "../../src/kinds/mod.ts";
 import { resource } from "../helpers.ts";
 
 Deno.test("resource ids are kind:name, with the path for path kinds", () => {

@@ -33,7 +33,7 @@ Deno.test("a saved plan loads back equal", async () => {
   );
   const text = await Deno.readTextFile(path);
   assert.ok(text.endsWith("}\n"));
-  assert.ok(text.includes('"format": "hostkit.plan",\n  "version": 1,'));
+  assert.ok(text.includes('"format": "hostkit.plan",\n  "version": 2,'));
 });
 
 Deno.test("bad artifacts are data errors naming the file", async (t) => {
@@ -43,13 +43,13 @@ Deno.test("bad artifacts are data errors naming the file", async (t) => {
     ["truncated", (s) => s.slice(0, Math.floor(s.length / 2)), /not a plan: invalid JSON/],
     ["empty", () => "", /not a plan: invalid JSON/],
     [
-      "wrong version",
-      (s) => s.replace('"version": 1', '"version": 2'),
-      /plan version 2 is not supported .*version 1.*re-plan/,
+      "an older version (plans before structured drift)",
+      (s) => s.replace('"version": 2', '"version": 1'),
+      /plan version 1 is not supported .*version 2.*re-plan/,
     ],
     [
       "missing version",
-      (s) => s.replace('"version": 1,', ""),
+      (s) => s.replace('"version": 2,', ""),
       /plan version undefined is not supported/,
     ],
     [

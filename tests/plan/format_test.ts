@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { load } from "../../src/config/load.ts";
 import { formatPlan, summaryLine } from "../../src/plan/format.ts";
-import { type Change, type HostPlan, type Plan, plan, summarize } from "../../src/plan/mod.ts";
+import {
+  type Change,
+  type HostPlan,
+  type Plan,
+  plan,
+  PLAN_VERSION,
+  summarize,
+} from "../../src/plan/mod.ts";
 import { EXAMPLES, resource } from "../helpers.ts";
 
 const ESC = "\x1b[";
@@ -29,7 +36,15 @@ Deno.test("an offline plan of toys.ts, as text without colors", async (t) => {
   assert.ok(text.startsWith("Host offline (offline)\n  (offline: no host was read"));
   has(text, "\n  Plan: 3 to create, 0 to update, 0 to delete, 0 unchanged\n");
   has(text, "\n  + account:toys-exograph (offline)\n");
-  has(text, "\n  + systemd_service:toys-exograph.service (offline)\n      then restart\n    --- ");
+  has(
+    text,
+    "\n  + systemd_service:toys-exograph.service (offline)\n      mode 0644\n      then restart\n    --- ",
+  );
+  // What apply will set is in the text, default modes included.
+  has(
+    text,
+    "\n  + directory:/srv/toys/exograph (offline)\n      owner toys-exograph:toys-exograph, mode 0755\n",
+  );
   await t.assertSnapshot(text);
 });
 
@@ -45,13 +60,23 @@ function change(
   reason: string,
   extra: Partial<Change> = {},
 ): Change {
-  return { id, action, reason, resource: r, before: null, after: {}, dependsOn: [], ...extra };
+  return {
+    id,
+    action,
+    reason,
+    drift: [],
+    resource: r,
+    before: null,
+    after: {},
+    dependsOn: [],
+    ...extra,
+  };
 }
 
 function planOf(hosts: HostPlan[], extra: Partial<Plan> = {}): Plan {
   return {
     format: "hostkit.plan",
-    version: 1,
+    version: PLAN_VERSION,
     generatedAt: "2026-01-01T00:00:00.000Z",
     hostkitVersion: "0.0.0",
     project: "demo",

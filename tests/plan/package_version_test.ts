@@ -10,14 +10,21 @@ Deno.test("a pinned package version is compared with the installed one", () => {
   assert.deepEqual(compare(pinned, {}, installed("1.6-2.1")), {
     action: "noop",
     reason: "in_sync",
+    drift: [],
   });
   assert.deepEqual(compare(pinned, {}, installed("1.7.1-3")), {
     action: "update",
     reason: "version",
+    drift: ["version"],
   });
-  assert.deepEqual(compare(loose, {}, installed("1.7.1-3")), { action: "noop", reason: "in_sync" });
+  assert.deepEqual(compare(loose, {}, installed("1.7.1-3")), {
+    action: "noop",
+    reason: "in_sync",
+    drift: [],
+  });
   assert.deepEqual(compare(pinned, {}, { package: { installed: false } }), {
     action: "create",
     reason: "missing",
+    drift: [],
   });
 });

@@ -1,0 +1,94 @@
+/**
+ * `command`: a program run on the host (argv, no shell), by phase around its
+ * service's units, guarded by `creates`/`unless`, with a declared `down`.
+ *
+ * @module
+ */
+import { HostkitError } from "../errors.ts";
+import { type Command, CommandSchema } from "../model/resource.ts";
+import { tagValue } from "../facts/parse.ts";
+import { quote } from "../transport/shell.ts";
+import type { KindHandler } from "./types.ts";
+import { downBase } from "./paths.ts";
+import { SYSTEMD_ACTIVATION } from "./systemd.ts";
+
+/** The `command` kind. */
+export const command: KindHandler<Command> = {
+  kind: "command",
+  schema: CommandSchema,
+  name: (r) => r.name,
+  hostPath: () => undefined,
+  defaultMode: null,
+  render: null,
+  sensitive: () => false,
+  probe: (r, index, probe) => {
+    if (r.creates) {
+      probe.shell(
+        `if [ -e ${quote(r.creates)} ]; then printf '%s\\tguard\\tcreates\\n' ${index}; fi`,
+      );
+    }
+    if (r.unless) {
+      probe.shell(
+        `if ( sh -c ${quote(r.unless)} ) >/dev/null 2>&1 </dev/null; then ` +
+          `printf '%s\\tguard\\tunless\\n' ${index}; fi`,
+      );
+    }
+  },
+  parse: (_r, tags) => {
+    const guard = tagValue(tags, "guard");
+    return guard ? { satisfied: guard } : {};
+  },
+  desired: () => ({}),
+  diff: (_r, _desired, state) =>
+    state.satisfied
+      ? { action: "noop", reason: `guard:${state.satisfied}`, drift: [] }
+      : { action: "update", reason: "run", drift: [] },
+  after: (_r, desired) => desired,
+  // Without a guard a command runs when anything else of its service changes (like an
+  // Ansible handler), or every time with phase `always`.
+  relate: (r, verdict, context) => {
+    if (verdict.action !== "update") return verdict; // a guard holds
+
+    if (r.phase === "always") return { ...verdict, reason: "always" };
+    if (context.serviceChanges(r.service)) return { ...verdict, reason: "service_changed" };
+    if (r.creates === undefined && r.unless === undefined) {
+      return { action: "noop", reason: "in_sync", drift: [] };
+    }
+    return verdict;
+  },
+  edges: function* (r, graph) {
+    const user = r.user ? graph.account(r.user) : undefined;
+    if (user) yield user;
+  },
+  role: "command",
+  compile: (change, context) => {
+    const r = change.resource;
+    if (r.phase === "after_start") context.flush(SYSTEMD_ACTIVATION.key);
+    if (change.action === "delete") {
+      throw new HostkitError("data", `${change.id}: a command cannot be deleted`);
+    }
+    context.step(
+      [change.id],
+      `run ${r.name}`,
+      `hk_as ${quote(r.user ?? "")} ${quote(r.cwd ?? "")} ${r.exec.map((a) => quote(a)).join(" ")}`,
+    );
+  },
+  invert: (change) => {
+    const r = change.resource;
+    if (r.down === "noop") return "down: noop";
+    if (r.down === "irreversible") return "irreversible";
+    return {
+      ...downBase(change),
+      action: "update",
+      reason: "down",
+      intent: "run_down",
+      resource: { ...r, exec: r.down, down: "irreversible" },
+      after: {},
+    };
+  },
+  explain: (change) => {
+    const r = change.resource;
+    const where = [r.user && `as ${r.user}`, r.cwd && `in ${r.cwd}`].filter(Boolean).join(" ");
+    return [`runs ${JSON.stringify(r.exec)}${where ? ` ${where}` : ""}`];
+  },
+};

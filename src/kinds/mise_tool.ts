@@ -1,0 +1,65 @@
+/**
+ * `mise_tool`: a runtime installed system-wide with mise (`mise install --system`).
+ *
+ * @module
+ */
+import { type MiseTool, MiseToolSchema } from "../model/resource.ts";
+import { tagValue } from "../facts/parse.ts";
+import { quote } from "../transport/shell.ts";
+import type { KindHandler } from "./types.ts";
+import { IN_SYNC, MISSING, removeCreated } from "./paths.ts";
+
+/** The `mise_tool` kind. */
+export const miseTool: KindHandler<MiseTool> = {
+  kind: "mise_tool",
+  schema: MiseToolSchema,
+  name: (r) => r.name,
+  hostPath: () => undefined,
+  defaultMode: null,
+  render: null,
+  sensitive: () => false,
+  probe: (r, index, probe) => {
+    const dir = `${r.systemDataDir}/installs/${r.name}/${r.version}`;
+    probe.shell(
+      `if [ -d ${quote(dir)} ]; then printf '%s\\tmise\\tinstalled\\n' ${index}; ` +
+        `else printf '%s\\tmise\\tmissing\\n' ${index}; fi`,
+    );
+  },
+  parse: (_r, tags) => ({ installed: tagValue(tags, "mise") === "installed" }),
+  desired: () => ({}),
+  diff: (_r, _desired, state) => state.installed ? IN_SYNC : MISSING,
+  after: (_r, desired) => desired,
+  relate: (_r, verdict) => verdict,
+  edges: () => [],
+  role: "tool",
+  compile: (change, context) => {
+    const r = change.resource;
+    const words = (...values: string[]) => values.map((v) => quote(v)).join(" ");
+    if (change.action === "delete") {
+      context.step(
+        [change.id],
+        `remove ${change.id}`,
+        `MISE_SYSTEM_DATA_DIR=${quote(r.systemDataDir)} ${quote(r.miseBinary)} uninstall ${
+          quote(`${r.name}@${r.version}`)
+        }`,
+      );
+      return;
+    }
+    context.step(
+      [change.id],
+      `mise ${r.name}@${r.version}`,
+      `hk_mise ${words(r.miseBinary, r.systemDataDir, r.name, r.version)}`,
+    );
+  },
+  invert: (change) => {
+    if (change.action === "create") return removeCreated(change);
+    if (change.action === "delete") return "cannot recreate a deleted mise_tool";
+    if (change.action === "update") return "cannot undo an update of a mise_tool";
+    return change.action;
+  },
+  explain: (
+    change,
+  ) => [
+    `${change.resource.miseBinary} install --system ${change.resource.name}@${change.resource.version}`,
+  ],
+};

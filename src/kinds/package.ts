@@ -1,0 +1,89 @@
+/**
+ * `package`: a distribution package, installed with one command per package
+ * manager per apply (an activation group), pinned to a version when declared.
+ *
+ * @module
+ */
+import { type Package, PackageSchema } from "../model/resource.ts";
+import { tagValue } from "../facts/parse.ts";
+import { quote } from "../transport/shell.ts";
+import type { ActivationGroup, KindHandler } from "./types.ts";
+import { driftVerdict, IN_SYNC, MISSING, removeCreated } from "./paths.ts";
+
+/** The name the package manager knows, with `=version` when pinned. */
+function packageSpec(r: Package): string {
+  const name = r.as ?? r.name;
+  return r.version ? `${name}=${r.version}` : name;
+}
+
+const groups = new Map<string, ActivationGroup>();
+
+/** One install (or removal) of every package of a manager. */
+function managerGroup(manager: string, remove: boolean): ActivationGroup {
+  const key = `${remove ? "remove" : "install"} ${manager}`;
+  let group = groups.get(key);
+  if (!group) {
+    group = {
+      key,
+      placement: "first_member",
+      compile(members) {
+        const rs = members.map((c) => c.resource as Package);
+        const names = rs.map(packageSpec);
+        const words = names.map((n) => quote(n)).join(" ");
+        return {
+          ids: members.map((c) => c.id),
+          label: `${remove ? "remove" : "install"} packages ${names.join(" ")}`,
+          command: remove
+            ? `hk_remove_packages ${quote(manager)} ${words}`
+            : `hk_install ${quote(manager)} ${rs.some((r) => r.update) ? 1 : 0} ${words}`,
+        };
+      },
+    };
+    groups.set(key, group);
+  }
+  return group;
+}
+
+/** The `package` kind. */
+export const packageKind: KindHandler<Package> = {
+  kind: "package",
+  schema: PackageSchema,
+  name: (r) => r.name,
+  hostPath: () => undefined,
+  defaultMode: null,
+  render: null,
+  sensitive: () => false,
+  probe: (r, index, probe) => probe.package(index, r.as ?? r.name),
+  parse: (_r, tags) => {
+    const found = tagValue(tags, "package");
+    const [, status, version] = /^(\S+)\s+(.*)$/.exec(found ?? "") ?? [];
+    return {
+      package: status?.startsWith("ii") ? { installed: true, version } : { installed: false },
+    };
+  },
+  desired: () => ({}),
+  diff: (r, _desired, state) => {
+    if (!state.package?.installed) return MISSING;
+    return r.version !== undefined && state.package.version !== r.version
+      ? driftVerdict(["version"])
+      : IN_SYNC;
+  },
+  after: (_r, desired) => desired,
+  relate: (_r, verdict) => verdict,
+  edges: () => [],
+  role: "package",
+  compile: (change, context) => {
+    const manager = change.resource.manager ?? context.host.packageManager ?? "apt";
+    context.join(managerGroup(manager, change.action === "delete"), change);
+  },
+  invert: (change) => {
+    if (change.action === "create") return removeCreated(change);
+    if (change.action === "delete") return "cannot recreate a deleted package";
+    if (change.action === "update") return "cannot undo an update of a package";
+    return change.action;
+  },
+  explain: (change) => {
+    const r = change.resource;
+    return r.as || r.version ? [`package ${packageSpec(r)}`] : [];
+  },
+};
