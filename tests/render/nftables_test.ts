@@ -103,7 +103,7 @@ Deno.test("a rule's comment names where it was declared, on one line", () => {
   const text = renderNftables(firewallPolicy((f) => f.allow({ tcp: 22 })));
   assert.match(
     text,
-    /# allow tcp 22 from any \(.*nftables_test\.ts:\d+(:\d+)?\)\n    tcp dport 22 accept/,
+    /# allow tcp 22 from any \(.*nftables_test\.ts:\d+(:\d+)?\)\n {4}tcp dport 22 accept/,
   );
 });
 
