@@ -169,7 +169,18 @@ export async function compileProgram(host: HostPlan, options: ProgramOptions): P
     const dirs = [...new Set(files.map((f) => stageDir(f.path)))];
     const users = [...new Set(files.flatMap((f) => f.owner ? [f.owner] : []))];
     const groupNames = [...new Set(files.flatMap((f) => f.group ? [f.group] : []))];
-    const backups = files.filter((f) => f.backup).map((f) => `hk_backup ${quote(f.path)}`);
+    // One backup pass for the whole batch: the old files are replaced by rename, so hard
+    // links keep them intact at no copy (hk_backup_list copies where links cannot work).
+    const backedUp = files.filter((f) => f.backup);
+    const backups: string[] = [];
+    if (backedUp.length) {
+      const list = `b/${payload.length}.backup`;
+      payload.push({
+        name: list,
+        data: encoder.encode(backedUp.map((f) => `${f.path}\0`).join("")),
+      });
+      backups.push(`hk_backup_list "$D/${list}"`);
+    }
     const staged = (f: StagedFile) =>
       `${stageDir(f.path)}/${f.path.slice(f.path.lastIndexOf("/") + 1)}`;
     // Each check sees every file of the batch staged in place of the old ones.

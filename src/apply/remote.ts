@@ -79,6 +79,20 @@ hk_backup() { # path: copy previous content and metadata, on the host
   [ -e "$1" ] || [ -L "$1" ] || return 0
   mkdir -p -- "$HK_BACKUPS/files$(dirname -- "$1")" && cp -p -- "$1" "$HK_BACKUPS/files$1"
 }
+hk_backup_list() { # file of NUL-separated paths that a batch replaces by rename: back them all up at once
+  dest=$HK_BACKUPS/files
+  mkdir -p -- "$dest" || return 1
+  first=$(head -z -n 1 -- "$1" | tr -d '\000')
+  # A hard link copies nothing, and the rename that follows leaves the linked inode as it
+  # was. Across filesystems, or on overlayfs (where a link copies up anyway), copy instead;
+  # --remove-destination so a copy never writes through a link a failed pass left behind.
+  # (From /: cp --parents -a names the parents it recreates relative to the working dir.)
+  if [ "$(stat -f -c %T -- "$first" 2>/dev/null)" != overlayfs ] &&
+    (cd / && xargs -0 cp -a -l --parents -t "$dest" -- < "$1" 2>/dev/null); then
+    return 0
+  fi
+  (cd / && xargs -0 cp -a --remove-destination --parents -t "$dest" -- < "$1")
+}
 hk_boot_id() { cat /proc/sys/kernel/random/boot_id 2>/dev/null; }
 hk_lock() {
   HK_LOCK="$HK_RUNS_ROOT/lock"
@@ -431,5 +445,10 @@ hk_line_remove() { # path line: every copy of the line goes; the rest of the fil
   cp -p -- "$1" "$tmp" && { grep -vxF -- "$2" "$1" > "$tmp" || [ $? -eq 1 ]; } || { rm -f -- "$tmp"; return 1; }
   if [ -n "\${HK_VALIDATE:-}" ] && ! hk_validate "$HK_VALIDATE" "$tmp" "$1"; then rm -f -- "$tmp"; return 1; fi
   mv -f -- "$tmp" "$1" || { rm -f -- "$tmp"; return 1; }
+}
+hk_unless() { # guard argv…: runs the command unless the shell test guard succeeds
+  guard=$1; shift
+  if ( sh -c "$guard" ) >/dev/null 2>&1 < /dev/null; then echo "skipped: its unless guard holds"; return 0; fi
+  "$@"
 }
 `.replaceAll("\\${", "${");

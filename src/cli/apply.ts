@@ -8,7 +8,7 @@ import type { Plan } from "../plan/types.ts";
 import type { HostResult } from "../apply/run.ts";
 import type { Step } from "../apply/program.ts";
 import { type CommandSpec, type Flags, listFlag, numberFlag, stringFlag } from "./args.ts";
-import { CONFIG_FLAGS, loadFromFlags, RUNS_FLAGS } from "./common.ts";
+import { CONFIG_FLAGS, GUARD_FLAGS, loadFromFlags, runGuards, RUNS_FLAGS } from "./common.ts";
 import {
   hasTargetFlags,
   preloadTransport,
@@ -27,6 +27,7 @@ export const spec: CommandSpec = {
   flags: {
     ...CONFIG_FLAGS,
     ...TARGET_FLAGS,
+    ...GUARD_FLAGS,
     ...RUNS_FLAGS,
     plan: { type: "string", value: "FILE", description: "Apply exactly this saved plan" },
     confirm: { type: "boolean", description: "Really change the hosts" },
@@ -144,6 +145,7 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
     }
     const { checkPlanProviders } = await import("../providers/mod.ts");
     checkPlanProviders(plan, project);
+    planning.checkSafetyFields(plan, planFile);
     if (listFlag(flags, "ignore").length) {
       throw new HostkitError(
         "usage",
@@ -165,6 +167,7 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
       targets: targets.targets,
       ignore: listFlag(flags, "ignore"),
       parallel: numberFlag(flags, "parallel", 10),
+      runGuards: runGuards(flags),
     });
     const failed = plan.hosts.filter((h) => h.error);
     if (failed.length) {

@@ -7,6 +7,21 @@ import type { ProjectSpec } from "../model/project.ts";
 import { type Flags, type FlagSpec, listFlag, numberFlag, stringFlag } from "./args.ts";
 
 /** `--require` and `--timeout`. */
+/** `--run-guards`, for commands that plan. */
+export const GUARD_FLAGS: Record<string, FlagSpec> = {
+  "run-guards": {
+    type: "boolean",
+    description: "Run commands' `unless` guards while planning: shell from the config, run on " +
+      "the target as the connecting user (with --local: on this machine). Also " +
+      'HOSTKIT_RUN_GUARDS=1. Without it such commands show as "may run"',
+  },
+};
+
+/** Whether the operator opted in to running guards while planning (a config cannot set this). */
+export function runGuards(flags: Flags): boolean {
+  return flags["run-guards"] === true || Deno.env.get("HOSTKIT_RUN_GUARDS") === "1";
+}
+
 export const CONFIG_FLAGS: Record<string, FlagSpec> = {
   require: {
     type: "string",

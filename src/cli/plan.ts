@@ -14,7 +14,7 @@ import {
   numberFlag,
   stringFlag,
 } from "./args.ts";
-import { CONFIG_FLAGS, loadFromFlags } from "./common.ts";
+import { CONFIG_FLAGS, GUARD_FLAGS, loadFromFlags, runGuards } from "./common.ts";
 import { hasTargetFlags, preloadTransport, resolveTargets, TARGET_FLAGS } from "./targets.ts";
 
 export const spec: CommandSpec = {
@@ -25,6 +25,7 @@ export const spec: CommandSpec = {
   flags: {
     ...CONFIG_FLAGS,
     ...TARGET_FLAGS,
+    ...GUARD_FLAGS,
     out: { type: "string", value: "FILE", description: "Write the plan artifact (JSON) to FILE" },
     ignore: {
       type: "string",
@@ -68,6 +69,7 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
       targets: targets?.targets,
       ignore: listFlag(flags, "ignore"),
       parallel: numberFlag(flags, "parallel", 10),
+      runGuards: runGuards(flags),
     });
     const out = stringFlag(flags, "out");
     if (out) await planning.savePlan(result, out);

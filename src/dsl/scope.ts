@@ -60,6 +60,8 @@ export interface FileOptions extends Ownership, FileChecks {
   base64?: string;
   /** A file on the controller, relative to the config that declares it. */
   source?: string;
+  /** Never show its content (no diff, no preview): the plan shows its hash and size. */
+  sensitive?: boolean;
   rollback?: Rollback;
   dependsOn?: string[];
 }

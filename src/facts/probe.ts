@@ -139,6 +139,7 @@ fi
 
 /** Collects each resource's part of the probe: batched paths, units and packages, and shell lines. */
 class Builder implements ProbeBuilder {
+  constructor(readonly runGuards: boolean) {}
   paths: string[] = [];
   others: string[] = [];
   units: number[] = [];
@@ -191,9 +192,11 @@ export function probeScript(
     stableOnly?: boolean;
     /** Where apply keeps its state: pending handlers are read from there. */
     runsRoot?: string;
+    /** Run command `unless` guards (shell the config chose); default no. */
+    runGuards?: boolean;
   } = {},
 ): string {
-  const builder = new Builder();
+  const builder = new Builder(options.runGuards ?? false);
   resources.forEach((resource, index) => handlerOf(resource).probe(resource, index, builder));
   const { paths, others, units, unitNames, packages, packageNames } = builder;
   if (units.length) {

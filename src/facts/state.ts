@@ -67,6 +67,8 @@ export const StateSchema = z.strictObject({
   line: z.boolean().optional(),
   /** Command guard: why the command need not run (`creates` exists, `unless` succeeded). */
   satisfied: z.string().optional(),
+  /** Command guard: its `unless` was not run while planning (the operator did not opt in). */
+  unevaluated: z.boolean().optional(),
 });
 
 export type PathState = z.infer<typeof PathStateSchema>;

@@ -12,6 +12,12 @@ import type { KindHandler } from "./types.ts";
 import { downBase } from "./paths.ts";
 import { SYSTEMD_ACTIVATION } from "./systemd.ts";
 
+/** What the probe says of an `unless` guard it was not allowed to run. */
+export const GUARD_NOT_EVALUATED = "not-evaluated";
+
+/** Why a command with a guard that planning did not run may still run. */
+export const MAY_RUN = "may run (guard not evaluated; --run-guards runs it while planning)";
+
 /** The `command` kind. */
 export const command: KindHandler<Command> = {
   kind: "command",
@@ -27,28 +33,30 @@ export const command: KindHandler<Command> = {
         `if [ -e ${quote(r.creates)} ]; then printf '%s\\tguard\\tcreates\\n' ${index}; fi`,
       );
     }
-    if (r.unless) {
+    if (r.unless && probe.runGuards) {
       probe.shell(
         `if ( sh -c ${quote(r.unless)} ) >/dev/null 2>&1 </dev/null; then ` +
           `printf '%s\\tguard\\tunless\\n' ${index}; fi`,
       );
+    } else if (r.unless) {
+      probe.shell(`printf '%s\\tunless\\t${GUARD_NOT_EVALUATED}\\n' ${index}`);
     }
   },
   parse: (_r, tags) => {
     const guard = tagValue(tags, "guard");
-    return guard ? { satisfied: guard } : {};
+    if (guard) return { satisfied: guard };
+    return tagValue(tags, "unless") === GUARD_NOT_EVALUATED ? { unevaluated: true } : {};
   },
   desired: () => ({}),
   diff: (_r, _desired, state) =>
     state.satisfied
       ? { action: "noop", reason: `guard:${state.satisfied}`, drift: [] }
-      : { action: "update", reason: "run", drift: [] },
+      : { action: "update", reason: state.unevaluated ? MAY_RUN : "run", drift: [] },
   after: (_r, desired) => desired,
   // Without a guard a command runs when anything else of its service changes (like an
   // Ansible handler), or every time with phase `always`.
   relate: (r, verdict, context) => {
     if (verdict.action !== "update") return verdict; // a guard holds
-
     if (r.phase === "always") return { ...verdict, reason: "always" };
     if (context.serviceChanges(r.service)) return { ...verdict, reason: "service_changed" };
     if (r.creates === undefined && r.unless === undefined) {
@@ -67,10 +75,14 @@ export const command: KindHandler<Command> = {
     if (change.action === "delete") {
       throw new HostkitError("data", `${change.id}: a command cannot be deleted`);
     }
+    const run = `hk_as ${quote(r.user ?? "")} ${quote(r.cwd ?? "")} ${
+      r.exec.map((a) => quote(a)).join(" ")
+    }`;
+    // The guard is evaluated where it matters, right before the command.
     context.step(
       [change.id],
       `run ${r.name}`,
-      `hk_as ${quote(r.user ?? "")} ${quote(r.cwd ?? "")} ${r.exec.map((a) => quote(a)).join(" ")}`,
+      r.unless && change.intent !== "run_down" ? `hk_unless ${quote(r.unless)} ${run}` : run,
     );
   },
   invert: (change) => {
@@ -89,6 +101,16 @@ export const command: KindHandler<Command> = {
   explain: (change) => {
     const r = change.resource;
     const where = [r.user && `as ${r.user}`, r.cwd && `in ${r.cwd}`].filter(Boolean).join(" ");
-    return [`runs ${JSON.stringify(r.exec)}${where ? ` ${where}` : ""}`];
+    return [
+      `runs ${JSON.stringify(r.exec)}${where ? ` ${where}` : ""}`,
+      ...(r.unless
+        ? [
+          `unless ${JSON.stringify(r.unless)} (a shell test on the host${
+            change.before?.unevaluated ? "; not run while planning: the command may run" : ""
+          })`,
+        ]
+        : []),
+      ...(r.creates ? [`unless ${r.creates} exists`] : []),
+    ];
   },
 };

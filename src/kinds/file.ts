@@ -41,7 +41,7 @@ export const file: KindHandler<FileResource> = {
   hostPath: (r) => r.path,
   defaultMode: 0o644,
   render,
-  sensitive: () => false,
+  sensitive: (r) => r.sensitive,
   probe: (r, index, probe) => probe.path(index, r.path, "f"),
   parse: (_r, tags) => fileParse(tags),
   desired: (r, context) => fileDesired(r, render, context, false, `file:${r.path}`),

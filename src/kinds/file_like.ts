@@ -242,6 +242,15 @@ export function invertFile(
 export function explainFile(change: Change): string[] {
   const lines = explainMetadata(change);
   const r = change.resource;
+  // Without a diff (sensitive, binary, unreadable or not previewable), content is shown by hash.
+  const after = change.after;
+  if (!change.diff && after?.sha256 && writesContent(change) && change.intent !== "restore") {
+    const before = change.before?.path;
+    const was = before?.exists && before.sha256
+      ? `sha256 ${before.sha256.slice(0, 12)}… (${before.size} bytes) → `
+      : "";
+    lines.push(`content ${was}sha256 ${after.sha256.slice(0, 12)}… (${after.size} bytes)`);
+  }
   if (change.action !== "delete" && "validate" in r && r.validate) {
     lines.push(`validate: ${r.validate}`);
   }

@@ -29,6 +29,11 @@ export type ProbeTags = readonly (readonly [string, string])[];
  */
 export interface ProbeBuilder {
   /**
+   * Whether shell the config chose (command `unless` guards) may run while
+   * reading: only when the operator opted in (`--run-guards`).
+   */
+  readonly runGuards: boolean;
+  /**
    * A path: `f` regular file (hashed), `e` env file (each line compared on the host
    * with `lineHashes`: same / different / present; `secretKeys` never hashed), `d`
    * directory, `l` symlink (target read).

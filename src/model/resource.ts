@@ -93,6 +93,8 @@ export const FileSchema = z.strictObject({
   kind: z.literal("file"),
   path: absolutePath,
   content: ContentSchema,
+  /** Never diffed or previewed; the plan text shows its hash and size only. */
+  sensitive: z.boolean().default(false),
   ...ownership,
   rollback: RollbackSchema.default("delete_if_created"),
   ...fileChecks,

@@ -66,6 +66,40 @@ export function parsePlan(text: string, file: string): Plan {
 }
 
 /**
+ * The fields the wrong-host and stale checks read must be there: without them
+ * the checks would silently be off, so `apply --plan` refuses such a plan.
+ *
+ * @example
+ * ```ts
+ * import { checkSafetyFields } from "./artifact.ts";
+ * import type { Plan } from "./types.ts";
+ * const offline = { direction: "up", hosts: [] } as unknown as Plan;
+ * checkSafetyFields(offline, "up.plan.json"); // nothing to check: fine
+ * ```
+ */
+export function checkSafetyFields(plan: Plan, file: string): void {
+  for (const host of plan.hosts) {
+    if (host.target.kind === "offline" || host.error) continue;
+    if (!host.machineId) {
+      throw new HostkitError(
+        "data",
+        `${file}: the plan for ${host.target.name} has no machine id, so apply could not ` +
+          "refuse it on another host; re-plan",
+      );
+    }
+    if (plan.direction !== "up") continue;
+    const blind = host.changes.find((c) => c.action !== "read_error" && !c.observed);
+    if (blind) {
+      throw new HostkitError(
+        "data",
+        `${file}: ${blind.id} on ${host.target.name} carries no observed state, so apply ` +
+          "could not refuse it as stale; re-plan",
+      );
+    }
+  }
+}
+
+/**
  * Reads and validates a plan file.
  *
  * @example

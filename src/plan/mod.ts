@@ -13,7 +13,7 @@
  */
 import { HostkitError } from "../errors.ts";
 import { pool } from "../pool.ts";
-import { PREVIEW_LIMIT, readFacts, readPreviews } from "../facts/mod.ts";
+import { PREVIEW_LIMIT, previewable, readFacts, readPreviews } from "../facts/mod.ts";
 import type { ProjectSpec } from "../model/project.ts";
 import { type Resource, resourceId } from "../model/resource.ts";
 import { handlerOf } from "../kinds/mod.ts";
@@ -32,7 +32,7 @@ import {
   type TargetRef,
 } from "./types.ts";
 
-export { loadPlan, parsePlan, savePlan } from "./artifact.ts";
+export { checkSafetyFields, loadPlan, parsePlan, savePlan } from "./artifact.ts";
 export { formatPlan, summaryLine } from "./format.ts";
 export { dependencies, formatGraph, order } from "./graph.ts";
 export * from "./types.ts";
@@ -47,6 +47,12 @@ export interface PlanOptions {
   ignore?: string[];
   /** How many hosts are read at once (default 10). */
   parallel?: number;
+  /**
+   * Run commands' `unless` guards while reading (shell the config chose, run on the
+   * host as the connecting user; with a local target, on this machine). Default no:
+   * such commands are shown as "may run" and apply evaluates their guards.
+   */
+  runGuards?: boolean;
   /** Reads controller-side file sources (default: from disk). */
   readSource?: (path: string) => Uint8Array;
 }
@@ -79,10 +85,11 @@ function changedTextFiles(
     if (handler.sensitive(r)) return [];
     const want = desired.get(ids[i])!;
     const path = facts.states[ids[i]]?.path;
+    const at = handler.hostPath(r);
     // A file larger than a preview would be diffed against its truncated start: no diff then.
     const differs = path?.exists && path.sha256 !== undefined && path.sha256 !== want.sha256 &&
-      path.size <= PREVIEW_LIMIT;
-    return differs && want.content && "text" in want.content ? [handler.hostPath(r)!] : [];
+      path.size <= PREVIEW_LIMIT && at !== undefined && previewable(at, path);
+    return differs && want.content && "text" in want.content ? [at] : [];
   });
 }
 
@@ -111,6 +118,7 @@ export async function plan(project: ProjectSpec, options: PlanOptions = {}): Pro
   const resources = project.resources;
   const ids = resources.map(resourceId);
   const desired = desiredStates(resources, readSource, ids);
+  checkHostPaths(resources, ids);
   // Built once, before any host is read: a cycle or an unknown dependency fails fast.
   const deps = dependencies(resources, ids);
   const known = new Set(ids);
@@ -132,11 +140,21 @@ export async function plan(project: ProjectSpec, options: PlanOptions = {}): Pro
     hosts = await pool(targets, options.parallel ?? 10, async (target): Promise<HostPlan> => {
       const ref = targetRef(target);
       try {
-        const facts = await readFacts(target, resources, { runsRoot: project.runsRoot });
+        const facts = await readFacts(target, resources, {
+          runsRoot: project.runsRoot,
+          runGuards: options.runGuards,
+        });
         const previews = await readPreviews(
           target,
           changedTextFiles(resources, ids, desired, facts),
         );
+        if (!facts.machineId) {
+          throw new HostkitError(
+            "unreachable",
+            `${target.name} has no /etc/machine-id, so a plan for it could not be told apart ` +
+              "from a plan for another host: create one (systemd-machine-id-setup)",
+          );
+        }
         const changes = buildChanges(resources, desired, facts, {
           ...options,
           previews,
@@ -147,7 +165,7 @@ export async function plan(project: ProjectSpec, options: PlanOptions = {}): Pro
           target: ref,
           os: `${facts.os.id} ${facts.os.version}`.trim(),
           packageManager: facts.packageManager,
-          machineId: facts.machineId || undefined,
+          machineId: facts.machineId,
           ...(facts.triggers.length ? { triggers: facts.triggers } : {}),
           changes,
           summary: summarize(changes),
@@ -168,6 +186,43 @@ export async function plan(project: ProjectSpec, options: PlanOptions = {}): Pro
     runsRoot: project.runsRoot,
     hosts,
     summary: addSummaries(hosts.map((h) => h.summary)),
-    diagnostics: [],
+    diagnostics: guardNotes(resources, targets, options.runGuards ?? false),
   };
+}
+
+/**
+ * A host path belongs to one resource, whatever its kind: `env_file:/x` beside
+ * `file:/x` would let the file's diff show what the env file put there.
+ */
+function checkHostPaths(resources: Resource[], ids: string[]): void {
+  const owners = new Map<string, number>();
+  resources.forEach((r, i) => {
+    const path = handlerOf(r).hostPath(r);
+    if (path === undefined) return;
+    const first = owners.get(path);
+    if (first === undefined) return void owners.set(path, i);
+    const where = (j: number) => resources[j].origin ? ` (${resources[j].origin})` : "";
+    throw new HostkitError(
+      "config",
+      `${ids[first]}${where(first)} and ${ids[i]}${where(i)} both manage ${path}: ` +
+        "a path belongs to one resource",
+    );
+  });
+}
+
+/** What the plan says about the guard commands it ran, or did not run. */
+function guardNotes(resources: Resource[], targets: Target[], ran: boolean): string[] {
+  const guarded = resources.flatMap((r) => r.kind === "command" && r.unless ? [r.name] : []);
+  if (!guarded.length || !targets.length) return [];
+  if (!ran) {
+    return [
+      `${guarded.length} unless guard(s) were not run while planning (${guarded.join(", ")}): ` +
+      "their commands may run; apply evaluates the guards (--run-guards runs them now)",
+    ];
+  }
+  const local = targets.some((t) => !t.address);
+  return [
+    `ran ${guarded.length} unless guard(s) as the connecting user on each host` +
+    `${local ? " (with --local: on this machine)" : ""}: ${guarded.join(", ")}`,
+  ];
 }

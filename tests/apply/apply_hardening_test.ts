@@ -6,6 +6,8 @@
  * whose program never finishes reported as failed instead of thrown.
  */
 import assert from "node:assert/strict";
+import { plan } from "../../src/plan/mod.ts";
+import { formatPlan } from "../../src/plan/format.ts";
 import { dirname } from "node:path";
 import { apply, type ApplyOptions, type HostResult, runProgram } from "../../src/apply/mod.ts";
 import { compileProgram, type Program } from "../../src/apply/program.ts";
@@ -105,13 +107,47 @@ Deno.test("a plan of one command guarded by `unless` is refused as stale when th
     });
   });
   await Deno.writeTextFile(`${dir}/state`, "pending\n");
-  const reviewed = await planLocal(spec);
+  // The operator opted in to running guards while planning (--run-guards).
+  const reviewed = await plan(spec, { targets: [target], runGuards: true });
   assert.equal(reviewed.summary.update, 1);
   await Deno.writeTextFile(`${dir}/state`, "done\n");
   const [result] = await applyHere(reviewed, { confirm: true });
   assert.equal(result.status, "stale", JSON.stringify(result));
   assert.deepEqual(result.stale, ["command:migrate"]);
   assert.equal(await exists(`${dir}/ran`), false);
+});
+
+Deno.test("without --run-guards, plan runs no guard; apply evaluates it right before the command", async () => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  const spec = project("e2e", (p) => {
+    p.runsRoot(`${dir}/runs`);
+    p.command("migrate", {
+      exec: ["/bin/sh", "-c", `echo ran >> ${dir}/ran`],
+      // A guard with a side effect shows whether (and where) it ran.
+      unless: `echo guard >> ${dir}/guarded; grep -q done ${dir}/state`,
+    });
+  });
+  await Deno.writeTextFile(`${dir}/state`, "pending\n");
+  const reviewed = await planLocal(spec);
+  assert.equal(await exists(`${dir}/guarded`), false, "planning ran no shell from the config");
+  const [change] = reviewed.hosts[0].changes;
+  assert.equal(change.action, "update");
+  assert.match(
+    formatPlan(reviewed, { color: false }),
+    /not run while planning: the command may run/,
+  );
+  assert.match(reviewed.diagnostics.join("\n"), /1 unless guard\(s\) were not run while planning/);
+
+  await Deno.writeTextFile(`${dir}/state`, "done\n");
+  const [result] = await applyHere(reviewed, { confirm: true });
+  assert.equal(result.status, "applied", "not stale: the guard was never observed");
+  assert.equal(
+    await exists(`${dir}/ran`),
+    false,
+    "the guard holds at apply: the command is skipped",
+  );
+  assert.equal(await Deno.readTextFile(`${dir}/guarded`), "guard\n", "apply evaluated it once");
 });
 
 // --- 5. stage dirs ----------------------------------------------------------------------------

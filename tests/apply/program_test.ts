@@ -549,9 +549,10 @@ Deno.test("tracking backs up before updates and deletes and ships the record and
       planArtifact: artifact,
     },
   });
-  // The batch backs up the file it updates before anything is staged.
+  // The batch backs up the files it updates, in one pass over a list, before anything is
+  // staged (they are replaced by rename, so hard links keep the old files intact).
   assert.deepEqual(commands(tracked), [
-    "hk_ids u:root g:root &&\nhk_backup /srv/up &&\n" +
+    'hk_ids u:root g:root &&\nhk_backup_list "$D/b/1.backup" &&\n' +
     `hk_stage /srv/.hostkit-stage.${RUN} &&\n${untar(0)} &&\nhk_commit`,
     "hk_backup /srv/meta && hk_write /srv/meta - '' '' 0600",
     "hk_backup /srv/gone && hk_rm /srv/gone",
@@ -561,6 +562,7 @@ Deno.test("tracking backs up before updates and deletes and ships the record and
     [staged("/srv", "new"), "n", "644"],
     [staged("/srv", "up"), "v2", "644"],
   ]);
+  assert.equal(entry(tracked, "b/1.backup"), "/srv/up\0", "only the updated file is backed up");
   const script = entry(tracked, "apply.sh")!;
   assert.match(script, new RegExp(`^HK_TRACK=1 HK_BACKUPS=/data/backups/${RUN}$`, "m"));
   assert.match(script, new RegExp(`^HK_RECORD=/var/lib/hostkit/runs/${RUN}\\.json$`, "m"));
@@ -754,4 +756,28 @@ Deno.test({
       /usermod (.* )?(--append --groups docker|--groups (adm,docker|docker,adm)) app$/,
     );
   },
+});
+
+Deno.test("a tracked batch of 1,000 updates backs them up with a constant number of processes", async () => {
+  const updates = (n: number) =>
+    Array.from(
+      { length: n },
+      (_, i) =>
+        change({ kind: "file", path: `/srv/f${i}`, content: { text: "v2" } }, "update", "content", {
+          before: { path: fileState() },
+          after: textAfter("v2", { owner: "root", group: "root", mode: 0o644 }),
+        }),
+    );
+  const tracking = { project: "demo", direction: "up" as const, backupsRoot: "/b" };
+  const [small, large] = await Promise.all([
+    compile(updates(10), { tracking }),
+    compile(updates(1000), { tracking }),
+  ]);
+  // Processes are counted in the compiled program (the remote lib resets PATH, so a PATH
+  // shim could not count them): the backup is one call, whatever the number of files.
+  const calls = (p: typeof small) => commands(p).join("\n").match(/hk_backup\w*/g) ?? [];
+  assert.deepEqual(calls(small), ["hk_backup_list"]);
+  assert.deepEqual(calls(large), ["hk_backup_list"]);
+  assert.equal(commands(large).length, 1, "one batch step");
+  assert.equal(entry(large, "b/1.backup")!.split("\0").filter(Boolean).length, 1000);
 });

@@ -121,6 +121,7 @@ Deno.test("file: text, base64 or a source; exactly one", () => {
     owner: "root",
     mode: 0o644,
     rollback: "delete_if_created",
+    sensitive: false,
     dependsOn: [],
   });
   assert.deepEqual(files.map((f) => f.content), [

@@ -13,8 +13,11 @@ import { desiredState, envLineHashes, sha256 } from "../../src/plan/desired.ts";
 import { localTarget } from "../../src/transport/local.ts";
 import { resource, tempDir } from "../helpers.ts";
 
-async function probe(resources: Resource[]): Promise<{ facts: Facts; stdout: string }> {
-  const result = await localTarget().run("sh -s", { stdin: probeScript(resources) });
+async function probe(
+  resources: Resource[],
+  options: { runGuards?: boolean } = {},
+): Promise<{ facts: Facts; stdout: string }> {
+  const result = await localTarget().run("sh -s", { stdin: probeScript(resources, options) });
   const stdout = new TextDecoder().decode(result.stdout);
   assert.equal(result.code, 0, new TextDecoder().decode(result.stderr));
   return { facts: parseProbe(stdout, resources), stdout };
@@ -231,7 +234,15 @@ Deno.test("accounts, command guards, mise tools and packages", async () => {
     resource({ kind: "package", name: "coreutils" }),
     resource({ kind: "package", name: "hk-no-such-package" }),
   ];
-  const { facts } = await probe(resources);
+  // Without the operator's opt-in no `unless` guard runs: it is reported not evaluated.
+  const unrun = (await probe(resources)).facts;
+  assert.equal(unrun.states[resourceId(resources[3])].unevaluated, true);
+  assert.equal(
+    unrun.states[resourceId(resources[2])].satisfied,
+    "creates",
+    "creates is a path test",
+  );
+  const { facts } = await probe(resources, { runGuards: true });
   const state = (i: number) => facts.states[resourceId(resources[i])];
   const root = state(0).account;
   assert.ok(root?.exists);

@@ -96,10 +96,10 @@ const FIXTURES: { [K in ResourceKind]: Fixture } = {
       path: "/etc/app.env",
       entries: [{ key: "PORT", value: "4000" }, { key: "HOST", value: "0" }],
     },
-    probes: /^hk_p 0 \/etc\/app\.env e ''$/m,
+    probes: /^hk_p 0 \/etc\/app\.env e '' 'PORT:[0-9a-f]{64} HOST:[0-9a-f]{64}'$/m,
     missing: { lines: ["path\tmissing"], action: "create" },
     drifted: {
-      lines: ["path\tfile root root 600 10", `env\tPORT ${sha256("PORT=3000")}`, "env\tOLD x"],
+      lines: ["path\tfile root root 600 10", "env\tPORT different", "env\tOLD present"],
       action: "update",
       drift: [{ env: "~PORT" }, { env: "+HOST" }, { env: "-OLD" }],
     },

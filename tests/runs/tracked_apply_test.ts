@@ -169,3 +169,26 @@ Deno.test("a failed batch is recorded failed for each of its files; its down pla
   assert.deepEqual(rollback.plan.hosts[0].changes.filter((c) => c.action !== "noop"), []);
   assert.equal(await exists(`${runsRoot}/lock`), false);
 });
+
+Deno.test("a tracked batch keeps the old files as hard links: nothing is copied, the backup is intact", async () => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  const spec = (text: string) =>
+    project("e2e", (p) => {
+      p.runsRoot(`${dir}/runs`);
+      for (let i = 0; i < 20; i++) p.file(`${dir}/app/f${i}`, { content: `${text} ${i}\n` });
+    });
+  await applyHere(await planLocal(spec("v1")), { confirm: true });
+  const inode = (await Deno.stat(`${dir}/app/f7`)).ino;
+  const [result] = await applyHere(await planLocal(spec("v2")), { confirm: true, track: true });
+  assert.equal(result.status, "applied", JSON.stringify(result));
+  const backup = `${dir}/runs/backups/${result.runId}/files${dir}/app/f7`;
+  assert.equal(await Deno.readTextFile(backup), "v1 7\n", "the backup holds the old content");
+  assert.equal((await Deno.stat(backup)).ino, inode, "it is the old file itself, linked");
+  assert.equal(await Deno.readTextFile(`${dir}/app/f7`), "v2 7\n");
+  assert.notEqual(
+    (await Deno.stat(`${dir}/app/f7`)).ino,
+    inode,
+    "the new file replaced it by rename",
+  );
+});
