@@ -6,6 +6,11 @@
 import { main } from "./src/cli/main.ts";
 
 if (import.meta.main) {
-  // Deno.exit also stops a config worker stuck in an endless loop, which terminate() cannot.
-  Deno.exit(await main(Deno.args));
+  if (Deno.build.standalone && Deno.args[0] === "__hostkit-config-child") {
+    // A compiled hostkit is also the config sandbox's child process (see src/config/child.ts).
+    const { serveChild } = await import("./src/config/child.ts");
+    await serveChild();
+  } else {
+    Deno.exit(await main(Deno.args));
+  }
 }

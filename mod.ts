@@ -55,10 +55,15 @@ export type Target = AnyTarget;
  * import { Target } from "./mod.ts";
  * const prod = Target.ssh("prod", { host: "elixir.toys", user: "dannote", sudo: true });
  * const here = Target.local();
+ * const dev = Target.local("dev", { sudo: true });
  * ```
  */
 export const Target = {
-  local: (options?: LocalOptions): AnyTarget => localTarget(options),
+  /** This machine, named `local` unless a name is given (plans are made for that name). */
+  local: (nameOrOptions?: string | LocalOptions, options?: LocalOptions): AnyTarget => {
+    if (typeof nameOrOptions !== "string") return localTarget(nameOrOptions);
+    return { ...localTarget(options), name: nameOrOptions };
+  },
   ssh: (name: string, options: Omit<SshOptionsInput, "name">): AnyTarget =>
     sshTarget({ name, ...options }),
 };

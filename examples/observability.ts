@@ -64,18 +64,18 @@ export default project("toys", (p) => {
 
   // A nightly job: a oneshot service and the timer that starts it.
   p.service("reports", (s) => {
-    s.daemon(s.unitName(), (d) => {
+    s.job((d) => {
       d.description("Nightly reports");
-      d.type("oneshot");
-      d.run({ execStart: ["/usr/bin/env", "true"] });
+      d.run({ type: "oneshot", execStart: ["/usr/bin/env", "true"] });
       d.hardening("strict_web");
       d.resources("medium", { cpuQuota: "80%" });
       d.monitor("systemd", { expect: { result: "success" } });
     });
-    s.systemdTimer(`${s.prefixed("unit", "reports")}.timer`, (t) => {
+    // The service's own timer (toys-reports.timer), starting toys-reports.service.
+    s.schedule((t) => {
       t.description("Nightly reports");
-      t.onCalendar("*-*-* 03:00:00");
-      t.randomizedDelaySec("15m");
+      t.daily({ at: "03:00" });
+      t.jitter("15m");
       t.persistent();
     });
   });

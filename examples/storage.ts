@@ -22,7 +22,9 @@ export default project("toys", (p) => {
     s.account(s.serviceUser(), { system: true, home: s.rootPath("state", "home") });
     s.directory(s.rootPath("data"), { owner: s.serviceUser(), mode: "private_dir" });
 
-    // Volumes derived from the project's roots: <root>/forgejo/<path>.
+    // Volumes derived from the project's roots: <root>/forgejo, then `path` when given
+    // (/srv/toys/forgejo/repositories, /etc/toys/forgejo). A secret volume may grant
+    // nothing to others.
     s.storage("repositories", { under: "data", path: "repositories", mode: 0o750, backup: true });
     s.storage("config", {
       under: "config",
@@ -45,7 +47,7 @@ export default project("toys", (p) => {
           "/usr/local/bin/forgejo",
           "web",
           "--config",
-          "/etc/toys/forgejo/config/app.ini",
+          `${s.storagePathOf("config")}/app.ini`,
         ],
         // Only the writable volumes: the config volume stays read-only.
         readWritePaths: [...s.writableStoragePaths(), ...readWritePaths([lfs])],

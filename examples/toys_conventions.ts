@@ -18,9 +18,10 @@ export const toys = conventions({
 });
 
 export const toyService = toys.defservice((s) => {
-  // let: values computed from the service's name and the prefixes.
-  const serviceUser = s.prefixed("user", s.serviceName());
-  const unitName = `${s.prefixed("unit", s.serviceName())}.service`;
+  // let: values computed from the service's name and the prefixes
+  // (identities are hyphenated: a service "hex_mirror" runs as toys-hex-mirror).
+  const serviceUser = s.serviceUser();
+  const unitName = s.unitName();
 
   // path: a directory per root, named after the service.
   const statePath = (...parts: string[]) => s.rootPath("state", ...parts);

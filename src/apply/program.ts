@@ -213,6 +213,17 @@ export async function compileProgram(host: HostPlan, options: ProgramOptions): P
     ].join(" &&\n");
   }
 
+  // Remember what hostkit created of inventoried kinds (units, accounts), once its step ran.
+  const created = new Set(
+    changes.filter((c) => c.action === "create" && handlerOf(c.resource).inventoried).map((c) =>
+      c.id
+    ),
+  );
+  for (const step of steps) {
+    const ids = step.ids.filter((id) => created.delete(id)); // at the first step that makes it
+    if (ids.length) step.command += ` &&\nhk_created ${ids.map((id) => quote(id)).join(" ")}`;
+  }
+
   // Stale check: re-read every changed resource exactly as the plan did.
   const check = staleCheck(changes);
   const trackingLines = tracking

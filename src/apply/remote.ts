@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { hkMiseFunction } from "../packages/mise.ts";
 
 /**
  * `run.sh DIR`: starts `DIR/apply.sh` in a new session with its output in
@@ -212,11 +213,13 @@ hk_unstage() { # a failed batch renames nothing: drop what it staged
 hk_dir() { # path owner group mode
   mkdir -p -- "$1" && hk_own "$1" "$2" "$3" "$4"
 }
-hk_link() { # path target
+hk_link() { # path target [owner group]: the link's own owner (chown -h), set before it is renamed in
   dir=\${1%/*}; dir=\${dir:-/}
   [ -d "$dir" ] || mkdir -p -- "$dir" || return 1
   tmp=$(mktemp -u "$dir/.hostkit.XXXXXX") || return 1
-  ln -s -- "$2" "$tmp" && mv -Tf -- "$tmp" "$1"
+  ln -s -- "$2" "$tmp" || return 1
+  if [ -n "\${3:-}\${4:-}" ] && ! chown -h -- "\${3:-}\${4:+:$4}" "$tmp"; then rm -f -- "$tmp"; return 1; fi
+  mv -Tf -- "$tmp" "$1"
 }
 hk_rm() { rm -f -- "$1"; }
 hk_rmdir() { # only an empty directory: what others put there since is not ours to delete
@@ -251,13 +254,7 @@ hk_remove_packages() { # manager packages…
     pacman) pacman -R --noconfirm -- "$@" ;;
   esac
 }
-hk_mise() { # binary datadir tool version
-  if [ ! -x "$1" ]; then
-    command -v curl >/dev/null 2>&1 || { echo "mise is missing at $1 and curl is not installed"; return 1; }
-    curl -fsSL https://mise.run | MISE_INSTALL_PATH="$1" sh || return 1
-  fi
-  MISE_SYSTEM_DATA_DIR="$2" "$1" install --system "$3@$4"
-}
+__HK_MISE__
 hk_as() { # user cwd argv…
   user=$1; cwd=$2; shift 2
   [ -z "$cwd" ] || cd -- "$cwd" || return 1
@@ -451,4 +448,11 @@ hk_unless() { # guard argv…: runs the command unless the shell test guard succ
   if ( sh -c "$guard" ) >/dev/null 2>&1 < /dev/null; then echo "skipped: its unless guard holds"; return 0; fi
   "$@"
 }
-`.replaceAll("\\${", "${");
+hk_created() { # id…: what hostkit created, so a later plan can warn when nothing declares it
+  [ -n "\${HK_RUNS_ROOT:-}" ] || return 0 # a step run on its own, outside a program
+  for id in "$@"; do
+    grep -qxF -- "$id" "$HK_RUNS_ROOT/created" 2>/dev/null || printf '%s\n' "$id" >> "$HK_RUNS_ROOT/created"
+  done
+}
+`.replaceAll("\\${", "${")
+  .replace("__HK_MISE__\n", hkMiseFunction());

@@ -18,6 +18,7 @@ import {
   targetsForRefs,
 } from "./targets.ts";
 import { progress } from "./progress.ts";
+import { hasPackageFlags, PACKAGE_FLAGS, packagePlanningFromFlags } from "../packages/flags.ts";
 
 export const spec: CommandSpec = {
   name: "apply",
@@ -30,6 +31,7 @@ export const spec: CommandSpec = {
     ...GUARD_FLAGS,
     ...RUNS_FLAGS,
     plan: { type: "string", value: "FILE", description: "Apply exactly this saved plan" },
+    ...PACKAGE_FLAGS,
     confirm: { type: "boolean", description: "Really change the hosts" },
     "dry-run": { type: "boolean", description: "Print every step that would run; touch nothing" },
     ignore: {
@@ -126,6 +128,13 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
     );
   }
   preloadTransport(flags);
+  if (planFile && hasPackageFlags(flags)) {
+    throw new HostkitError(
+      "usage",
+      "package flags shape a new plan; a saved plan is applied exactly as reviewed",
+    );
+  }
+  const packages = planFile ? undefined : packagePlanningFromFlags(flags);
   const project = positionals[0] ? await loadFromFlags(positionals[0], flags) : undefined;
   const planning = await import("../plan/mod.ts");
   const { apply } = await import("../apply/mod.ts");
@@ -168,6 +177,7 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
       ignore: listFlag(flags, "ignore"),
       parallel: numberFlag(flags, "parallel", 10),
       runGuards: runGuards(flags),
+      packages,
     });
     const failed = plan.hosts.filter((h) => h.error);
     if (failed.length) {

@@ -3,10 +3,13 @@
  *
  * @module
  */
+import { HostkitError } from "../errors.ts";
 import type { ProjectSpec } from "../model/project.ts";
 import { type Flags, type FlagSpec, listFlag, numberFlag, stringFlag } from "./args.ts";
 
-/** `--require` and `--timeout`. */
+/** Longest timer a runtime holds, in seconds (setTimeout takes a signed 32-bit delay in ms). */
+const MAX_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
 /** `--run-guards`, for commands that plan. */
 export const GUARD_FLAGS: Record<string, FlagSpec> = {
   "run-guards": {
@@ -22,6 +25,7 @@ export function runGuards(flags: Flags): boolean {
   return flags["run-guards"] === true || Deno.env.get("HOSTKIT_RUN_GUARDS") === "1";
 }
 
+/** `--require`, `--timeout`, `--memory-limit` and `--source-root`. */
 export const CONFIG_FLAGS: Record<string, FlagSpec> = {
   require: {
     type: "string",
@@ -32,7 +36,21 @@ export const CONFIG_FLAGS: Record<string, FlagSpec> = {
   timeout: {
     type: "string",
     value: "SECONDS",
-    description: "Give up evaluating the config after SECONDS (default 10)",
+    description: "Give up evaluating the config after SECONDS (default 10; counted from when " +
+      "the sandbox is ready: reading, transpiling and evaluating)",
+  },
+  "memory-limit": {
+    type: "string",
+    value: "MB",
+    description: "The config's heap limit (default 512; the sandbox may use 1024 MB more " +
+      "for the runtime itself)",
+  },
+  "source-root": {
+    type: "string",
+    multiple: true,
+    value: "DIR",
+    description: "Also read config modules and file sources under DIR (besides the project's " +
+      "directory: the nearest above the config holding deno.json or .git)",
   },
 };
 
@@ -47,10 +65,26 @@ export const CONFIG_FLAGS: Record<string, FlagSpec> = {
  * ```
  */
 export async function loadFromFlags(path: string, flags: Flags): Promise<ProjectSpec> {
+  const timeout = numberFlag(flags, "timeout", 10);
+  if (timeout > MAX_TIMEOUT_SECONDS) {
+    throw new HostkitError(
+      "usage",
+      `--timeout ${timeout} is more than a timer holds (at most ${MAX_TIMEOUT_SECONDS} s)`,
+    );
+  }
+  const memory = numberFlag(flags, "memory-limit", 512);
+  if (memory < 16 || !Number.isInteger(memory)) {
+    throw new HostkitError(
+      "usage",
+      `--memory-limit wants whole megabytes, 16 or more, got ${memory}`,
+    );
+  }
   const { load } = await import("../config/load.ts");
   return load(path, {
     require: listFlag(flags, "require"),
-    timeoutMs: numberFlag(flags, "timeout", 10) * 1000,
+    timeoutMs: timeout * 1000,
+    memoryLimitMb: memory,
+    sourceRoots: listFlag(flags, "source-root"),
   });
 }
 

@@ -6,6 +6,7 @@
  * @module
  */
 import { HostkitError } from "../errors.ts";
+import { visible } from "../text/visible.ts";
 import { type CommandSpec, type Flags, helpText, parseCommand } from "./args.ts";
 
 /** A subcommand module: its spec and its runner. */
@@ -24,6 +25,9 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   render: () => import("./render.ts"),
   demo: () => import("./demo.ts"),
 };
+
+/** Commands that load a config (the sandbox starts before the command does). */
+const LOADS_CONFIG = new Set(["plan", "apply", "dump", "render", "demo"]);
 
 /** The hostkit version, also written into plan artifacts. */
 import { HOSTKIT_VERSION } from "../version.ts";
@@ -57,6 +61,13 @@ async function overview(): Promise<string> {
  */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  let sandbox: typeof import("../config/load.ts") | undefined;
+  if (LOADS_CONFIG.has(name) && !rest.includes("--help") && !rest.includes("-h")) {
+    // The sandbox's runtime boots while this process loads the command (not on the config's time).
+    const memory = rest[rest.indexOf("--memory-limit") + 1];
+    sandbox = await import("../config/load.ts");
+    sandbox.prestartSandbox(rest.includes("--memory-limit") ? Number(memory) : undefined);
+  }
   try {
     if (name === undefined || name === "--help" || name === "-h" || name === "help") {
       console.log(await overview());
@@ -82,15 +93,26 @@ export async function main(argv: string[]): Promise<number> {
     return await command.run(flags, positionals);
   } catch (error) {
     return report(error);
+  } finally {
+    sandbox?.disposePrestarted();
   }
 }
 
+/**
+ * Prints an error for people. Messages carry names and paths a config chose, so
+ * control characters are made visible, and every line after the first is
+ * indented: no part of a message can pose as a line of hostkit's own.
+ */
 function report(error: unknown): number {
+  const print = (first: string, text: string, rest: string[] = []) => {
+    const [head, ...tail] = text.split("\n");
+    console.error(`${first}${visible(head)}`);
+    for (const line of [...tail, ...rest]) console.error(`  ${visible(line)}`);
+  };
   if (error instanceof HostkitError) {
-    console.error(`error: ${error.message}`);
-    for (const line of error.details) console.error(`  ${line}`);
+    print("error: ", error.message, error.details);
     return error.exitCode;
   }
-  console.error(`internal error: ${error instanceof Error ? error.stack : String(error)}`);
+  print("internal error: ", error instanceof Error ? error.stack ?? String(error) : String(error));
   return 1;
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import { ExitCode, HostkitError } from "../errors.ts";
+import type { ProjectSpec } from "../model/project.ts";
 import { resourceId } from "../model/resource.ts";
 import {
   type CommandSpec,
@@ -15,7 +16,14 @@ import {
   stringFlag,
 } from "./args.ts";
 import { CONFIG_FLAGS, GUARD_FLAGS, loadFromFlags, runGuards } from "./common.ts";
-import { hasTargetFlags, preloadTransport, resolveTargets, TARGET_FLAGS } from "./targets.ts";
+import {
+  hasTargetFlags,
+  preloadTransport,
+  refuseTargetlessFlags,
+  resolveTargets,
+  TARGET_FLAGS,
+} from "./targets.ts";
+import { PACKAGE_FLAGS, packagePlanningFromFlags, WRITE_LOCK_FLAG } from "../packages/flags.ts";
 
 export const spec: CommandSpec = {
   name: "plan",
@@ -26,6 +34,8 @@ export const spec: CommandSpec = {
     ...CONFIG_FLAGS,
     ...TARGET_FLAGS,
     ...GUARD_FLAGS,
+    ...PACKAGE_FLAGS,
+    ...WRITE_LOCK_FLAG,
     out: { type: "string", value: "FILE", description: "Write the plan artifact (JSON) to FILE" },
     ignore: {
       type: "string",
@@ -38,6 +48,12 @@ export const spec: CommandSpec = {
       type: "boolean",
       description: "Exit 2 when there are changes, 0 when none",
     },
+    service: {
+      type: "string",
+      multiple: true,
+      value: "NAME",
+      description: "Plan only this service's resources (and what they depend on)",
+    },
     verbose: { type: "boolean", short: "v", description: "Also list unchanged resources" },
     json: { type: "boolean", description: "Print the plan as JSON instead of text" },
   },
@@ -46,14 +62,37 @@ export const spec: CommandSpec = {
     "Examples:",
     "  hostkit plan infra/config.ts --host prod --out up.plan.json",
     "  hostkit plan infra/config.ts --local --ignore systemd_service:toys-exograph.service",
+    "  hostkit plan infra/config.ts --host prod --write-package-lock hostkit.package.lock",
   ],
 };
 
 /** Runs the command; returns the exit code. */
 export async function run(flags: Flags, positionals: string[]): Promise<number> {
   const [config] = expectPositionals(spec, positionals, ["CONFIG"]);
+  if (flags["show-graph"]) {
+    const others = [
+      "out",
+      "json",
+      "detailed-exitcode",
+      "ignore",
+      "verbose",
+      ...Object.keys(TARGET_FLAGS),
+    ]
+      .filter((name) => flags[name] !== undefined);
+    if (others.length) {
+      throw new HostkitError(
+        "usage",
+        `--show-graph prints the dependency graph and plans nothing: --${others.join(", --")} ${
+          others.length === 1 ? "means" : "mean"
+        } nothing with it`,
+      );
+    }
+  } else {
+    refuseTargetlessFlags(flags);
+  }
   preloadTransport(flags);
-  const project = await loadFromFlags(config, flags);
+  const packages = packagePlanningFromFlags(flags);
+  const project = onlyServices(await loadFromFlags(config, flags), listFlag(flags, "service"));
   const planning = await import("../plan/mod.ts");
   if (flags["show-graph"]) {
     const deps = planning.dependencies(project.resources);
@@ -70,6 +109,7 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
       ignore: listFlag(flags, "ignore"),
       parallel: numberFlag(flags, "parallel", 10),
       runGuards: runGuards(flags),
+      packages,
     });
     const out = stringFlag(flags, "out");
     if (out) await planning.savePlan(result, out);
@@ -102,4 +142,38 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
   } finally {
     await targets?.close();
   }
+}
+
+/**
+ * The project with only the resources of the named services, and the ones
+ * they depend on (`dependsOn`, transitively), so the plan stays complete.
+ */
+function onlyServices(project: ProjectSpec, names: string[]): ProjectSpec {
+  if (!names.length) return project;
+  const known = new Set(project.services.map((s) => s.name));
+  const unknown = names.filter((n) => !known.has(n));
+  if (unknown.length) {
+    throw new HostkitError(
+      "input",
+      `--service ${unknown.join(", ")}: no such service (declared: ${
+        [...known].join(", ") || "none"
+      })`,
+    );
+  }
+  const byId = new Map(project.resources.map((r) => [resourceId(r), r]));
+  const keep = new Set<string>();
+  const visit = (id: string) => {
+    const resource = byId.get(id);
+    if (!resource || keep.has(id)) return;
+    keep.add(id);
+    resource.dependsOn.forEach(visit);
+  };
+  for (const r of project.resources) {
+    if (r.service && names.includes(r.service)) visit(resourceId(r));
+  }
+  return {
+    ...project,
+    services: project.services.filter((s) => names.includes(s.name)),
+    resources: project.resources.filter((r) => keep.has(resourceId(r))),
+  };
 }

@@ -22,9 +22,10 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
   const [config, kind, name] = expectPositionals(spec, positionals, ["CONFIG", "KIND", "NAME"]);
   const project = await loadFromFlags(config, flags);
   const { render } = await import("../render/mod.ts");
+  const { sourceReader } = await import("../config/source_reader.ts");
   const text = render(project, kind, name, {
     secrets: (variable) => Deno.env.get(variable),
-    readSource: (path) => Deno.readFileSync(path),
+    readSource: sourceReader(project),
   });
   await Deno.stdout.write(new TextEncoder().encode(text));
   return 0;

@@ -34,6 +34,12 @@ export const TARGET_FLAGS: Record<string, FlagSpec> = {
     value: "VAR",
     description: "SSH password from environment variable VAR",
   },
+  password: {
+    type: "string",
+    value: "PASSWORD",
+    description: "SSH password for --remote, raw (escape hatch: other local users can read a " +
+      "command line; prefer --password-env)",
+  },
   sudo: { type: "boolean", description: "Run everything on the target under sudo" },
   "sudo-password-env": {
     type: "string",
@@ -48,11 +54,12 @@ export const TARGET_FLAGS: Record<string, FlagSpec> = {
   },
   "accept-new-host-key": {
     type: "boolean",
-    description: "Trust an unknown host key on first use and record it",
+    description: "Trust an unknown host key on first use and record it (no password or sudo " +
+      "password is sent to a host whose key is not already known)",
   },
   "silently-accept-hosts": {
     type: "boolean",
-    description: "Do not verify host keys at all (unsafe)",
+    description: "Do not verify host keys at all (unsafe; no password is sent then)",
   },
   parallel: { type: "string", value: "N", description: "Hosts handled at once (default 10)" },
 };
@@ -63,7 +70,54 @@ export interface Targets {
   close(): Promise<void>;
 }
 
-const RAW_ONLY = ["user", "port", "identity-file", "password-env"];
+const RAW_ONLY = ["user", "port", "identity-file", "password-env", "password"];
+
+/**
+ * The environment variable with which the operator lets configs relax host-key
+ * checks (`silentlyAcceptHosts`, `acceptNewHostKeys`): a config declares its own
+ * hosts, so its word alone must not turn verification off.
+ */
+export const ALLOW_CONFIG_HOST_KEYS = "HOSTKIT_ALLOW_CONFIG_HOST_KEYS";
+
+const warned = new Set<string>();
+
+function warnOnce(message: string): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  console.error(`warning: ${message}`);
+}
+
+/** The host-key policy: the operator's flags, or the config's wish when the operator allows it. */
+function hostKeyPolicy(host: HostSpec, flags: Flags): "strict" | "accept-new" | "accept-any" {
+  const wish = host.ssh.silentlyAcceptHosts
+    ? "accept-any" as const
+    : host.ssh.acceptNewHostKeys
+    ? "accept-new" as const
+    : undefined;
+  if (flags["silently-accept-hosts"]) return "accept-any";
+  const allowed = env(ALLOW_CONFIG_HOST_KEYS) === "1";
+  if (wish && allowed) return wish;
+  if (wish) {
+    warnOnce(
+      `host ${host.name}: the config asks to ${
+        wish === "accept-any" ? "accept any host key" : "trust new host keys"
+      }; ignored (configs cannot relax host-key checks on their own: pass ` +
+        `--accept-new-host-key, or set ${ALLOW_CONFIG_HOST_KEYS}=1 to honour the config)`,
+    );
+  }
+  return flags["accept-new-host-key"] ? "accept-new" : "strict";
+}
+
+/** The raw `--password`, with the warning it deserves; its value is never printed. */
+function rawPassword(flags: Flags): string | undefined {
+  const password = stringFlag(flags, "password");
+  if (password === undefined) return undefined;
+  warnOnce(
+    "--password puts the password on the command line, where other users of this machine " +
+      "can read it (ps, /proc); prefer --password-env VAR",
+  );
+  return password;
+}
 
 function env(name: string): string | undefined {
   return Deno.env.get(name);
@@ -79,11 +133,7 @@ function secretFromFlag(flags: Flags, flag: string): string | undefined {
 function sshFromHost(host: HostSpec, flags: Flags) {
   const secret = (ref: SecretRef | undefined, purpose: string) =>
     ref ? resolveSecret(ref, env, `${purpose} of host ${host.name}`) : undefined;
-  const policy = flags["silently-accept-hosts"] || host.ssh.silentlyAcceptHosts
-    ? "accept-any" as const
-    : flags["accept-new-host-key"] || host.ssh.acceptNewHostKeys
-    ? "accept-new" as const
-    : "strict" as const;
+  const policy = hostKeyPolicy(host, flags);
   return {
     name: host.name,
     host: host.hostname,
@@ -91,7 +141,8 @@ function sshFromHost(host: HostSpec, flags: Flags) {
     user: host.user ?? env("USER") ?? "root",
     identityFile: host.ssh.identityFile,
     identityPassphrase: secret(host.ssh.identityPassphrase, "identity passphrase"),
-    password: secretFromFlag(flags, "password-env") ?? secret(host.ssh.password, "SSH password"),
+    password: secretFromFlag(flags, "password-env") ?? rawPassword(flags) ??
+      secret(host.ssh.password, "SSH password"),
     sudo: host.sudo || flags.sudo === true,
     sudoPassword: secretFromFlag(flags, "sudo-password-env") ??
       secret(host.ssh.sudoPassword, "sudo password"),
@@ -158,6 +209,28 @@ export async function targetsForRefs(
     }
   }
   return { targets, close: async () => void await Promise.all(targets.map((t) => t.close())) };
+}
+
+/**
+ * Refuses flags that only shape a connection when no target was chosen (they would be
+ * silently ignored, and the plan would not be what the operator asked for).
+ *
+ * @example
+ * ```ts
+ * import { refuseTargetlessFlags } from "./targets.ts";
+ * refuseTargetlessFlags({ user: "x", sudo: true }); // throws a usage error
+ * ```
+ */
+export function refuseTargetlessFlags(flags: Flags): void {
+  if (hasTargetFlags(flags)) return;
+  const given = Object.keys(TARGET_FLAGS).filter((name) => flags[name] !== undefined);
+  if (given.length) {
+    throw new HostkitError(
+      "usage",
+      `--${given.join(", --")} ${given.length === 1 ? "needs" : "need"} a target ` +
+        "(--local, --host NAME, --all-hosts or --remote HOST); without one the plan is offline",
+    );
+  }
 }
 
 /** Whether any target flag was given. */

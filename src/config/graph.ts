@@ -1,7 +1,10 @@
 /**
- * Reads a config module and its relative imports from disk and transpiles each
- * to JavaScript, keeping line numbers so errors point at the user's lines.
- * Runs on the main thread: the sandbox worker cannot read files.
+ * Reads a config module and its relative imports and transpiles each to
+ * JavaScript, keeping line numbers so errors point at the user's lines. Runs in
+ * the sandbox's child process; the files come from the loader (`read`), which
+ * decides what may be read. Every `import(...)` is rewritten to the sandbox's
+ * own import function, so no specifier the linker did not resolve reaches
+ * Deno's module loader.
  *
  * @module
  */
@@ -15,7 +18,14 @@ export interface ModuleSource {
   code: string;
   /** Import specifiers to rewrite: byte range in `code` and what it refers to. */
   imports: { start: number; end: number; target: string }[];
+  /** `import(` of dynamic imports: range in `code` to replace with the sandbox's import call. */
+  dynamic: { start: number; end: number }[];
+  /** What each literal specifier of this module resolved to (for literal `import("./x.ts")`). */
+  resolved: Record<string, string>;
 }
+
+/** Reads one module's text; `from` is the importing `file:line`. */
+export type ReadModule = (path: string, from: string | undefined) => Promise<string>;
 
 /** The bare specifier configs import the DSL from. */
 export const DSL_SPECIFIER = "hostkit";
@@ -26,10 +36,10 @@ export const DSL_SPECIFIER = "hostkit";
  * @example
  * ```ts
  * import { readGraph } from "./graph.ts";
- * const modules = await readGraph(["/infra/config.ts"]);
+ * const modules = await readGraph(["/infra/config.ts"], (path) => Deno.readTextFile(path));
  * ```
  */
-export async function readGraph(entries: string[]): Promise<ModuleSource[]> {
+export async function readGraph(entries: string[], read: ReadModule): Promise<ModuleSource[]> {
   const [{ transform }, lexer] = await Promise.all([import("sucrase"), import("es-module-lexer")]);
   await lexer.init;
   const done = new Map<string, ModuleSource>();
@@ -45,13 +55,7 @@ export async function readGraph(entries: string[]): Promise<ModuleSource[]> {
       );
     }
     visiting.push(path);
-    let source: string;
-    try {
-      source = await Deno.readTextFile(path);
-    } catch (error) {
-      const why = error instanceof Deno.errors.NotFound ? "file not found" : String(error);
-      throw new ConfigError(`cannot read config module ${path}: ${why}`, importedFrom);
-    }
+    const source = await read(path, importedFrom);
     const transpile = (text: string) =>
       transform(text, {
         transforms: path.endsWith(".js") || path.endsWith(".mjs") ? [] : ["typescript"],
@@ -66,22 +70,55 @@ export async function readGraph(entries: string[]): Promise<ModuleSource[]> {
       throw new ConfigError(`syntax error: ${message}`, `${path}:${line}`);
     }
     const imports: ModuleSource["imports"] = [];
+    const dynamic: ModuleSource["dynamic"] = [];
+    const resolved: Record<string, string> = {};
     const [found] = lexer.parse(code, path);
     for (const spec of found) {
-      if (spec.n === undefined) continue; // a computed dynamic import: the sandbox decides
+      if (spec.d >= 0) dynamic.push({ start: spec.ss, end: spec.d + 1 });
+      if (spec.d === -2) continue; // import.meta
+      const specifier = literalSpecifier(code, spec);
+      // A computed dynamic import is resolved (and refused) by the sandbox's import function.
+      if (specifier === undefined) continue;
       const line = code.slice(0, spec.s).split("\n").length;
-      const target = resolveSpecifier(spec.n, path, `${path}:${line}`);
+      const target = resolveSpecifier(specifier, path, `${path}:${line}`);
       if (target !== DSL_SPECIFIER) await visit(target, `${path}:${line}`);
-      imports.push({ start: spec.s, end: spec.e, target });
+      resolved[specifier] = target;
+      if (spec.d === -1) imports.push({ start: spec.s, end: spec.e, target });
     }
     visiting.pop();
-    const module = { path, code, imports };
+    const module = { path, code, imports, dynamic, resolved };
     done.set(path, module);
     ordered.push(module);
   }
 
   for (const entry of entries) await visit(resolve(entry));
   return ordered;
+}
+
+/**
+ * The specifier an import names, read from the code: es-module-lexer decodes
+ * it with `eval`, which the sandbox disallows. A static import's range is the
+ * text inside the quotes; a dynamic import's is its argument, a literal only
+ * when quoted. Escapes are decoded as JSON; a specifier that needs more is refused.
+ */
+function literalSpecifier(
+  code: string,
+  spec: { s: number; e: number; d: number },
+): string | undefined {
+  let raw = code.slice(spec.s, spec.e);
+  if (spec.d >= 0) {
+    const quote = raw[0];
+    if ((quote !== '"' && quote !== "'") || raw.at(-1) !== quote || raw.length < 2) {
+      return undefined;
+    }
+    raw = raw.slice(1, -1);
+  }
+  if (!raw.includes("\\")) return raw;
+  try {
+    return JSON.parse(`"${raw}"`);
+  } catch {
+    return raw; // refused by resolveSpecifier: not "hostkit" nor a plain relative path
+  }
 }
 
 function resolveSpecifier(specifier: string, from: string, where: string): string {

@@ -1,29 +1,104 @@
 /**
- * Loads a config: read and transpile its modules, evaluate them in the
- * permission-less sandbox worker, validate the result.
+ * Loads a config: a child process (see child.ts) transpiles and evaluates its
+ * modules with no permissions under a heap and data limit; this side reads
+ * only the files the source policy allows, enforces the time limit from the
+ * moment the child is ready, and validates the result.
  *
  * @module
  */
 import { resolve } from "node:path";
-import { ProjectSchema, type ProjectSpec } from "../model/project.ts";
-import { z } from "zod";
+import { HostkitError } from "../errors.ts";
+import type { ProjectSpec } from "../model/project.ts";
+import { visible } from "../text/visible.ts";
 import { ConfigError } from "./error.ts";
-import { readGraph } from "./graph.ts";
-import type { WorkerRequest, WorkerResponse } from "./worker.ts";
+import { CHILD_SUBCOMMAND, type ChildMessage, type ChildResponse } from "./protocol.ts";
+import { MODULE_LIMIT, projectRootOf, SourcePolicy, SourceRefused } from "./sources.ts";
 
 /** Options of {@link load}. */
 export interface LoadOptions {
   /** Modules evaluated before the config (e.g. project-local conventions). */
   require?: string[];
-  /** Give up after this long (default 10 s): a config may loop forever. */
+  /** Give up after this long (default 10 s), counted from when the sandbox is ready. */
   timeoutMs?: number;
+  /** The config's JS heap limit in MB (default 512); see README "Loading configs". */
+  memoryLimitMb?: number;
+  /** More directories modules and file sources may be read from, besides the project's. */
+  sourceRoots?: string[];
+  /** Where the config's console output goes (default: stderr, made visible). */
+  onLog?: (text: string) => void;
 }
 
-/** The config did not finish in time. The stuck worker cannot be stopped: exit the process. */
+/** The config did not finish in time. */
 export class ConfigTimeoutError extends ConfigError {}
+
+/** Longest timer a runtime holds (setTimeout takes a signed 32-bit delay). */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+/** Default heap limit of a config (MB). */
+export const DEFAULT_MEMORY_MB = 512;
+/**
+ * Writable memory the runtime itself reserves before any config runs (measured
+ * ~570 MB of RLIMIT_DATA on Deno 2.9.6), allowed on top of the config's limit.
+ */
+export const RUNTIME_ALLOWANCE_MB = 1024;
+/** How long the child may take to start; not the config's time (a busy machine is slow). */
+const START_LIMIT_MS = 120_000;
+/** Longest message line the child may send (bytes). */
+const LINE_LIMIT = 64 * 1024 * 1024;
+
+function granted(descriptor: Deno.PermissionDescriptor): boolean {
+  return Deno.permissions.querySync(descriptor).state === "granted";
+}
+
+function denoDir(): string | undefined {
+  try {
+    const home = Deno.env.get("HOME");
+    return Deno.env.get("DENO_DIR") ??
+      (Deno.env.get("XDG_CACHE_HOME") ?? (home ? `${home}/.cache` : undefined))?.concat("/deno");
+  } catch {
+    return undefined;
+  }
+}
+
+/** The command that starts the child: hostkit's own binary, or `deno run` on child.ts. */
+function childCommand(memoryMb: number): string[] {
+  if (Deno.build.standalone) return [Deno.execPath(), CHILD_SUBCOMMAND];
+  const config = new URL("../../deno.json", import.meta.url);
+  const configFlags = config.protocol === "file:"
+    ? ["--config", decodeURIComponent(config.pathname)]
+    : [];
+  return [
+    Deno.execPath(),
+    "run",
+    "--no-prompt",
+    "--quiet",
+    "--frozen",
+    "--cached-only",
+    ...configFlags,
+    `--v8-flags=--max-old-space-size=${memoryMb},--disallow-code-generation-from-strings`,
+    new URL("./child.ts", import.meta.url).href,
+  ];
+}
+
+/** Splits a byte stream into lines, refusing lines longer than the limit. */
+async function* linesOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  let buffer = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    buffer += chunk;
+    let end: number;
+    while ((end = buffer.indexOf("\n")) >= 0) {
+      yield buffer.slice(0, end);
+      buffer = buffer.slice(end + 1);
+    }
+    if (buffer.length > LINE_LIMIT) throw new Error("a message from the sandbox is too long");
+  }
+}
 
 /**
  * Loads a config file and returns its validated ProjectSpec. Never touches a host.
+ *
+ * The config runs in a child process, so the caller needs `--allow-run` (for
+ * `/bin/sh` and this Deno executable) and `--allow-read`; without them `load`
+ * refuses with a usage error instead of running the config with less isolation.
  *
  * @example
  * ```ts
@@ -36,60 +111,253 @@ export async function load(path: string, options: LoadOptions = {}): Promise<Pro
   const entry = resolve(path);
   const requires = (options.require ?? []).map((p) => resolve(p));
   const timeoutMs = options.timeoutMs ?? 10_000;
-  // The worker loads the DSL while this thread reads and transpiles the config.
-  const worker = new Worker(new URL("./worker.ts", import.meta.url), {
-    type: "module",
-    name: "hostkit-config",
-    deno: { permissions: "none" },
-  });
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  if (!(timeoutMs > 0 && timeoutMs <= MAX_TIMEOUT_MS)) {
+    throw new HostkitError(
+      "usage",
+      `the config time limit must be between 1 ms and ${MAX_TIMEOUT_MS} ms, got ${timeoutMs}`,
+    );
+  }
+  const memoryMb = Math.round(options.memoryLimitMb ?? DEFAULT_MEMORY_MB);
+  if (!(memoryMb >= 16 && memoryMb <= 1024 * 1024)) {
+    throw new HostkitError(
+      "usage",
+      `the config memory limit must be 16 MB or more, got ${memoryMb}`,
+    );
+  }
+  if (!granted({ name: "run", command: "/bin/sh" }) || !granted({ name: "read" })) {
+    throw new HostkitError(
+      "usage",
+      "load() evaluates configs in a child process: run the calling program with " +
+        `--allow-run=/bin/sh,${Deno.execPath()} and --allow-read (hostkit has no weaker mode)`,
+    );
+  }
+  // --require files are the operator's choice: their projects are readable too.
+  const policy = new SourcePolicy([
+    ...[entry, ...requires].map(projectRootOf),
+    ...(options.sourceRoots ?? []),
+  ]);
+  const onLog = options.onLog ??
+    ((text: string) => console.error(`config: ${visible(text)}`));
+  // The schema (zod) loads here while the child starts.
+  const validation = import("./validate.ts");
+  const response = await evaluate(entry, requires, policy, { timeoutMs, memoryMb, onLog });
+  // Every failure names the config, even one no line of it can be blamed for.
+  if (!response.ok) throw new ConfigError(response.message, response.origin ?? entry);
+  const spec = (await validation).validateSpec(response.spec, entry);
+  // Set here, never by the config: where file sources may be read from.
+  return { ...spec, sourceRoots: policy.roots };
+}
+
+interface Limits {
+  timeoutMs: number;
+  memoryMb: number;
+  onLog: (text: string) => void;
+}
+
+/** A started child process, before it is given a config. */
+interface Sandbox {
+  child: Deno.ChildProcess;
+  cwd: string;
+  memoryMb: number;
+  /** The child's stderr so far (its tail): why it died, when it dies. */
+  stderr(): string;
+  stderrDone: Promise<void>;
+}
+
+function spawnSandbox(memoryMb: number): Sandbox {
+  const dataKb = (memoryMb + RUNTIME_ALLOWANCE_MB) * 1024;
+  let cwd = "/";
   try {
-    const modules = await readGraph([...requires, entry]);
-    const response = await new Promise<WorkerResponse>((resolvePromise, reject) => {
-      timer = setTimeout(() => {
-        reject(
-          new ConfigTimeoutError(
-            `evaluating the config took longer than ${timeoutMs / 1000} s (an endless loop?); ` +
-              `raise the limit with --timeout SECONDS`,
-            entry,
-          ),
-        );
-      }, timeoutMs);
-      worker.onmessage = (event: MessageEvent<WorkerResponse>) => resolvePromise(event.data);
-      worker.onerror = (event) => {
-        event.preventDefault();
-        reject(new ConfigError(`the config crashed its sandbox: ${event.message}`, entry));
-      };
-      const request: WorkerRequest = { modules, entry, requires };
-      worker.postMessage(request);
-    });
-    if (!response.ok) throw new ConfigError(response.message, response.origin);
-    return validateSpec(response.spec, entry);
-  } finally {
-    clearTimeout(timer);
-    worker.terminate();
+    cwd = Deno.makeTempDirSync({ prefix: "hostkit-config-" });
+  } catch { /* no write permission: "/" is as empty to a child without permissions */ }
+  const dir = denoDir();
+  const child = new Deno.Command("/bin/sh", {
+    // ulimit -d bounds the child's writable memory: heap and off-heap buffers alike.
+    args: [
+      "-c",
+      'ulimit -d "$1" && shift && exec "$@"',
+      "sh",
+      String(dataKb),
+      ...childCommand(memoryMb),
+    ],
+    cwd,
+    clearEnv: true,
+    env: {
+      NO_COLOR: "1",
+      DENO_NO_UPDATE_CHECK: "1",
+      DENO_NO_PROMPT: "1",
+      ...(dir ? { DENO_DIR: dir } : {}),
+    },
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let stderr = "";
+  const stderrDone = (async () => {
+    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
+      stderr = (stderr + chunk).slice(-65536);
+    }
+  })().catch(() => {});
+  return { child, cwd, memoryMb, stderr: () => stderr, stderrDone };
+}
+
+let prestarted: Sandbox | undefined;
+
+/**
+ * Starts the sandbox's child process ahead of {@link load}, so the runtime
+ * boots while the caller is still starting up (the CLI does this first thing).
+ * A child no load() claims ends when this process does: its stdin closes.
+ *
+ * @example
+ * ```ts
+ * import { load, prestartSandbox } from "./load.ts";
+ * prestartSandbox();
+ * const project = await load("infra/config.ts");
+ * ```
+ */
+export function prestartSandbox(memoryMb = DEFAULT_MEMORY_MB): void {
+  if (prestarted) return;
+  try {
+    prestarted = spawnSandbox(memoryMb);
+    prestarted.child.unref();
+  } catch {
+    prestarted = undefined; // load() reports what is missing
   }
 }
 
 /**
- * Validates a value as a ProjectSpec; errors name the config file.
+ * Ends a prestarted child no load() claimed and removes its working directory.
  *
  * @example
  * ```ts
- * import { validateSpec } from "./load.ts";
- * validateSpec({ name: "demo" }, "inline");
+ * import { disposePrestarted, prestartSandbox } from "./load.ts";
+ * prestartSandbox();
+ * disposePrestarted(); // the command turned out not to load a config
  * ```
  */
-export function validateSpec(value: unknown, file: string): ProjectSpec {
-  if (typeof value !== "object" || value === null || !("resources" in value)) {
-    throw new ConfigError(
-      'the default export is not a project: use `export default project("name", (p) => { ... })`',
-      `${file}:1`,
+export function disposePrestarted(): void {
+  if (prestarted) dispose(prestarted);
+  prestarted = undefined;
+}
+
+function claimSandbox(memoryMb: number): Sandbox {
+  const ready = prestarted;
+  prestarted = undefined;
+  if (ready && ready.memoryMb === memoryMb) {
+    ready.child.ref();
+    return ready;
+  }
+  if (ready) dispose(ready);
+  return spawnSandbox(memoryMb);
+}
+
+function dispose(sandbox: Sandbox): void {
+  try {
+    sandbox.child.kill("SIGKILL");
+  } catch { /* already gone */ }
+  if (sandbox.cwd !== "/") {
+    try {
+      Deno.removeSync(sandbox.cwd, { recursive: true });
+    } catch { /* gone */ }
+  }
+}
+
+async function evaluate(
+  entry: string,
+  requires: string[],
+  policy: SourcePolicy,
+  limits: Limits,
+): Promise<ChildResponse> {
+  const sandbox = claimSandbox(limits.memoryMb);
+  const { child } = sandbox;
+  const writer = child.stdin.getWriter();
+  const encoder = new TextEncoder();
+  const send = (message: unknown) => writer.write(encoder.encode(JSON.stringify(message) + "\n"));
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let expired: (error: Error) => void = () => {};
+  const deadline = new Promise<never>((_, reject) => (expired = reject));
+  const arm = (ms: number, error: () => Error) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => expired(error()), ms);
+  };
+  arm(
+    START_LIMIT_MS,
+    () =>
+      new ConfigError(`the config sandbox did not start within ${START_LIMIT_MS / 1000} s`, entry),
+  );
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  const conversation = async (): Promise<ChildResponse | undefined> => {
+    for await (const line of linesOf(child.stdout)) {
+      const message = JSON.parse(line) as ChildMessage;
+      if (message.type === "ready") {
+        // The config's time starts now: starting the runtime is not the config's doing.
+        arm(limits.timeoutMs, () =>
+          new ConfigTimeoutError(
+            `evaluating the config took longer than ${limits.timeoutMs / 1000} s ` +
+              "(an endless loop?); raise the limit with --timeout SECONDS",
+            entry,
+          ));
+        await send({ type: "start", entry, requires });
+      } else if (message.type === "read") {
+        let text: string;
+        try {
+          // The config and --require files are the operator's choice, even when git ignores them.
+          const named = message.path === entry || requires.includes(message.path);
+          text = decoder.decode(
+            policy.read(String(message.path), MODULE_LIMIT, { ignoredToo: named }),
+          );
+        } catch (error) {
+          const why = error instanceof SourceRefused
+            ? error.reason
+            : error instanceof TypeError
+            ? "not UTF-8 text"
+            : String(error);
+          throw new ConfigError(`cannot read config module ${message.path}: ${why}`, message.from);
+        }
+        await send({ type: "file", path: message.path, text });
+      } else if (message.type === "log") {
+        limits.onLog(String(message.text));
+      } else if (message.type === "done") {
+        return message.response;
+      }
+    }
+    return undefined;
+  };
+  try {
+    const answer = await Promise.race([conversation(), deadline]);
+    if (answer) return answer;
+    const status = await Promise.race([child.status, deadline]);
+    await sandbox.stderrDone;
+    throw crashError(entry, status, sandbox.stderr(), limits.memoryMb);
+  } catch (error) {
+    if (error instanceof SyntaxError) {
+      throw new ConfigError("the config sandbox sent a malformed message", entry);
+    }
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    dispose(sandbox);
+    await child.status;
+  }
+}
+
+function crashError(
+  entry: string,
+  status: Deno.CommandStatus,
+  stderr: string,
+  memoryMb: number,
+): ConfigError {
+  if (/out of memory|allocation failed|Failed to reserve/i.test(stderr)) {
+    return new ConfigError(
+      `the config ran out of memory (limit ${memoryMb} MB); raise it with --memory-limit MB`,
+      entry,
     );
   }
-  const parsed = ProjectSchema.safeParse(value);
-  if (!parsed.success) {
-    throw new ConfigError(`invalid project: ${z.prettifyError(parsed.error)}`, file);
-  }
-  return parsed.data;
+  const last = stderr.trim().split("\n").at(-1) ?? "";
+  return new ConfigError(
+    `the config sandbox ended unexpectedly (${
+      status.signal ? `signal ${status.signal}` : `exit code ${status.code}`
+    })${last ? `: ${visible(last)}` : ""}`,
+    entry,
+  );
 }

@@ -16,12 +16,26 @@ import {
   providerWords,
 } from "./providers.ts";
 import type { Draft } from "./draft.ts";
+import {
+  LOG_OPTIONS,
+  type LogOptions,
+  TELEMETRY_OPTIONS,
+  type TelemetryOptions,
+} from "./daemon.ts";
 import { ProjectError, runBody } from "./error.ts";
 import { firewallPolicy, type FirewallScope } from "./firewall.ts";
 import { type HostOptions, HostScope } from "./host.ts";
+import {
+  checkArgument,
+  checkOptions,
+  describe,
+  is,
+  noExtraArguments,
+  wordError,
+} from "./options.ts";
 import { callerOrigin } from "./origin.ts";
 import { ResourceScope } from "./scope.ts";
-import { ServiceScope } from "./service.ts";
+import { type ServiceOptions, ServiceScope } from "./service.ts";
 
 export { ProjectError };
 
@@ -37,9 +51,20 @@ export function setDefaultConventions(conventions: Conventions | undefined): voi
 
 /** Observability defaults for the whole project. */
 export interface ObservabilityScope {
-  logs(options: Record<string, unknown>): void;
-  telemetry(options: Record<string, unknown>): void;
+  /** Log intent: `o.logs({ driver: "journald", retention: "14d" })`. */
+  logs(options: LogOptions): void;
+  /** Collection intent: `o.telemetry({ logs: true, metrics: true })`. */
+  telemetry(options: TelemetryOptions): void;
 }
+
+/**
+ * Roots hostkit itself uses, spelled as upstream HostKit spells them.
+ * `hostkit_state` is where tracked runs keep records, plan copies and backups.
+ */
+const HOSTKIT_ROOTS: Readonly<Record<string, string>> = {
+  hostkit_runs: "run records",
+  hostkit_backups: "backup payloads",
+};
 
 /** Options of `project(name, options, body)`. */
 export interface ProjectOptions<P extends readonly Provider[]> {
@@ -57,34 +82,116 @@ export class ProjectScope<W extends object = {}> extends ResourceScope {
     super(draft);
   }
 
-  /** Named roots, e.g. `{ data: "/srv/toys", config: "/etc/toys" }`. */
-  roots(roots: Record<string, string>): void {
-    Object.assign(this.draft.roots, roots);
+  /**
+   * Named roots, e.g. `{ data: "/srv/toys", config: "/etc/toys" }`. `bin`
+   * (/usr/local/bin), `sbin` (/usr/local/sbin) and `run` (/run) have defaults;
+   * storage falls back to /var/lib (data, state) and /etc (config).
+   * `hostkit_state` moves hostkit's own run records and backups (default
+   * /var/lib/hostkit), as {@link runsRoot} does.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) => p.roots({ data: "/srv/demo", config: "/etc/demo" }));
+   * ```
+   */
+  roots(roots: Record<string, string>, ...extra: never[]): void {
+    noExtraArguments("roots", 1, extra);
+    const given = checkArgument(
+      "roots",
+      "the roots",
+      roots,
+      z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "a root name"), is.absolutePath),
+    );
+    for (const [name, path] of Object.entries(given)) {
+      if (name in HOSTKIT_ROOTS) {
+        throw wordError(
+          "roots",
+          `${name} is not supported: hostkit keeps ${HOSTKIT_ROOTS[name]} under hostkit_state ` +
+            `(set roots({ hostkit_state: … }) or runsRoot(…) to move them together)`,
+        );
+      }
+      if (name === "hostkit_state") this.runsRoot(path);
+      else this.draft.roots[name] = path;
+    }
   }
 
-  /** Name prefixes, e.g. `{ user: "toys-", unit: "toys-" }`. */
-  prefixes(prefixes: Record<string, string>): void {
-    Object.assign(this.draft.prefixes, prefixes);
+  /**
+   * Name prefixes, e.g. `{ user: "toys-", unit: "toys-" }`.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) => p.prefixes({ user: "demo-", unit: "demo-" }));
+   * ```
+   */
+  prefixes(prefixes: Record<string, string>, ...extra: never[]): void {
+    noExtraArguments("prefixes", 1, extra);
+    Object.assign(
+      this.draft.prefixes,
+      checkArgument("prefixes", "the prefixes", prefixes, z.record(z.string(), z.string())),
+    );
   }
 
-  /** A host: `p.host("prod", (h) => { … })` or `p.host("prod", { hostname }, (h) => { … })`. */
+  /**
+   * A host: `p.host("prod", (h) => { … })` or `p.host("prod", { hostname }, (h) => { … })`.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) => p.host("prod", { hostname: "prod.example.com", user: "deploy", sudo: true }));
+   * ```
+   */
   host(
     name: string,
     optionsOrBody?: HostOptions | ((h: HostScope) => void),
     body?: (h: HostScope) => void,
+    ...extra: never[]
   ): void {
+    noExtraArguments("host", 3, extra);
+    checkArgument("host", "the name", name, is.nonEmpty);
     const options = typeof optionsOrBody === "function" ? {} : optionsOrBody;
     const fill = typeof optionsOrBody === "function" ? optionsOrBody : body;
+    if (typeof optionsOrBody === "function" && body !== undefined) {
+      throw wordError("host", "takes one body");
+    }
     const scope = new HostScope(name, options);
     runBody(`host ${JSON.stringify(name)}`, fill, scope);
     const { hostname, ...rest } = scope.options;
     this.draft.hosts.push({ name, hostname: hostname ?? name, ...rest, origin: callerOrigin() });
   }
 
-  /** A service: a named group of resources with naming helpers (and providers' words). */
-  service(name: string, body: (s: ServiceScope & W) => void): void {
+  /**
+   * A service: a named group of resources with naming helpers (and enabled providers' words):
+   * `p.service("web", (s) => …)` or `p.service("hex_mirror", { path: "hex-mirror" }, (s) => …)`.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) => p.service("web", (s) => s.account(s.serviceUser(), { system: true })));
+   * ```
+   */
+  service(
+    name: string,
+    optionsOrBody: ServiceOptions | ((s: ServiceScope & W) => void),
+    maybeBody?: (s: ServiceScope & W) => void,
+    ...extra: never[]
+  ): void {
+    noExtraArguments("service", 3, extra);
     const origin = callerOrigin();
-    const scope = new ServiceScope(this.draft, name);
+    checkArgument("service", "the name", name, is.nonEmpty);
+    const options = typeof optionsOrBody === "function" ? undefined : optionsOrBody;
+    const body = typeof optionsOrBody === "function" ? optionsOrBody : maybeBody;
+    if (typeof body !== "function" || (typeof optionsOrBody === "function" && maybeBody)) {
+      throw wordError("service", `${name} needs one body, got ${describe(maybeBody)}`);
+    }
+    const checked = checkOptions("service", options, {
+      path: z.string().regex(/^[^/]+(\/[^/]+)*$/, "a relative path without empty segments"),
+    });
+    if (this.draft.services.some((s) => s.name === name)) {
+      throw wordError("service", `service ${name} is declared twice`);
+    }
+    const scope = new ServiceScope(this.draft, name, checked);
     Object.assign(scope, providerWords(this.draft, scope));
     runBody(`service ${JSON.stringify(name)}`, body, scope as ServiceScope & W);
     const service = {
@@ -96,17 +203,32 @@ export class ProjectScope<W extends object = {}> extends ResourceScope {
     this.draft.services.push(service);
   }
 
-  /** Project-wide log and telemetry defaults. */
-  observability(body: (o: ObservabilityScope) => void): void {
+  /**
+   * Project-wide log and telemetry defaults.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) => p.observability((o) => o.logs({ driver: "journald", retention: "14d" })));
+   * ```
+   */
+  observability(body: (o: ObservabilityScope) => void, ...extra: never[]): void {
+    noExtraArguments("observability", 1, extra);
     const o = this.draft.observability;
     runBody("observability", body, {
-      logs: (options) => o.logs = { ...o.logs, ...options },
-      telemetry: (options) => o.telemetry = { ...o.telemetry, ...options },
+      logs: (options: LogOptions) =>
+        o.logs = { ...o.logs, ...checkOptions("logs", options, LOG_OPTIONS) },
+      telemetry: (options: TelemetryOptions) =>
+        o.telemetry = { ...o.telemetry, ...checkOptions("telemetry", options, TELEMETRY_OPTIONS) },
     });
   }
 
-  /** An enabled provider's settings: `p.provider("caddy", (c) => c.set("sitesDir", "/etc/caddy/sites"))`. */
-  provider(name: string, body: (c: ProviderSettingsScope) => void): void {
+  /**
+   * An enabled provider's settings:
+   * `p.provider("caddy", (c) => c.set("sitesDir", "/etc/caddy/sites"))`.
+   */
+  provider(name: string, body: (c: ProviderSettingsScope) => void, ...extra: never[]): void {
+    noExtraArguments("provider", 2, extra);
     runBody(`provider ${JSON.stringify(name)}`, body, providerSettings(this.draft, name));
   }
 
@@ -115,9 +237,19 @@ export class ProjectScope<W extends object = {}> extends ResourceScope {
     this.draft.firewall = firewallPolicy(body, callerOrigin());
   }
 
-  /** Where tracked runs keep records and backups on hosts (default /var/lib/hostkit). */
-  runsRoot(path: string): void {
-    this.draft.runsRoot = path;
+  /**
+   * Where tracked runs keep records, plan copies and backups on hosts
+   * (default /var/lib/hostkit); upstream's `roots({ hostkit_state })`.
+   *
+   * @example
+   * ```ts
+   * import { project } from "./project.ts";
+   * project("demo", (p) => p.runsRoot("/srv/hostkit"));
+   * ```
+   */
+  runsRoot(path: string, ...extra: never[]): void {
+    noExtraArguments("runsRoot", 1, extra);
+    this.draft.runsRoot = checkArgument("runsRoot", "the path", path, is.absolutePath);
   }
 }
 
@@ -148,11 +280,25 @@ export function project(
   name: string,
   settingsOrBody: Conventions | ProjectOptions<readonly Provider[]> | ((p: ProjectScope) => void),
   maybeBody?: (p: ProjectScope) => void,
+  ...extra: unknown[]
 ): ProjectSpec {
+  noExtraArguments("project", 3, extra);
   const given = typeof settingsOrBody === "function" ? undefined : settingsOrBody;
+  if (typeof settingsOrBody === "function" && maybeBody !== undefined) {
+    throw wordError(
+      "project",
+      "takes one body: project(name, body) or project(name, options, body)",
+    );
+  }
+  if (given !== undefined && typeof maybeBody !== "function") {
+    throw wordError("project", `needs a body after its options, got ${describe(maybeBody)}`);
+  }
   const options: ProjectOptions<readonly Provider[]> = given && isConventions(given)
     ? { conventions: given }
-    : (given as ProjectOptions<readonly Provider[]> | undefined) ?? {};
+    : checkOptions<ProjectOptions<readonly Provider[]>>("project", given, {
+      providers: z.array(z.unknown()),
+      conventions: z.unknown().refine(isConventions, "made by conventions(...)"),
+    });
   const conventions = options.conventions ?? defaultConventions;
   const body = typeof settingsOrBody === "function" ? settingsOrBody : maybeBody!;
   const draft: Draft = {

@@ -6,6 +6,7 @@
  * @module
  */
 import type { Draft } from "./draft.ts";
+import { nearest, wordError } from "./options.ts";
 import { callerOrigin } from "./origin.ts";
 import type { Provider, ProviderEmit } from "../providers/define.ts";
 import { z } from "zod";
@@ -30,10 +31,10 @@ export interface ProviderSettingsScope {
 export function enableProviders(draft: Draft, providers: readonly Provider[]): void {
   for (const provider of providers) {
     if (!provider || typeof provider.words !== "function") {
-      throw new TypeError("providers must be made with defineProvider(...)");
+      throw wordError("project", "providers must be made with defineProvider(...)");
     }
     if (draft.enabled.some((e) => e.provider.name === provider.name)) {
-      throw new TypeError(`provider ${provider.name} is enabled twice`);
+      throw wordError("project", `provider ${provider.name} is enabled twice`);
     }
     draft.enabled.push({ provider, settings: { ...provider.settings } });
   }
@@ -44,18 +45,24 @@ export function providerSettings(draft: Draft, name: string): ProviderSettingsSc
   const enabled = draft.enabled.find((e) => e.provider.name === name);
   if (!enabled) {
     const known = draft.enabled.map((e) => e.provider.name);
-    throw new TypeError(
-      `provider ${JSON.stringify(name)} is not enabled (enabled: ${known.join(", ") || "none"}; ` +
-        "pass it in project(name, { providers: [...] }, …))",
+    const near = nearest(name, known);
+    throw wordError(
+      "provider",
+      `provider ${JSON.stringify(name)} is not enabled (${
+        near ? `did you mean ${JSON.stringify(near)}? ` : ""
+      }enabled: ${known.join(", ") || "none"}; pass it in project(name, { providers: [...] }, …))`,
     );
   }
   return {
     set(key, value) {
       if (!(key in enabled.provider.settings)) {
-        throw new TypeError(
-          `provider ${name} has no setting ${JSON.stringify(key)} (settings: ${
-            Object.keys(enabled.provider.settings).join(", ")
-          })`,
+        const known = Object.keys(enabled.provider.settings);
+        const near = nearest(key, known);
+        throw wordError(
+          `provider ${name}`,
+          `no setting ${JSON.stringify(key)} (${
+            near ? `did you mean ${JSON.stringify(near)}? ` : ""
+          }settings: ${known.join(", ")})`,
         );
       }
       enabled.settings[key] = value;
@@ -80,8 +87,9 @@ export function providerWords(
       };
       const parsed = ResourceSchema.safeParse(declared);
       if (!parsed.success) {
-        throw new TypeError(
-          `provider ${provider.name} declared an invalid ${resource.kind}: ${
+        throw wordError(
+          `provider ${provider.name}`,
+          `declared an invalid ${resource.kind}: ${
             z.prettifyError(parsed.error).replace(/^✖ /, "")
           }`,
         );
@@ -110,7 +118,7 @@ export function providerWords(
       emit,
     });
     for (const [word, fn] of Object.entries(provided)) {
-      if (word in words) throw new TypeError(`two providers define the word ${word}`);
+      if (word in words) throw wordError("project", `two providers define the word ${word}`);
       words[word] = fn;
     }
   }

@@ -113,6 +113,7 @@ export function parseProbe(output: string, resources: Resource[]): Facts {
     packageManager: (host.get("pm") || undefined) as Facts["packageManager"],
     systemd: host.get("systemd") === "yes",
     machineId: host.get("machine") ?? "",
+    created: (lines.get("host") ?? []).filter(([tag]) => tag === "created").map(([, v]) => v),
     triggers: (lines.get("host") ?? []).filter(([tag]) => tag === "trigger").flatMap(([, v]) => {
       const [action, unit] = v.split(" ");
       const parsed = TriggerSchema.safeParse({ action, unit });

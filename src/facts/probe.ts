@@ -135,6 +135,9 @@ printf 'host\tmachine\t%s\n' "$(cat /etc/machine-id 2>/dev/null)"
 if [ -n "\${HK_RUNS_ROOT:-}" ] && [ -r "$HK_RUNS_ROOT/triggers" ]; then
   while read -r a u; do printf 'host\ttrigger\t%s %s\n' "$a" "$u"; done < "$HK_RUNS_ROOT/triggers"
 fi
+if [ -n "\${HK_RUNS_ROOT:-}" ] && [ -r "$HK_RUNS_ROOT/created" ]; then
+  while IFS= read -r id; do printf 'host\tcreated\t%s\n' "$id"; done < "$HK_RUNS_ROOT/created"
+fi
 `.replaceAll("\\${", "${");
 
 /** Collects each resource's part of the probe: batched paths, units and packages, and shell lines. */

@@ -86,6 +86,8 @@ export interface Facts {
   machineId: string;
   /** Handlers a previous apply recorded under the runs root but did not run. */
   triggers: Trigger[];
+  /** Ids of units and accounts hostkit created on this host (its inventory under the runs root). */
+  created: string[];
   /** Per resource id. */
   states: Record<string, State>;
   /** Per resource id: the stable probe lines (no index), re-checked by apply (stale plans). */

@@ -71,6 +71,7 @@ export const account: KindHandler<Account> = {
   after: (_r, desired) => desired,
   relate: (_r, verdict) => verdict,
   edges: () => [],
+  inventoried: true,
   role: "resource",
   compile: (change, context) => {
     const r = change.resource;

@@ -68,6 +68,7 @@ export const command: KindHandler<Command> = {
     const user = r.user ? graph.account(r.user) : undefined;
     if (user) yield user;
   },
+  inventoried: false,
   role: "command",
   compile: (change, context) => {
     const r = change.resource;
@@ -75,8 +76,11 @@ export const command: KindHandler<Command> = {
     if (change.action === "delete") {
       throw new HostkitError("data", `${change.id}: a command cannot be deleted`);
     }
+    // Declared variables through env(1), so they reach the command under runuser/sudo too.
+    const env = Object.entries(r.env).map(([k, v]) => `${k}=${v}`);
+    const argv = env.length ? ["env", "--", ...env, ...r.exec] : r.exec;
     const run = `hk_as ${quote(r.user ?? "")} ${quote(r.cwd ?? "")} ${
-      r.exec.map((a) => quote(a)).join(" ")
+      argv.map((a) => quote(a)).join(" ")
     }`;
     // The guard is evaluated where it matters, right before the command.
     context.step(
@@ -100,7 +104,11 @@ export const command: KindHandler<Command> = {
   },
   explain: (change) => {
     const r = change.resource;
-    const where = [r.user && `as ${r.user}`, r.cwd && `in ${r.cwd}`].filter(Boolean).join(" ");
+    const where = [
+      r.user && `as ${r.user}`,
+      r.cwd && `in ${r.cwd}`,
+      Object.keys(r.env).length && `with ${Object.keys(r.env).join(", ")}`,
+    ].filter(Boolean).join(" ");
     return [
       `runs ${JSON.stringify(r.exec)}${where ? ` ${where}` : ""}`,
       ...(r.unless

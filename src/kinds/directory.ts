@@ -40,6 +40,7 @@ export const directory: KindHandler<Directory> = {
   after: (_r, desired, state, action) => keptMetadata(desired, state, action, 0o755),
   relate: (_r, verdict) => verdict,
   edges: edgesOfOwnership,
+  inventoried: false,
   role: "resource",
   compile: (change, context) => {
     const r = change.resource;

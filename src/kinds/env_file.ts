@@ -87,6 +87,7 @@ export const envFile: KindHandler<EnvFile> = {
   after: (_r, desired, state, action) => fileAfter(desired, state, action, 0o600),
   relate: (_r, verdict) => verdict,
   edges: edgesOfOwnership,
+  inventoried: false,
   role: "resource",
   compile: (change, context) => compileFile(change, change.resource.path, render, context),
   invert: (change, context) =>

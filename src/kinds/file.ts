@@ -53,6 +53,7 @@ export const file: KindHandler<FileResource> = {
   after: (_r, desired, state, action) => fileAfter(desired, state, action, 0o644),
   relate: (_r, verdict) => verdict,
   edges: edgesOfOwnership,
+  inventoried: false,
   role: "resource",
   compile: (change, context) => compileFile(change, change.resource.path, render, context),
   invert: (change, context) =>

@@ -41,6 +41,7 @@ export const managedLine: KindHandler<ManagedLine> = {
   after: (_r, desired) => desired,
   relate: (_r, verdict) => verdict,
   edges: () => [],
+  inventoried: false,
   role: "resource",
   compile: (change, context) => {
     const r = change.resource;

@@ -31,6 +31,7 @@ export const miseTool: KindHandler<MiseTool> = {
   after: (_r, desired) => desired,
   relate: (_r, verdict) => verdict,
   edges: () => [],
+  inventoried: false,
   role: "tool",
   compile: (change, context) => {
     const r = change.resource;

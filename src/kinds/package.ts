@@ -9,6 +9,7 @@ import { tagValue } from "../facts/parse.ts";
 import { quote } from "../transport/shell.ts";
 import type { ActivationGroup, KindHandler } from "./types.ts";
 import { driftVerdict, IN_SYNC, MISSING, removeCreated } from "./paths.ts";
+import { pinnedManagerProbe } from "../packages/probe.ts";
 
 /** The name the package manager knows, with `=version` when pinned. */
 function packageSpec(r: Package): string {
@@ -53,7 +54,11 @@ export const packageKind: KindHandler<Package> = {
   defaultMode: null,
   render: null,
   sensitive: () => false,
-  probe: (r, index, probe) => probe.package(index, r.as ?? r.name),
+  // A pinned manager is asked itself; the others share the host manager's one batched read.
+  probe: (r, index, probe) =>
+    r.manager
+      ? probe.shell(pinnedManagerProbe(index, r.manager, r.as ?? r.name))
+      : probe.package(index, r.as ?? r.name),
   parse: (_r, tags) => {
     const found = tagValue(tags, "package");
     const [, status, version] = /^(\S+)\s+(.*)$/.exec(found ?? "") ?? [];
@@ -71,6 +76,7 @@ export const packageKind: KindHandler<Package> = {
   after: (_r, desired) => desired,
   relate: (_r, verdict) => verdict,
   edges: () => [],
+  inventoried: false,
   role: "package",
   compile: (change, context) => {
     const manager = change.resource.manager ?? context.host.packageManager ?? "apt";

@@ -158,6 +158,17 @@ function unitInvert(change: ChangeOf<Unit>, backupsDir: string | undefined): Cha
   });
 }
 
+/** The program a command line starts (`-/usr/bin/app --flag` → `/usr/bin/app`). */
+function programOf(commandLine: string): string | undefined {
+  const first = commandLine.trim().split(/\s+/)[0]?.replace(/^[-@:+!]+/, "");
+  return first?.startsWith("/") ? first : undefined;
+}
+
+/** Absolute paths among `Environment=` assignments' values. */
+function environmentPaths(value: string): string[] {
+  return [...value.matchAll(/(?:^|\s)"?[A-Za-z_][A-Za-z0-9_]*=(\/[^\s"]*)/g)].map((m) => m[1]);
+}
+
 function* serviceEdges(r: SystemdService, graph: GraphIndex): Iterable<string> {
   const paths: string[] = [...r.environmentFiles];
   const users: string[] = [];
@@ -165,12 +176,20 @@ function* serviceEdges(r: SystemdService, graph: GraphIndex): Iterable<string> {
     for (const [key, value] of directives) {
       paths.push(...directivePaths(key, value));
       if (key === "User" || key === "Group") users.push(value);
+      // The unit starts after the program, config and paths it names are in place.
+      if (/^Exec/.test(key)) {
+        const program = programOf(value);
+        if (program) paths.push(program);
+      }
+      if (key === "Environment") paths.push(...environmentPaths(value));
     }
   }
   for (const path of paths) {
     if (graph.has(`env_file:${path}`)) yield `env_file:${path}`;
     const dir = graph.directoryAt(path);
     if (dir) yield dir;
+    const owner = graph.at(path);
+    if (owner && !owner.startsWith("systemd_")) yield owner;
   }
   for (const user of users) {
     const account = graph.account(user);
@@ -193,6 +212,7 @@ const unitParts = {
     unitDesired(r, context.readSource),
   diff: unitDiff,
   role: "unit" as const,
+  inventoried: true,
   compile: unitCompile,
   invert: (change: ChangeOf<Unit>, context: { backupsDir?: string }) =>
     unitInvert(change, context.backupsDir),

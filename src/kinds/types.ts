@@ -147,6 +147,8 @@ export interface GraphIndex {
   directoryAt(path: string): string | undefined;
   /** The account resource of a user or group name, if declared. */
   account(name: string): string | undefined;
+  /** The resource that manages a host path (a file, directory, symlink, unit file), if any. */
+  at(path: string): string | undefined;
 }
 
 /**
@@ -183,6 +185,11 @@ export interface KindHandler<R extends Resource = Resource> {
   /** Ids this resource must come after, inferred from its own fields. */
   edges(r: R, graph: GraphIndex): Iterable<string>;
   readonly role: ServiceRole;
+  /**
+   * Whether the host keeps an inventory of what hostkit created of this kind, so a
+   * plan can warn about one no resource declares any more (a renamed unit still running).
+   */
+  readonly inventoried: boolean;
   /** Its apply steps. */
   compile(change: ChangeOf<R>, context: CompileContext): void;
   /** The down change of an applied change, or why there is none. */

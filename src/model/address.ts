@@ -4,8 +4,11 @@
  * @module
  */
 
-/** `[a, b, c, d]`, `[a, b, c, d, prefix]`, a string, or an alias such as `"loopback"`. */
-export type AddressInput = string | number[];
+/**
+ * `[a, b, c, d]`, `[a, b, c, d, prefix]`, `[[a, b, c, d], prefix]`, a string,
+ * or an alias such as `"loopback"`.
+ */
+export type AddressInput = string | number[] | [number[], number];
 
 /**
  * Formats an address for a listener: tuples become dotted quads, `loopback`
@@ -32,6 +35,7 @@ export function listenAddress(input: AddressInput): string {
  * ```ts
  * import { policyAddress } from "./address.ts";
  * policyAddress([10, 44, 0, 0, 24]); // "10.44.0.0/24"
+ * policyAddress([[10, 44, 0, 0], 24]); // "10.44.0.0/24"
  * ```
  */
 export function policyAddress(input: AddressInput): string {
@@ -42,7 +46,37 @@ export function policyAddress(input: AddressInput): string {
   return formatAddress(input);
 }
 
-function formatAddress(input: AddressInput): string {
+/**
+ * An address tuple in the flat form: `[[10, 44, 0, 0], 24]` becomes `[10, 44, 0, 0, 24]`.
+ *
+ * @example
+ * ```ts
+ * import { normalizeAddress } from "./address.ts";
+ * normalizeAddress([[10, 44, 0, 0], 24]); // [10, 44, 0, 0, 24]
+ * normalizeAddress("loopback"); // [127, 0, 0, 1]
+ * ```
+ */
+export function normalizeAddress(input: AddressInput): string | number[] {
+  if (input === "loopback" || input === "localhost") return [127, 0, 0, 1];
+  if (input === "any") return [0, 0, 0, 0];
+  if (typeof input === "string") return input;
+  if (input.length === 2 && Array.isArray(input[0])) {
+    const [octets, prefix] = input as [number[], number];
+    if (octets.length !== 4 || typeof prefix !== "number") {
+      throw new TypeError(
+        `invalid address ${JSON.stringify(input)} (want [[a, b, c, d], prefix])`,
+      );
+    }
+    return [...octets, prefix];
+  }
+  if (!input.every((o) => typeof o === "number")) {
+    throw new TypeError(`invalid address tuple ${JSON.stringify(input)}`);
+  }
+  return input as number[];
+}
+
+function formatAddress(raw: AddressInput): string {
+  const input = normalizeAddress(raw);
   if (typeof input === "string") {
     if (/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(input) || /^[a-z0-9.-]+$/i.test(input)) return input;
     throw new TypeError(`invalid address ${JSON.stringify(input)}`);

@@ -2,8 +2,10 @@
  * File modes in every form the DSL accepts, normalized to one integer.
  *
  * Forms: a number (`0o640`), an alias (`"secret_group_file"`), a triplet
- * (`["rw", "r", null]`), an object (`{ owner: "rw", group: "r" }`), or a list of
- * capabilities (`["setgid", "owner_rwx", "group_rwx", "other_rx"]`).
+ * (`["rw", "r", null]`) or a 4-tuple with the special bits first
+ * (`["setgid", "rwx", "rwx", "rx"]`), an object (`{ owner: "rw", group: "r" }`,
+ * `{ u: "rwx", g: "rx", o: "rx" }`, `{ owner: ["read", "write"], special: "setgid" }`),
+ * or a list of capabilities (`["setgid", "owner_rwx", "group_rwx", "other_rx"]`).
  *
  * @module
  */
@@ -39,12 +41,32 @@ export type PermissionClass =
   | "none"
   | null;
 
+/** A permission class, or a list of them OR-ed together (`["read", "write"]`). */
+export type Permissions = PermissionClass | Exclude<PermissionClass, null>[];
+
+/** A special bit (or a list of them, or none). */
+export type SpecialBits =
+  | "setuid"
+  | "setgid"
+  | "sticky"
+  | ("setuid" | "setgid" | "sticky")[]
+  | null;
+
 /** Every accepted way to write a mode. */
 export type ModeInput =
   | number
   | string
-  | [PermissionClass, PermissionClass, PermissionClass]
-  | { owner?: PermissionClass; group?: PermissionClass; other?: PermissionClass }
+  | [Permissions, Permissions, Permissions]
+  | [SpecialBits, Permissions, Permissions, Permissions]
+  | {
+    owner?: Permissions;
+    group?: Permissions;
+    other?: Permissions;
+    u?: Permissions;
+    g?: Permissions;
+    o?: Permissions;
+    special?: SpecialBits;
+  }
   | string[];
 
 const CLASS_BITS: Readonly<Record<string, number>> = {
@@ -67,10 +89,18 @@ const SPECIAL_BITS: Readonly<Record<string, number>> = {
   sticky: 0o1000,
 };
 
-const WHO_SHIFT: Readonly<Record<string, number>> = { owner: 6, group: 3, other: 0 };
+const WHO_SHIFT: Readonly<Record<string, number>> = {
+  owner: 6,
+  group: 3,
+  other: 0,
+  u: 6,
+  g: 3,
+  o: 0,
+};
 
 function classBits(value: unknown, where: string): number {
   if (value === null || value === undefined) return 0;
+  if (Array.isArray(value)) return value.reduce((bits, v) => bits | classBits(v, where), 0);
   const bits = typeof value === "string" ? CLASS_BITS[value] : undefined;
   if (bits === undefined) {
     throw new TypeError(
@@ -79,6 +109,24 @@ function classBits(value: unknown, where: string): number {
     );
   }
   return bits;
+}
+
+function specialBits(value: unknown): number {
+  if (value === null || value === undefined) return 0;
+  if (Array.isArray(value)) return value.reduce((bits, v) => bits | specialBits(v), 0);
+  const bits = typeof value === "string" ? SPECIAL_BITS[value] : undefined;
+  if (bits === undefined) {
+    throw new TypeError(
+      `unknown special bit ${JSON.stringify(value)} (use setuid, setgid, sticky or none)`,
+    );
+  }
+  return bits;
+}
+
+/** A class written alone (not a `who_class` capability): "rw", null, or a list of classes. */
+function isClass(value: unknown): boolean {
+  return value === null || Array.isArray(value) ||
+    (typeof value === "string" && !value.includes("_") && !(value in SPECIAL_BITS));
 }
 
 function capabilityBits(name: string): number {
@@ -101,6 +149,8 @@ function capabilityBits(name: string): number {
  * normalizeMode("secret_group_file"); // 0o640
  * normalizeMode({ owner: "rw", group: "r" }); // 0o640
  * normalizeMode(["setgid", "owner_rwx", "group_rwx", "other_rx"]); // 0o2775
+ * normalizeMode(["setgid", "rwx", "rwx", "rx"]); // 0o2775
+ * normalizeMode({ u: "rwx", g: "rx", o: "rx" }); // 0o755
  * ```
  */
 export function normalizeMode(input: ModeInput): number {
@@ -122,21 +172,43 @@ export function normalizeMode(input: ModeInput): number {
   if (Array.isArray(input)) {
     // Capabilities are `who_class` or a special bit; three of anything else is a
     // triplet, so a bad class is reported as that class ("q" for other).
-    const looksLikeTriplet = input.length === 3 &&
-      input.every((v) =>
-        v === null || (typeof v === "string" && !v.includes("_") && !(v in SPECIAL_BITS))
-      );
-    if (looksLikeTriplet) {
-      return (classBits(input[0], "owner") << 6) | (classBits(input[1], "group") << 3) |
-        classBits(input[2], "other");
+    // A 4-tuple leads with the special bits: ["setgid", "rwx", "rwx", "rx"].
+    const looksLikeTriplet = input.length === 3 && input.every(isClass);
+    const looksLikeTuple = input.length === 4 &&
+      (input[0] === null || Array.isArray(input[0]) || String(input[0]) in SPECIAL_BITS) &&
+      input.slice(1).every(isClass);
+    if (looksLikeTriplet || looksLikeTuple) {
+      const [special, owner, group, other] = looksLikeTuple ? input : [null, ...input];
+      return specialBits(special) | (classBits(owner, "owner") << 6) |
+        (classBits(group, "group") << 3) | classBits(other, "other");
     }
-    return input.reduce((mode, name) => mode | capabilityBits(String(name)), 0);
+    return input.reduce(
+      (mode: number, name: unknown) => mode | capabilityBits(String(name)),
+      0,
+    );
   }
   if (input && typeof input === "object") {
     let mode = 0;
+    const seen = new Set<number>();
     for (const [who, value] of Object.entries(input)) {
+      if (who in WHO_SHIFT) {
+        if (seen.has(WHO_SHIFT[who])) {
+          throw new TypeError(
+            `mode key ${
+              JSON.stringify(who)
+            } repeats a class given already (owner/u, group/g, other/o)`,
+          );
+        }
+        seen.add(WHO_SHIFT[who]);
+      }
+      if (who === "special") {
+        mode |= specialBits(value);
+        continue;
+      }
       if (!(who in WHO_SHIFT)) {
-        throw new TypeError(`unknown mode key ${JSON.stringify(who)} (use owner, group, other)`);
+        throw new TypeError(
+          `unknown mode key ${JSON.stringify(who)} (use owner/u, group/g, other/o, special)`,
+        );
       }
       mode |= classBits(value, who) << WHO_SHIFT[who];
     }

@@ -55,6 +55,8 @@ export const VolumeSchema = z.strictObject({
   backup: z.boolean().default(false),
   writable: z.boolean().default(true),
   secret: z.boolean().default(false),
+  /** Where the service sees the volume, when it differs from `path` (a bind mount, a container). */
+  mountPath: absolutePath.optional(),
 });
 
 export const ServiceSchema = z.strictObject({
@@ -80,12 +82,38 @@ export const ProjectSchema = z.strictObject({
   observability: ObservabilitySchema.default({}),
   firewall: FirewallPolicySchema.optional(),
   /** Where tracked runs keep records and backups on hosts. */
-  runsRoot: absolutePath.default("/var/lib/hostkit"),
+  runsRoot: absolutePath
+    .refine((path) => !path.split("/").some((part) => part === "." || part === ".."), {
+      message: "must not contain . or .. segments",
+    })
+    .default("/var/lib/hostkit"),
   /** Providers the project enables (`project(name, { providers }, …)`). */
   providers: z.array(z.strictObject({ name: z.string(), version: z.string() })).default([]),
+  /**
+   * Controller directories file sources may be read from. Set by the loader
+   * (the project directory and `--source-root`s); a config's own value is replaced.
+   */
+  sourceRoots: z.array(absolutePath).optional(),
 });
 
 export type ProjectSpec = z.infer<typeof ProjectSchema>;
+
+/**
+ * The storage volumes marked `backup: true`, with the service each belongs to,
+ * in declaration order: what a backup job must copy.
+ *
+ * @example
+ * ```ts
+ * import { backupVolumes, ProjectSchema } from "./project.ts";
+ * const spec = ProjectSchema.parse({ name: "demo" });
+ * backupVolumes(spec); // []
+ * ```
+ */
+export function backupVolumes(spec: ProjectSpec): { service: string; volume: Volume }[] {
+  return spec.services.flatMap((service) =>
+    service.storage.filter((v) => v.backup).map((volume) => ({ service: service.name, volume }))
+  );
+}
 export type HostSpec = z.infer<typeof HostSchema>;
 export type ServiceSpec = z.infer<typeof ServiceSchema>;
 export type Volume = z.infer<typeof VolumeSchema>;

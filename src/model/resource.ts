@@ -78,6 +78,9 @@ export const DirectorySchema = z.strictObject({
   kind: z.literal("directory"),
   path: absolutePath,
   ...ownership,
+  /** The storage volume it was made from (`s.storage(…)`), for backups and policies. */
+  storage: z.strictObject({ name: z.string(), backup: z.boolean(), secret: z.boolean() })
+    .optional(),
   rollback: RollbackSchema.default("keep"),
   ...common,
 });
@@ -105,6 +108,9 @@ export const SymlinkSchema = z.strictObject({
   kind: z.literal("symlink"),
   path: absolutePath,
   target: z.string().min(1),
+  /** The link's own owner and group (`chown -h`); a link has no mode of its own. */
+  owner: userName.optional(),
+  group: userName.optional(),
   rollback: RollbackSchema.default("delete_if_created"),
   ...common,
 });
@@ -174,6 +180,11 @@ export const SystemdServiceSchema = z.strictObject({
   environmentFiles: z.array(absolutePath).default([]),
   /** Seconds apply watches the unit after (re)starting it (default 1; 0: only check it started). */
   settle: z.number().min(0).max(3600).optional(),
+  /** The network policy as declared (also rendered as IPAddressDeny=/IPAddressAllow=). */
+  networkPolicy: z.strictObject({
+    deny: z.string().optional(),
+    allow: z.array(z.string()).default([]),
+  }).optional(),
   rollback: RollbackSchema.default("delete_if_created"),
   ...unitMetadata,
   ...fileChecks,
@@ -208,6 +219,10 @@ export const CommandSchema = z.strictObject({
   unless: z.string().optional(),
   user: userName.optional(),
   cwd: absolutePath.optional(),
+  /** Environment variables the command runs with (it gets no other of the apply's). */
+  env: z.record(envKey, z.string().refine((v) => !/[\n\0]/.test(v), "must be one line")).default(
+    {},
+  ),
   ...common,
 });
 

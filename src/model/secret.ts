@@ -46,7 +46,7 @@ export type SecretSource = (name: string) => string | undefined;
  * @example
  * ```ts
  * import { resolveSecret, secretEnv } from "./secret.ts";
- * const value = resolveSecret(secretEnv("TOKEN"), (name) => Deno.env.get(name));
+ * const value = resolveSecret(secretEnv("TOKEN"), (name) => Deno.env.get(name), "the example");
  * ```
  */
 export function resolveSecret(ref: SecretRef, source: SecretSource, purpose: string): string {

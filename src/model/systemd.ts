@@ -88,12 +88,43 @@ export const SANDBOX_PROFILES: Readonly<Record<string, SandboxOptions>> = {
   },
 };
 
-/** Resource limits: memory_max, cpu_quota, tasks_max. */
+/** Resource limits: MemoryMax=, MemoryHigh=, CPUQuota=, CPUWeight=, TasksMax=, IOWeight=. */
 export interface ResourceLimits {
-  memoryMax?: string;
+  /** `MemoryMax=`: bytes, or with a K/M/G/T suffix, or a percentage, or `infinity`. */
+  memoryMax?: string | number;
+  /** `MemoryHigh=`: the throttling threshold, same forms as memoryMax. */
+  memoryHigh?: string | number;
+  /** `CPUQuota=`: a percentage such as `"50%"` (above 100% for several CPUs). */
   cpuQuota?: string;
-  tasksMax?: number;
+  /** `CPUWeight=`: 1–10000 (default 100), or `idle`. */
+  cpuWeight?: number | "idle";
+  /** `TasksMax=`: a count, a percentage, or `infinity`. */
+  tasksMax?: number | string;
+  /** `IOWeight=`: 1–10000 (default 100). */
+  ioWeight?: number;
 }
+
+/** The `Type=` values systemd 252 (Debian 12) accepts; `notify-reload` needs 253. */
+export const SERVICE_TYPES = [
+  "simple",
+  "exec",
+  "forking",
+  "oneshot",
+  "dbus",
+  "notify",
+  "idle",
+] as const;
+
+/** The `Restart=` values systemd accepts. */
+export const RESTART_POLICIES = [
+  "no",
+  "always",
+  "on-success",
+  "on-failure",
+  "on-abnormal",
+  "on-abort",
+  "on-watchdog",
+] as const;
 
 /** Resource profiles by name. */
 export const RESOURCE_PROFILES: Readonly<Record<string, ResourceLimits>> = {
@@ -153,11 +184,14 @@ export function resourceDirectives(
       })`,
     );
   }
-  const limits = { ...base, ...overrides };
+  const limits: ResourceLimits = { ...base, ...overrides };
   const out: Directives = [];
-  if (limits.memoryMax !== undefined) out.push(["MemoryMax", limits.memoryMax]);
+  if (limits.memoryMax !== undefined) out.push(["MemoryMax", String(limits.memoryMax)]);
+  if (limits.memoryHigh !== undefined) out.push(["MemoryHigh", String(limits.memoryHigh)]);
   if (limits.cpuQuota !== undefined) out.push(["CPUQuota", limits.cpuQuota]);
+  if (limits.cpuWeight !== undefined) out.push(["CPUWeight", String(limits.cpuWeight)]);
   if (limits.tasksMax !== undefined) out.push(["TasksMax", String(limits.tasksMax)]);
+  if (limits.ioWeight !== undefined) out.push(["IOWeight", String(limits.ioWeight)]);
   return out;
 }
 

@@ -62,7 +62,30 @@ export function parsePlan(text: string, file: string): Plan {
   if (!parsed.success) {
     throw new HostkitError("data", `${file}: invalid plan: ${z.prettifyError(parsed.error)}`);
   }
+  refuseBadBase64(parsed.data, file);
   return parsed.data;
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** Content as base64 that does not decode is a bad plan, not a crash at apply. */
+function refuseBadBase64(plan: Plan, file: string): void {
+  for (const host of plan.hosts) {
+    for (const change of host.changes) {
+      const contents = [change.after?.content, (change.resource as { content?: unknown }).content];
+      for (const content of contents) {
+        if (content && typeof content === "object" && "base64" in content) {
+          if (!BASE64.test(String(content.base64))) {
+            throw new HostkitError(
+              "data",
+              `${file}: invalid plan: ${change.id} on ${host.target.name} has content that is ` +
+                "not valid base64",
+            );
+          }
+        }
+      }
+    }
+  }
 }
 
 /**

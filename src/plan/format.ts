@@ -5,6 +5,7 @@
  * @module
  */
 import { handlerOf } from "../kinds/mod.ts";
+import { visible } from "../text/visible.ts";
 import type { Change, HostPlan, Plan, Summary } from "./types.ts";
 
 /** Options of {@link formatPlan}. */
@@ -64,24 +65,30 @@ function formatDiff(diff: string, color: boolean): string[] {
       : line.startsWith("@@")
       ? "\x1b[36m"
       : undefined;
-    return `    ${paint(line, code, color)}`;
+    return `    ${paint(visible(line), code, color)}`;
   });
 }
 
 function formatHost(host: HostPlan, options: Required<FormatOptions>): string[] {
   const target = host.target;
   const where = target.kind === "ssh"
-    ? `${target.user}@${target.host}:${target.port}${target.sudo ? " (sudo)" : ""}`
+    ? `${visible(`${target.user}@${target.host}`)}:${target.port}${target.sudo ? " (sudo)" : ""}`
     : target.kind;
-  const about = [host.os, host.packageManager].filter(Boolean).join(", ");
-  const lines = [`Host ${target.name} (${where}${about ? `; ${about}` : ""})`];
+  const about = visible([host.os, host.packageManager].filter(Boolean).join(", "));
+  const lines = [`Host ${visible(target.name)} (${where}${about ? `; ${about}` : ""})`];
   if (host.error) {
-    return [...lines, `  ${paint(`error: ${host.error}`, COLORS["!"], options.color)}`];
+    return [...lines, `  ${paint(`error: ${visible(host.error)}`, COLORS["!"], options.color)}`];
   }
   if (target.kind === "offline") {
     lines.push("  (offline: no host was read, so every resource is shown as a create)");
   }
   lines.push(`  ${summaryLine(host.summary)}`);
+  for (const id of host.orphans ?? []) {
+    lines.push(
+      `  ${paint(`! ${id}`, COLORS["!"], options.color)} was created by hostkit and is no ` +
+        "longer declared (renamed?): it is still on the host",
+    );
+  }
   for (const trigger of host.triggers ?? []) {
     lines.push(
       `  ${paint(`~ pending ${trigger.action} ${trigger.unit}`, COLORS["~"], options.color)}` +
@@ -92,11 +99,17 @@ function formatHost(host: HostPlan, options: Required<FormatOptions>): string[] 
     if (change.action === "noop" && !options.verbose) continue;
     const mark = MARKS[change.action];
     lines.push(
-      `  ${paint(`${mark} ${change.id}`, COLORS[mark], options.color)} (${change.reason})`,
+      `  ${paint(`${mark} ${visible(change.id)}`, COLORS[mark], options.color)} (${
+        visible(change.reason)
+      })`,
     );
     const provider = change.resource.provider;
-    if (provider) lines.push(`      from provider ${provider.name} ${provider.version}`);
-    for (const line of handlerOf(change.resource).explain(change)) lines.push(`      ${line}`);
+    if (provider) {
+      lines.push(`      from provider ${visible(provider.name)} ${visible(provider.version)}`);
+    }
+    for (const line of handlerOf(change.resource).explain(change)) {
+      lines.push(`      ${visible(line)}`);
+    }
     if (change.after?.restart) lines.push("      then restart");
     if (change.diff) lines.push(...formatDiff(change.diff, options.color));
   }
@@ -115,9 +128,9 @@ function formatHost(host: HostPlan, options: Required<FormatOptions>): string[] 
 export function formatPlan(plan: Plan, options: FormatOptions = {}): string {
   const resolved = { color: options.color ?? wantsColor(), verbose: options.verbose ?? false };
   const lines: string[] = [];
-  if (plan.direction === "down") lines.push(`Down plan for project ${plan.project}`);
+  if (plan.direction === "down") lines.push(`Down plan for project ${visible(plan.project)}`);
   if (plan.hosts.length > 1) lines.push(summaryLine(plan.summary), "");
   for (const host of plan.hosts) lines.push(...formatHost(host, resolved), "");
-  for (const note of plan.diagnostics) lines.push(`note: ${note}`);
+  for (const note of plan.diagnostics) lines.push(`note: ${visible(note)}`);
   return lines.join("\n").trimEnd() + "\n";
 }

@@ -59,11 +59,14 @@ export function dependencies(
 ): Map<string, string[]> {
   const known = new Set(ids);
   const directories = new Map<string, string>();
+  const paths = new Map<string, string>();
   const accounts = new Map<string, string>();
   const services = new Map<string, ServiceMembers>();
   resources.forEach((r, i) => {
     const id = ids[i];
     if (r.kind === "directory") directories.set(r.path, id);
+    const at = handlerOf(r).hostPath(r);
+    if (at !== undefined) paths.set(at, id);
     if (r.kind === "account") accounts.set(r.name, id);
     if (!r.service) return;
     let members = services.get(r.service);
@@ -82,6 +85,7 @@ export function dependencies(
     has: (id) => known.has(id),
     directoryAt: (path) => directories.get(path),
     account: (name) => accounts.get(name),
+    at: (path) => paths.get(path),
   };
   const deps = new Map<string, string[]>();
   resources.forEach((r, i) => {

@@ -12,6 +12,7 @@
  * @module
  */
 import { HostkitError } from "../errors.ts";
+import { sourceReader } from "../config/source_reader.ts";
 import { pool } from "../pool.ts";
 import { PREVIEW_LIMIT, previewable, readFacts, readPreviews } from "../facts/mod.ts";
 import type { ProjectSpec } from "../model/project.ts";
@@ -19,6 +20,7 @@ import { type Resource, resourceId } from "../model/resource.ts";
 import { handlerOf } from "../kinds/mod.ts";
 import type { Facts } from "../facts/state.ts";
 import type { Target } from "../transport/target.ts";
+import { type PackagePlanning, planPackages } from "../packages/plan.ts";
 import { buildChanges, desiredStates } from "./build.ts";
 import { dependencies } from "./graph.ts";
 import {
@@ -53,8 +55,10 @@ export interface PlanOptions {
    * such commands are shown as "may run" and apply evaluates their guards.
    */
   runGuards?: boolean;
-  /** Reads controller-side file sources (default: from disk). */
+  /** Reads controller-side file sources (default: the config's source policy, see src/config/sources.ts). */
   readSource?: (path: string) => Uint8Array;
+  /** Resolve semantic package names (Repology or a lock); without it names stay as written. */
+  packages?: PackagePlanning;
 }
 
 /**
@@ -105,17 +109,12 @@ function changedTextFiles(
  * ```
  */
 export async function plan(project: ProjectSpec, options: PlanOptions = {}): Promise<Plan> {
-  const readSource = options.readSource ?? ((path: string) => {
-    try {
-      return Deno.readFileSync(path);
-    } catch (error) {
-      throw new HostkitError(
-        "input",
-        `cannot read file source ${path}: ${(error as Error).message}`,
-      );
-    }
-  });
-  const resources = project.resources;
+  // The project's source roots, regular files, size cap, no .git, no git-ignored files.
+  const readSource = options.readSource ?? sourceReader(project);
+  // The one network step of planning: towards the operator's Repology only (or none: a lock).
+  const { resources, diagnostics } = options.packages
+    ? await planPackages(project.resources, options.targets ?? [], options.packages)
+    : { resources: project.resources, diagnostics: [] };
   const ids = resources.map(resourceId);
   const desired = desiredStates(resources, readSource, ids);
   checkHostPaths(resources, ids);
@@ -167,6 +166,7 @@ export async function plan(project: ProjectSpec, options: PlanOptions = {}): Pro
           packageManager: facts.packageManager,
           machineId: facts.machineId,
           ...(facts.triggers.length ? { triggers: facts.triggers } : {}),
+          ...orphans(facts.created, known),
           changes,
           summary: summarize(changes),
         };
@@ -186,7 +186,7 @@ export async function plan(project: ProjectSpec, options: PlanOptions = {}): Pro
     runsRoot: project.runsRoot,
     hosts,
     summary: addSummaries(hosts.map((h) => h.summary)),
-    diagnostics: guardNotes(resources, targets, options.runGuards ?? false),
+    diagnostics: [...diagnostics, ...guardNotes(resources, targets, options.runGuards ?? false)],
   };
 }
 
@@ -208,6 +208,15 @@ function checkHostPaths(resources: Resource[], ids: string[]): void {
         "a path belongs to one resource",
     );
   });
+}
+
+/**
+ * Units and accounts hostkit created that no resource declares any more (a
+ * rename leaves the old unit running unnoticed otherwise).
+ */
+function orphans(created: string[], declared: Set<string>): { orphans?: string[] } {
+  const left = created.filter((id) => !declared.has(id));
+  return left.length ? { orphans: left } : {};
 }
 
 /** What the plan says about the guard commands it ran, or did not run. */

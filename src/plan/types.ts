@@ -147,6 +147,8 @@ export const HostPlanSchema = z.strictObject({
   machineId: z.string().optional(),
   /** Handlers a previous apply recorded but did not run (it stopped after the write): apply runs them. */
   triggers: z.array(TriggerSchema).optional(),
+  /** Units and accounts hostkit created here that no resource declares any more (still there). */
+  orphans: z.array(z.string()).optional(),
   changes: z.array(ChangeSchema),
   summary: SummarySchema,
   /** Set when the host could not be planned (unreachable, …). */

@@ -46,6 +46,14 @@ export function envLine(entry: EnvEntry, secrets?: SecretSource, file = "env fil
     );
   }
   const value = resolveSecret(entry.secret, secrets, `${entry.key} in ${file}`);
+  if (/[\n\r\0]/.test(value)) {
+    // The value is never shown: only where it came from.
+    throw new HostkitError(
+      "input",
+      `${file}: the secret ${entry.key} (from $${entry.secret.$secret.env}) contains a line ` +
+        "break or NUL, which env files cannot hold (systemd and dotenv read them differently)",
+    );
+  }
   return `${entry.key}=${envValue(value)}`;
 }
 

@@ -328,17 +328,20 @@ export interface VerifyHostKeyOptions {
  * });
  * ```
  */
-export function verifyHostKey(options: VerifyHostKeyOptions): void {
-  if (options.policy === "accept-any") return;
+export function verifyHostKey(options: VerifyHostKeyOptions): "verified" | "unverified" {
+  if (options.policy === "accept-any") return "unverified";
   const { host, port, key } = options;
   const name = knownHostName(host, port);
   let result = lookupHostKey(options.entries ?? readKnownHosts(options.files), name, key);
+  // Trusted on first use: recorded, but nothing vouched for it (no secrets go to it).
+  let verified: "verified" | "unverified" = "verified";
   if (result.status === "unknown" && options.policy === "accept-new" && options.writeFile) {
     result = addKnownHost(options.writeFile, name, key);
+    verified = "unverified";
   }
   switch (result.status) {
     case "known":
-      return;
+      return verified;
     case "revoked":
       throw new HostkitError(
         "hostKey",

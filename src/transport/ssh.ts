@@ -175,6 +175,8 @@ function deferredStream(source: Promise<ReadableStream<Uint8Array>>): ReadableSt
 interface Connected {
   client: Client;
   hostKey: HostKey;
+  /** Whether known_hosts vouched for the key (not accept-any, not just recorded by accept-new). */
+  hostKeyVerified: boolean;
   authenticatedWith: string;
 }
 
@@ -220,6 +222,7 @@ async function connectOnce(options: SshOptions, credentials: Credentials): Promi
   const algorithms = hostKeyAlgorithms(entries, knownHostName(host, port));
   const auth = new AuthSession(credentials);
   let hostKey: HostKey | undefined;
+  let hostKeyVerified = false;
   let hostKeyError: HostkitError | undefined;
   const errors: Error[] = [];
 
@@ -232,7 +235,12 @@ async function connectOnce(options: SshOptions, credentials: Credentials): Promi
     client.once("ready", () => {
       ready = true;
       const tried = auth.tried;
-      resolve({ client, hostKey: hostKey!, authenticatedWith: tried.at(-1) ?? "none" });
+      resolve({
+        client,
+        hostKey: hostKey!,
+        hostKeyVerified,
+        authenticatedWith: tried.at(-1) ?? "none",
+      });
     });
     client.once("close", () => {
       if (ready) return;
@@ -252,7 +260,7 @@ async function connectOnce(options: SshOptions, credentials: Credentials): Promi
       hostVerifier: (blob: Buffer) => {
         try {
           hostKey = hostKeyFromBlob(new Uint8Array(blob.buffer, blob.byteOffset, blob.byteLength));
-          verifyHostKey({
+          const status = verifyHostKey({
             host,
             port,
             key: hostKey,
@@ -261,6 +269,9 @@ async function connectOnce(options: SshOptions, credentials: Credentials): Promi
             entries,
             writeFile,
           });
+          // Passwords go only to a host whose key known_hosts vouches for.
+          auth.hostKeyVerified = status === "verified";
+          hostKeyVerified = auth.hostKeyVerified;
           return true;
         } catch (error) {
           hostKeyError = error instanceof HostkitError
@@ -358,6 +369,7 @@ class SshConnection implements SshTarget {
   readonly hostKey: { type: string; fingerprint: string };
   readonly authenticatedWith: string;
   #options: SshOptions;
+  #hostKeyVerified: boolean;
   #client: Client;
   #limiter = new Limiter(MAX_CHANNELS);
   #running = new Set<ChannelProcess>();
@@ -381,6 +393,7 @@ class SshConnection implements SshTarget {
       fingerprint: fingerprint(connected.hostKey.blob),
     };
     this.authenticatedWith = connected.authenticatedWith;
+    this.#hostKeyVerified = connected.hostKeyVerified;
     this.#client.on("error", (error) => this.#lastError = error);
     this.#closed = new Promise((resolve) => {
       this.#client.once("close", () => {
@@ -392,12 +405,25 @@ class SshConnection implements SshTarget {
 
   /** Decides how commands are wrapped in sudo; called once by {@link openSsh}. */
   async prepareSudo(): Promise<void> {
-    const { sudo, sudoPassword, user } = this.#options;
-    if (!sudo && sudoPassword === undefined) return;
-    this.#sudo = await probeSudo(
-      (commandLine, stdin) => collect(this.#exec(commandLine, { stdin }, undefined)),
-      { user, host: this.description, password: sudoPassword },
-    );
+    const { sudo, user } = this.#options;
+    if (!sudo && this.#options.sudoPassword === undefined) return;
+    // Without a key known_hosts vouches for, this may be anyone's host: it gets no password.
+    const withheld = this.#options.sudoPassword !== undefined && !this.#hostKeyVerified;
+    if (withheld) this.#options = { ...this.#options, sudoPassword: undefined };
+    try {
+      this.#sudo = await probeSudo(
+        (commandLine, stdin) => collect(this.#exec(commandLine, { stdin }, undefined)),
+        { user, host: this.description, password: this.#options.sudoPassword },
+      );
+    } catch (error) {
+      if (!withheld || !(error instanceof HostkitError)) throw error;
+      throw new HostkitError(
+        "hostKey",
+        `${error.message} The sudo password was not sent: the host key of ${this.description} ` +
+          "is not in known_hosts (it was accepted by accept-new or accept-any); add it to " +
+          "known_hosts first.",
+      );
+    }
   }
 
   spawn(command: string, options: RunOptions = {}): Process {

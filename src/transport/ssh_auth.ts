@@ -165,6 +165,13 @@ export class AuthSession {
   serverMethods?: string[];
   /** True once every offer was made and refused. */
   exhausted = false;
+  /**
+   * Set by the host verifier (key exchange comes before authentication): a
+   * password is offered only to a host whose key known_hosts vouches for.
+   */
+  hostKeyVerified = false;
+  /** True when a password was held back because the host key was not verified. */
+  passwordWithheld = false;
   #credentials: Credentials;
   #offers: Offer[];
   #made: Offer[] = [];
@@ -215,6 +222,10 @@ export class AuthSession {
         ? methodsLeft.includes("password") || methodsLeft.includes("keyboard-interactive")
         : methodsLeft.includes(offer.method);
       if (!allowed) continue;
+      if (offer.method === "password" && !this.hostKeyVerified) {
+        this.passwordWithheld = true;
+        continue;
+      }
       this.#made.push(offer);
       return next(offer.make(methodsLeft));
     }
@@ -250,6 +261,13 @@ export class AuthSession {
       );
     }
     for (const skipped of c.skipped) lines.push(`Skipped identity file ${skipped}.`);
+    if (this.passwordWithheld) {
+      lines.push(
+        "The password was not sent: the host key is not in known_hosts (it was accepted by " +
+          "accept-new or accept-any). Add the key to known_hosts first.",
+      );
+      return new HostkitError("hostKey", lines.join("\n"));
+    }
     return new HostkitError("auth", lines.join("\n"));
   }
 }

@@ -434,7 +434,9 @@ Deno.test("units: one activation after the last unit file, before after_start co
   ]);
   assert.equal(
     program.steps[1].command,
-    `hk_ids  &&\nhk_stage /etc/systemd/system/.hostkit-stage.${RUN} &&\n${untar(0)} &&\nhk_commit`,
+    `hk_ids  &&\nhk_stage /etc/systemd/system/.hostkit-stage.${RUN} &&\n${untar(0)} &&\nhk_commit` +
+      // New units go into the host's inventory of what hostkit created.
+      " &&\nhk_created systemd_service:app.service systemd_timer:app.timer",
   );
   assert.deepEqual((await batch(program, "b/0.tar")).map(member), [
     [staged("/etc/systemd/system", "app.service"), "[Service]\n", "644"],

@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ConfigError } from "../../src/config/error.ts";
-import { load, validateSpec } from "../../src/config/load.ts";
+import { load } from "../../src/config/load.ts";
+import { validateSpec } from "../../src/config/validate.ts";
 import { lines, tempDir, writeFiles } from "../helpers.ts";
 
 async function failure(files: Record<string, string>, dir: string): Promise<ConfigError> {

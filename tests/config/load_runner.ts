@@ -1,8 +1,7 @@
 /**
  * Loads one config in its own process and prints the outcome as JSON, then
- * exits: a config stuck in an endless loop keeps its worker thread busy until
- * the process ends (worker.terminate() cannot stop it), so tests that expect
- * a timeout run the loader here rather than in the test process.
+ * exits: tests of timeouts and exits run the loader the way a program using
+ * `load()` does, outside the test process.
  *
  * Usage: deno run -A load_runner.ts CONFIG TIMEOUT_MS
  */

@@ -73,7 +73,7 @@ Deno.test("--require conventions give a plain config their roots and prefixes", 
   ]);
 
   // Without it the same config has no roots: the error names the missing root.
-  await assert.rejects(load(config), /unknown root "data" \(declared: none\)/);
+  await assert.rejects(load(config), /unknown root "data" \(declared: none;/);
 });
 
 Deno.test("a config importing its conventions needs no --require", async () => {

@@ -233,12 +233,15 @@ Deno.test("listeners: named or by port, on aliases and tuples", () => {
   const unit = daemon((d) => {
     d.listen("http", { port: 3000, on: "loopback" });
     d.listen(4000, { on: [127, 0, 0, 1] });
-    d.listen("public", { port: 443 });
+    d.listen("public", { port: 443, on: "any" });
+    d.listen("private", { port: 8443 });
   });
   assert.deepEqual(unit.listeners, [
     { name: "http", port: 3000, address: "127.0.0.1" },
     { name: "port_4000", port: 4000, address: "127.0.0.1" },
     { name: "public", port: 443, address: "0.0.0.0" },
+    // Loopback unless told otherwise, as upstream (test/host_kit/listener_test.exs:20).
+    { name: "private", port: 8443, address: "127.0.0.1" },
   ]);
   assert.throws(() => daemon((d) => d.listen("http")), /listener http needs a port/);
 });
@@ -315,4 +318,15 @@ Deno.test("systemdService is daemon", () => {
   const b = project("t", (p) => p.systemdService("a.service", (d) => d.execStart(["/bin/true"])));
   const strip = (r: unknown) => ({ ...(r as Record<string, unknown>), origin: undefined });
   assert.deepEqual(strip(a.resources[0]), strip(b.resources[0]));
+});
+
+Deno.test("a network policy is rendered and also kept on the unit as data (upstream net/addr_test.exs:38)", () => {
+  const spec = project("n", (p) =>
+    p.daemon("web.service", (d) => {
+      d.execStart(["/bin/true"]);
+      d.networkPolicy({ deny: "all", allow: ["loopback", [[10, 44, 0, 0], 24]] });
+    }));
+  const unit = spec.resources[0];
+  assert.ok(unit.kind === "systemd_service");
+  assert.deepEqual(unit.networkPolicy, { deny: "any", allow: ["localhost", "10.44.0.0/24"] });
 });

@@ -142,7 +142,7 @@ Deno.test("an invalid service is reported as a service, not a host, with its ori
     () => project("t", (p) => p.service("", () => {})), // invalid-service
     (e: unknown) => {
       assert.ok(e instanceof ProjectError);
-      assert.match(e.message, /^invalid service:: /);
+      assert.match(e.message, /^service: the name: must not be empty/);
       assert.equal(e.origin, `${HERE}:${line}`);
       return true;
     },

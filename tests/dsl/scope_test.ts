@@ -96,6 +96,8 @@ Deno.test("directory from a storage volume takes its path, owner, group and mode
     mode: 0o750,
     rollback: "keep",
     dependsOn: [],
+    // The volume's metadata stays on its directory (upstream storage/core_test.exs:40-41).
+    storage: { name: "repos", backup: false, secret: false },
   }]);
   assert.equal(declare((p) => p.directory(v, { owner: "root" }))[0].owner, "root");
 });
@@ -131,7 +133,7 @@ Deno.test("file: text, base64 or a source; exactly one", () => {
     { source: `${HERE_DIR}/files/rel.conf` },
     { source: `${HERE_DIR.slice(0, HERE_DIR.lastIndexOf("/"))}/files/up.conf` },
   ]);
-  assert.throws(() => declare((p) => p.file("/x", {})), /file \/x needs exactly one/);
+  assert.throws(() => declare((p) => p.file("/x", {})), /file: \/x needs exactly one/);
   assert.throws(
     () => declare((p) => p.file("/x", { content: "a", base64: "YQ==" })),
     /exactly one of content, base64 or source/,
@@ -186,7 +188,9 @@ Deno.test("envFile: options and body, or a body alone; set and secret", () => {
 Deno.test("envFile: a bad key is an error naming the file", () => {
   assert.throws(
     () => declare((p) => p.envFile("/etc/app/env", (e) => e.set("BAD-KEY", "x"))),
-    (e: unknown) => e instanceof ProjectError && /env_file:\/etc\/app\/env/.test(e.message),
+    (e: unknown) =>
+      e instanceof ProjectError &&
+      /\/etc\/app\/env set: .*BAD-KEY.* is not a variable name/.test(e.message),
   );
 });
 
@@ -211,6 +215,7 @@ Deno.test("command: exec as argv or program + args; phases; down steps; guards",
     down: ["/opt/app/bin/app", "eval", "App.Release.rollback()"],
     user: "app",
     cwd: "/opt/app",
+    env: {},
     dependsOn: [],
   });
   assert.deepEqual(commands[1].exec, ["/opt/app/bin/app", "warm"]);

@@ -50,7 +50,7 @@ Deno.test("roots and root paths; an unknown root names the declared ones", () =>
   ]);
   assert.throws(
     () => inService((s) => s.root("cache")),
-    /unknown root "cache" \(declared: source, data, state\)/,
+    /unknown root "cache" \(declared: source, data, state; defaults: bin, sbin, run\)/,
   );
 });
 
@@ -121,7 +121,7 @@ Deno.test("listeners are recorded on the service and resolvable by name", () => 
     s.daemon(s.unitName(), (d) => {
       d.execStart(["/bin/true"]);
       d.listen("http", { port: 3000, on: "loopback" });
-      d.listen("admin", { port: 9000 });
+      d.listen("admin", { port: 9000, on: "any" });
     });
     return [s.listener("http"), s.listener("admin")];
   });

@@ -259,7 +259,7 @@ Deno.test("packages install in one step per manager and re-plan clean", async ()
     host,
     `
   p.service("tools", (s) => {
-    s.package("hello");
+    s.package("hello", { as: "hello" });
     s.package("tree_viewer", { as: "tree" });
   });`,
   );

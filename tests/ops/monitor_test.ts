@@ -51,12 +51,13 @@ Deno.test("monitorChecks: a check without what it needs is a config error naming
     ["port", { port: 70000 }, /monitor port needs a port number, got 70000/],
   ];
   for (const [type, options, message] of bad) {
+    // The DSL refuses most of these itself; a spec from elsewhere (JSON) is checked here too.
     const spec = project("mon", (p) => {
-      p.daemon("x.service", (d) => {
-        d.execStart(["/bin/true"]);
-        d.monitor(type as MonitorCheck["type"], options);
-      });
+      p.daemon("x.service", (d) => d.execStart(["/bin/true"]));
     });
+    const unit = spec.resources[0] as { monitors: unknown[]; origin?: string };
+    unit.monitors = [{ type: type as MonitorCheck["type"], options, severity: "warning" }];
+    unit.origin ??= "config.ts:3";
     assert.throws(
       () => monitorChecks(spec),
       (e) => e instanceof HostkitError && e.kind === "config" && message.test(e.message),

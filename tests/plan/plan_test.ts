@@ -133,6 +133,7 @@ function factsOf(states: Record<string, State>, extra: Partial<Facts> = {}): Fac
     systemd: true,
     machineId: "m",
     triggers: [],
+    created: [],
     states,
     observed: {},
     errors: {},

@@ -114,7 +114,7 @@ Deno.test("bad input is refused where it is declared", () => {
         { providers: [caddy] },
         (p) => p.provider("caddy", (c) => c.set("sitesdir", "/x")),
       ),
-    /no setting "sitesdir" \(settings: sitesDir, caddyfile, unit\)/,
+    /provider caddy: no setting "sitesdir" \(did you mean "sitesDir"\? settings: sitesDir, caddyfile, unit\)/,
   );
   assert.throws(
     () => project("demo", (p) => p.provider("caddy", () => {})),

@@ -85,6 +85,7 @@ Deno.test("AuthSession offers none, then identity files, password, agent; skips 
     agent: "/run/agent.sock",
   };
   const all = new AuthSession(credentials);
+  all.hostKeyVerified = true; // as the host verifier sets it for a key known_hosts vouches for
   const offered = offers(all, ["publickey", "password"], 5) as Array<
     Record<string, unknown> | false
   >;
@@ -105,6 +106,7 @@ Deno.test("AuthSession offers none, then identity files, password, agent; skips 
   ]);
 
   const keyboardOnly = new AuthSession(credentials);
+  keyboardOnly.hostKeyVerified = true;
   const kbd = offers(keyboardOnly, ["keyboard-interactive"], 2) as Array<
     Record<string, unknown> | false
   >;
@@ -133,6 +135,7 @@ Deno.test("AuthSession.error lists what was tried and what the server allows, ne
     ],
     password: "pw-secret",
   });
+  session.hostKeyVerified = true;
   offers(session, ["publickey", "password"], 3);
   const error = session.error("ssh alice@h:22");
   assert.equal(error.kind, "auth");
@@ -145,4 +148,23 @@ Deno.test("AuthSession.error lists what was tried and what the server allows, ne
   const empty = new AuthSession({ user: "bob", identities: [], skipped: [] });
   offers(empty, ["publickey"], 1);
   assert.match(empty.error("ssh bob@h:22").message, /No credentials were configured/);
+});
+
+Deno.test("AuthSession never offers the password to a host whose key was not verified", () => {
+  const key = { type: "ssh-ed25519" } as never;
+  const session = new AuthSession({
+    user: "alice",
+    identities: [{ path: "/k/id", key }],
+    skipped: [],
+    password: "s3cret-pw",
+  });
+  const offered = offers(session, ["publickey", "password", "keyboard-interactive"], 3);
+  const types = offered.map((o) => o && typeof o === "object" ? (o as { type: string }).type : o);
+  assert.deepEqual(types, ["none", "publickey", false, false]);
+  assert.ok(!JSON.stringify(offered).includes("s3cret-pw"), "the password was offered");
+  assert.equal(session.passwordWithheld, true);
+  const error = session.error("ssh alice@10.0.0.5:22");
+  assert.equal(error.kind, "hostKey");
+  assert.match(error.message, /password was not sent: the host key is not in known_hosts/);
+  assert.ok(!error.message.includes("s3cret-pw"));
 });

@@ -24,6 +24,7 @@
  * @module
  */
 import { defineProvider } from "../define.ts";
+import { wordError } from "../../dsl/options.ts";
 import { type CaddyDirective, caddyToken, renderSite } from "./render.ts";
 
 export { CADDY_HEADER, caddyToken, renderSite } from "./render.ts";
@@ -105,7 +106,7 @@ export const caddy = defineProvider({
       const fill = typeof optionsOrBody === "function" ? optionsOrBody : body;
       const file = options.path ?? `${name}.caddy`;
       if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*\.caddy$/.test(file)) {
-        throw new TypeError(`caddy site ${name}: path ${JSON.stringify(file)} must be NAME.caddy`);
+        throw wordError("caddySite", `${name}: path ${JSON.stringify(file)} must be NAME.caddy`);
       }
       const scope = new CaddySiteScope();
       fill?.(scope);
