@@ -78,5 +78,24 @@ export const Target = {
  * ```
  */
 export const runs = { list: listRuns, read: readRun, prune: pruneRuns };
+export { monitorChecks, runChecks } from "./src/ops/monitor.ts";
+export type { CheckResult, MonitorCheck, MonitorReport } from "./src/ops/monitor.ts";
+import { monitorChecks, runChecks } from "./src/ops/monitor.ts";
+
+/**
+ * Monitor checks (the reference's `Monitor.checks(project)` / `Monitor.run(project, target:)`).
+ *
+ * @example
+ * ```ts
+ * import { load, monitor, Target } from "./mod.ts";
+ * const project = await load("infra/config.ts");
+ * const report = await monitor.run(project, Target.local());
+ * ```
+ */
+export const monitor = {
+  checks: monitorChecks,
+  run: (project: import("./src/model/project.ts").ProjectSpec, target: AnyTarget) =>
+    runChecks(monitorChecks(project), target),
+};
 export { ExitCode, HostkitError } from "./src/errors.ts";
 export { HOSTKIT_VERSION } from "./src/version.ts";

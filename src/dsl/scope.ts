@@ -529,6 +529,7 @@ export class ResourceScope {
       monitors: state.monitors,
       logs: state.logs,
       telemetry: state.telemetry,
+      settle: state.settle,
       networkPolicy: state.networkPolicy,
     });
   }
