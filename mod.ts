@@ -115,6 +115,36 @@ export type {
   UnionToIntersection,
   WordsOf,
 } from "./src/providers/mod.ts";
+export { monitorChecks, runChecks } from "./src/ops/monitor.ts";
+export type { CheckResult, MonitorCheck, MonitorReport } from "./src/ops/monitor.ts";
+import {
+  type MonitorCheck,
+  monitorChecks,
+  type MonitorReport,
+  runChecks,
+} from "./src/ops/monitor.ts";
+import type { ProjectSpec } from "./src/model/project.ts";
+import type { Target as TargetShape } from "./src/transport/target.ts";
+
+/**
+ * Monitor checks (the reference's `Monitor.checks(project)` / `Monitor.run(project, target:)`).
+ *
+ * @example
+ * ```ts
+ * import { load, monitor, Target } from "./mod.ts";
+ * const project = await load("infra/config.ts");
+ * const report = await monitor.run(project, Target.local());
+ * ```
+ */
+export const monitor: {
+  /** The checks a project's units declare (`d.monitor(…)`), as data. */
+  checks(project: ProjectSpec): MonitorCheck[];
+  /** Runs a project's checks on one target and reports each result. */
+  run(project: ProjectSpec, target: TargetShape): Promise<MonitorReport>;
+} = {
+  checks: monitorChecks,
+  run: (project, target) => runChecks(monitorChecks(project), target),
+};
 export { ExitCode, HostkitError } from "./src/errors.ts";
 export type { ErrorKind } from "./src/errors.ts";
 export { HOSTKIT_VERSION } from "./src/version.ts";

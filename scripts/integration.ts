@@ -99,11 +99,19 @@ export async function remoteBackend(): Promise<{ backend: Backend; reset: string
 async function hostsFromConfig(path: string): Promise<TestHost[]> {
   const { load } = await import("../src/config/load.ts");
   const { expandHome } = await import("../src/transport/options.ts");
+  const { resolveSecret } = await import("../src/model/secret.ts");
   const project = await load(path);
   if (!project.hosts.length) throw new Error(`${path}: declares no hosts`);
   return project.hosts.map((h) => {
     const identityFile = expandHome(h.ssh.identityFile ?? "~/.ssh/id_ed25519");
+    // The password secret (HOSTKIT_SSH_PASSWORD in the example) must be set before any test
+    // runs; tests pass the same reference on to hostkit, never the value.
+    const password = h.ssh.password;
+    if (password) {
+      resolveSecret(password, (name) => Deno.env.get(name), `the SSH password of host ${h.name}`);
+    }
     return {
+      ...(password ? { sshPasswordEnv: password.$secret.env } : {}),
       name: h.name,
       address: h.hostname,
       port: h.ssh.port ?? 22,

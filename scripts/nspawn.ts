@@ -7,6 +7,7 @@
  * deno run -A scripts/nspawn.ts ensure [N]      # boot hk1..hkN (default 2), print them as JSON
  * deno run -A scripts/nspawn.ts ip [NAME]       # 10.213.0.(10+i) for hk<i>
  * deno run -A scripts/nspawn.ts reset NAME      # discard the host's changes, boot it fresh
+ * deno run -A scripts/nspawn.ts restart NAME    # boot a host again that powered off (keeps changes)
  * deno run -A scripts/nspawn.ts destroy [--purge]  # stop everything; --purge: base image too
  * ```
  *
@@ -131,6 +132,37 @@ export async function reset(name: string): Promise<TestHost> {
   await startHost(name);
   await writeKnownHosts();
   log(SCOPE, `${name} reset`);
+  return await ready(name);
+}
+
+/**
+ * Boots host `name` again after it powered off or rebooted (systemd-nspawn exits then, 133 on
+ * a reboot, as nothing restarts it here), keeping everything changed on it: a real reboot,
+ * unlike {@link reset}. Waits up to `waitMs` for a shutdown under way to finish; a host that
+ * is still running after that is an error (power it off first). Resolves with the host's new
+ * description (a new `leaderPid`).
+ *
+ * @example
+ * ```ts
+ * // on the host: systemctl reboot
+ * const again = await restart("hk1");
+ * ```
+ */
+export async function restart(name: string, opts: { waitMs?: number } = {}): Promise<TestHost> {
+  requireRoot();
+  hostIndex(name);
+  const waitMs = opts.waitMs ?? 60_000;
+  for (const end = Date.now() + waitMs; nspawnProcesses().some((p) => p.name === name);) {
+    if (Date.now() > end) {
+      throw new Error(`${name} is still running after ${waitMs} ms: power it off first`);
+    }
+    await sleep(200);
+  }
+  // The veth of the old namespace may linger for a moment after nspawn exits.
+  await run("ip", ["link", "del", `vb-${name}`], { allowFail: true });
+  await ensureNetwork();
+  await startHost(name);
+  log(SCOPE, `${name} booted again`);
   return await ready(name);
 }
 
@@ -484,4 +516,16 @@ function ignoreNotFound(error: unknown): void {
   if (!(error instanceof Deno.errors.NotFound)) throw error;
 }
 
-if (import.meta.main) Deno.exit(await backendMain(nspawnBackend, Deno.args));
+if (import.meta.main) {
+  // `restart NAME` is this backend's own: boot a host again that powered off or rebooted.
+  if (Deno.args[0] === "restart" && Deno.args[1]) {
+    try {
+      console.log(JSON.stringify(await restart(Deno.args[1]), null, 2));
+      Deno.exit(0);
+    } catch (error) {
+      console.error(`nspawn: ${error instanceof Error ? error.message : error}`);
+      Deno.exit(1);
+    }
+  }
+  Deno.exit(await backendMain(nspawnBackend, Deno.args));
+}

@@ -34,6 +34,8 @@ export interface TestHost {
     /** In group sudo; sudo asks for the password. */
     withPassword: TestUser;
   };
+  /** Remote hosts: the variable holding the SSH password their config declares (`secretEnv`). */
+  sshPasswordEnv?: string;
   /** PID of the container's systemd on this machine, for `nsenter -t PID -a …`. */
   leaderPid?: number;
 }

@@ -102,16 +102,25 @@ hk_lock() {
     holder=$(cat "$HK_LOCK/holder" 2>/dev/null || echo unknown)
     pid=$(printf '%s\n' "$holder" | sed -n 's/^pid=\([0-9]*\).*/\1/p')
     boot=$(printf '%s\n' "$holder" | sed -n 's/.* boot=\([0-9a-f-]*\).*/\1/p')
+    same_boot=; [ -n "$boot" ] && [ "$boot" = "$(hk_boot_id)" ] && same_boot=1
     # A pid from before a reboot may now be someone else's process.
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && { [ -z "$boot" ] || [ "$boot" = "$(hk_boot_id)" ]; }; then
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && { [ -z "$boot" ] || [ -n "$same_boot" ]; }; then
       hk_event locked "$holder"; hk_finish 5
     fi
-    if [ "$HK_BREAK_LOCK" != 1 ]; then
-      hk_event stale-lock "$holder"; hk_finish 5
+    # Provably dead: this boot's pid, and no such process. Anything less needs --break-lock.
+    why=forced
+    if [ -n "$pid" ] && [ -n "$same_boot" ]; then why=dead
+    elif [ "$HK_BREAK_LOCK" != 1 ]; then hk_event stale-lock "$holder"; hk_finish 5
     fi
-    rm -rf "$HK_LOCK"
+    # Renamed, not removed: of two applies breaking it at once, one moves it; the other fails
+    # (or moves the winner's fresh lock, which it sees by its holder and puts back).
+    if ! mv -T -- "$HK_LOCK" "$HK_LOCK.broken.$$" 2>/dev/null; then hk_event locked "$holder"; hk_finish 5; fi
+    if [ "$(cat "$HK_LOCK.broken.$$/holder" 2>/dev/null || echo unknown)" != "$holder" ]; then
+      mv -T -- "$HK_LOCK.broken.$$" "$HK_LOCK" 2>/dev/null; hk_event locked "$holder"; hk_finish 5
+    fi
+    rm -rf -- "$HK_LOCK.broken.$$"
     mkdir "$HK_LOCK" || { hk_event locked "$holder"; hk_finish 5; }
-    hk_event broke-lock "$holder"
+    hk_event broke-lock "$why" "$holder"
   fi
   HK_LOCKED=1
   printf 'pid=%s started=%s run=%s user=%s boot=%s\n' "$$" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$HK_RUN_ID" \
@@ -252,47 +261,112 @@ hk_as() { # user cwd argv…
   if [ -z "$user" ] || [ "$user" = "$(id -un)" ]; then "$@"; return; fi
   if command -v runuser >/dev/null 2>&1; then runuser -u "$user" -- "$@"; else sudo -n -u "$user" -- "$@"; fi
 }
-hk_activate() { # reload enable… -- start… -- (unit names never need quoting)
+hk_activate() { # reload enable… -- start… -- (start words: UNIT or UNIT=SETTLE_MS; names never need quoting)
   reload=$1; shift
-  enable=; start=
+  enable=; start=; gate=
   while [ "$1" != -- ]; do enable="$enable $1"; shift; done; shift
-  while [ "$1" != -- ]; do start="$start $1"; shift; done
+  while [ "$1" != -- ]; do start="$start \${1%%=*}"; gate="$gate $1"; shift; done
   if [ -n "$enable" ]; then systemctl enable --no-reload --quiet -- $enable || return 1; reload=1; fi
   if [ "$reload" = 1 ]; then systemctl daemon-reload || return 1; fi
   [ -n "$start" ] || return 0
+  # restart waits for each start job: a Type=notify unit is READY when it returns.
   systemctl restart -- $start || { for u in $start; do hk_journal "$u"; done; return 1; }
-  # Wait until every started service is active, then confirm once that none fell over.
-  i=0; confirmed=
-  while :; do
-    waiting=
-    for u in $start; do
-      case $u in *.service) ;; *) continue ;; esac
-      state=$(systemctl show -p ActiveState --value -- "$u")
-      case $state in
-        active) ;;
-        failed) echo "$u failed to start"; hk_journal "$u"; return 1 ;;
-        *) waiting="$waiting $u" ;;
-      esac
-    done
-    if [ -z "$waiting" ]; then
-      [ -n "$confirmed" ] && return 0
-      confirmed=1; sleep 0.2; continue
-    fi
-    confirmed=
-    if [ $i -ge $HK_START_TIMEOUT ]; then
-      for u in $waiting; do
-        echo "$u did not become active (state: $(systemctl show -p ActiveState --value -- "$u"))"
-        hk_journal "$u"
-      done
-      return 1
-    fi
-    i=$((i + 1)); sleep 0.1
+  hk_gate $gate
+}
+hk_units_state() { # units…: ONE systemctl show; a line per unit: active sub result restarts invocation type
+  systemctl show -p ActiveState,SubState,Result,NRestarts,InvocationID,Type -- "$@" 2>/dev/null |
+    awk -F= 'function f(k) { return (k in v && v[k] != "") ? v[k] : "-" }
+      function out() {
+        if (seen) print f("ActiveState"), f("SubState"), f("Result"), f("NRestarts"), f("InvocationID"), f("Type")
+        seen = 0; split("", v)
+      }
+      NF == 0 { out(); next } { seen = 1; v[$1] = $2 } END { out() }'
+}
+hk_gate_event() { # start MAX_MS UNITS | ok MS | fail MS: the settle window is its own progress step
+  [ -n "\${D:-}" ] && [ -f "$D/events.log" ] || return 0
+  hk_event settle "\${n:-0}" "$@" >> "$D/events.log"
+}
+# The health gate: every started unit is watched at once for its settle window (default 1 s),
+# so the window is paid once per apply. A unit fails it when it leaves active, its result is
+# not success, NRestarts grows or its InvocationID changes: a restart loop looks "active" in
+# most single samples of ActiveState. A oneshot is judged by its Result; other units (timers)
+# only need to be active. A unit still activating has HK_START_TIMEOUT tenths of a second.
+hk_gate() { # UNIT[=MS]…
+  t0=$(hk_ms); since=$(( t0 / 1000 - 1 )); i=0; max=0; units=
+  for w in "$@"; do
+    i=$((i + 1)); u=\${w%%=*}; ms=1000
+    case $w in *=*) ms=\${w#*=} ;; esac
+    case $u in *.service) ;; *) ms=0 ;; esac
+    [ "$ms" -gt "$max" ] && max=$ms
+    eval "g_u$i=\$u g_ms$i=\$ms g_inv$i= g_nr$i= g_seen$i= g_done$i="
+    units="$units $u"
   done
+  count=$i; [ "$max" -gt 0 ] && hk_gate_event start "$max" "\${units# }"
+  tick=0; failed=; pending=1
+  while [ -n "$pending" ]; do
+    pending=; elapsed=$(( $(hk_ms) - t0 )); i=0
+    state=$(hk_units_state $units)
+    while read -r active sub result restarts inv type; do
+      i=$((i + 1))
+      eval "u=\$g_u$i ms=\$g_ms$i inv0=\$g_inv$i nr0=\$g_nr$i done=\$g_done$i"
+      [ -n "$done" ] && continue
+      if [ -z "$inv0" ]; then inv0=$inv nr0=$restarts; eval "g_inv$i=\$inv g_nr$i=\$restarts"; fi
+      case " $(eval "echo \$g_seen$i") " in *" $inv "*) ;; *) eval "g_seen$i=\"\$g_seen$i \$inv\"" ;; esac
+      why=
+      case $u in
+        *.service)
+          if [ "$restarts" != "$nr0" ] && [ "$restarts" != - ]; then
+            why="restarted within its settle window (NRestarts $restarts, now $active/$sub)"
+          elif [ "$inv" != "$inv0" ]; then why="was restarted within its settle window (new invocation $inv, now $active/$sub)"
+          elif [ "$type" = oneshot ]; then
+            [ "$result" = success ] || why="ended with result $result ($active/$sub)"
+          elif [ "$result" != success ] && [ "$result" != - ]; then why="failed: result $result (now $active/$sub)"
+          elif [ "$active" = activating ] || [ "$active" = reloading ]; then
+            if [ $tick -ge $HK_START_TIMEOUT ]; then why="did not become active (state: $active/$sub)"; else pending=1; continue; fi
+          elif [ "$active" != active ]; then why="left active: now $active/$sub"
+          fi ;;
+        *) if [ "$active" != active ]; then
+             if [ "$active" = activating ] && [ $tick -lt $HK_START_TIMEOUT ]; then pending=1; continue; fi
+             why="did not become active (state: $active/$sub)"
+           fi ;;
+      esac
+      if [ -n "$why" ]; then
+        echo "$u $why"; eval "g_done$i=1"; failed="$failed $i"; continue
+      fi
+      if [ "$elapsed" -lt "$ms" ]; then pending=1; else eval "g_done$i=1"; fi
+    done <<EOF
+$state
+EOF
+    [ -n "$failed" ] && break
+    [ -z "$pending" ] && break
+    tick=$((tick + 1)); sleep 0.1
+  done
+  if [ -n "$failed" ]; then
+    journalctl --sync 2>/dev/null || :
+    for i in $failed; do eval "HK_SINCE=\$since hk_journal \"\$g_u$i\" \$g_seen$i"; done
+    [ "$max" -gt 0 ] && hk_gate_event fail $(( $(hk_ms) - t0 ))
+    return 1
+  fi
+  [ "$max" -gt 0 ] && hk_gate_event ok $(( $(hk_ms) - t0 ))
+  return 0
 }
 hk_deactivate() { # units… (stop and disable before their files are removed)
   for u in "$@"; do systemctl disable --now --quiet -- "$u" 2>/dev/null || :; done
 }
-hk_journal() { journalctl -u "$1" -n 20 --no-pager -o cat 2>/dev/null | sed "s|^|$1: |"; }
+hk_journal() { # unit [invocation ids…]: its lines since HK_SINCE (epoch s), else its last 20
+  u=$1; shift
+  if [ -n "\${HK_SINCE:-}" ]; then
+    # Its processes' output and what systemd logged about it; in containers the invocation id
+    # is not always attached to a process's output, the unit name is.
+    matches="_SYSTEMD_UNIT=$u + UNIT=$u"
+    for id in "$@"; do
+      [ "$id" = - ] || matches="$matches + _SYSTEMD_INVOCATION_ID=$id + INVOCATION_ID=$id"
+    done
+    journalctl --no-pager -o cat -n 40 --since "@$HK_SINCE" $matches 2>/dev/null | sed "s|^|$u: |"
+  else
+    journalctl -u "$u" -n 20 --no-pager -o cat 2>/dev/null | sed "s|^|$u: |"
+  fi
+}
 hk_validate() { # cmd staged [dest staged dest…]: check staged files before they replace the old ones
   cmd=$1; shift
   case $cmd in

@@ -21,8 +21,25 @@ export type ApplyEvent =
     exit?: number;
   }
   | { type: "log"; host: string; index: number; line: string }
+  | {
+    /** The health gate of an activation step: watching started units for their settle window. */
+    type: "settle";
+    host: string;
+    index: number;
+    status: "start" | "ok" | "fail";
+    /** The longest settle window (start) or the time the gate took (ok, fail). */
+    ms: number;
+    units?: string[];
+  }
   | { type: "stale"; host: string; id: string }
   | { type: "locked"; host: string; holder: string; stale: boolean }
+  | {
+    /** A lock was broken: its holder was provably dead (`dead`) or `--break-lock` said so. */
+    type: "broke-lock";
+    host: string;
+    holder: string;
+    reason: "dead" | "forced";
+  }
   | { type: "done"; host: string; code: number };
 
 /** How one host's apply ended. */
@@ -47,6 +64,8 @@ export interface HostResult {
   log?: string;
   /** The run id, when the apply was tracked. */
   runId?: string;
+  /** The program died without a step failing: the step it was in, if any. */
+  died?: { label?: string; steps: number };
   /** Why it did not apply (unreachable, locked, compile errors), for people. */
   message?: string;
 }
@@ -87,6 +106,8 @@ export async function runProgram(
   const result: HostResult = { host, status: "applied", applied: [] };
   const output = new Map<number, string[]>();
   let done: number | undefined;
+  let running: number | undefined;
+  let error: string | undefined;
   const handle = (line: string) => {
     const [tag, kind, ...fields] = line.split("\t");
     if (tag !== "hk") return;
@@ -99,6 +120,7 @@ export async function runProgram(
         const index = Number(fields[0]);
         const step = program.steps[index];
         const status = fields[1] as "start" | "ok" | "fail";
+        running = status === "start" ? index : undefined;
         if (status === "ok") result.applied.push(...step.ids);
         if (status === "fail") {
           // The step's log lines follow this event; they land in this same array.
@@ -130,6 +152,19 @@ export async function runProgram(
         onEvent({ type: "log", host, index, line });
         break;
       }
+      case "settle":
+        onEvent({
+          type: "settle",
+          host,
+          index: Number(fields[0]),
+          status: fields[1] as "start" | "ok" | "fail",
+          ms: Number(fields[2]),
+          ...(fields[3] ? { units: fields[3].split(" ") } : {}),
+        });
+        break;
+      case "error":
+        error = fields.join(" ");
+        break;
       case "stale": {
         const id = program.checked[Number(fields[0])] ?? `#${fields[0]}`;
         result.stale = [...(result.stale ?? []), id];
@@ -149,6 +184,14 @@ export async function runProgram(
         result.message = kind === "locked"
           ? `another apply holds the lock on ${host}: ${result.holder}`
           : `a killed apply left its lock on ${host} (${result.holder}); rerun with --break-lock if it is gone`;
+        break;
+      case "broke-lock":
+        onEvent({
+          type: "broke-lock",
+          host,
+          reason: fields[0] === "dead" ? "dead" : "forced",
+          holder: fields.slice(1).join("\t"),
+        });
         break;
       case "done":
         done = Number(fields[0]);
@@ -186,14 +229,34 @@ export async function runProgram(
       message: `${error instanceof Error ? error.message : String(error)}.${how}`,
     };
   }
+  // A program that ends without a failed step (killed, or it stopped on its own) died.
+  const died = (why: string): HostResult => ({
+    ...result,
+    status: "failed",
+    died: {
+      label: running === undefined ? undefined : program.steps[running]?.label,
+      steps: program.steps.length,
+    },
+    message: result.log === undefined
+      ? `the apply program on ${host} did not start: ${why}`
+      : `the apply program on ${host} died ${
+        running === undefined
+          ? `after ${
+            result.applied.length ? "its last finished step" : "taking the lock, before any step"
+          }`
+          : `during step ${running + 1} of ${program.steps.length}`
+      }: ${why}`,
+  });
   if (done === undefined) {
     const stderr = (await stderrText).trim();
     // Reported, not thrown: the other hosts' results must not be lost.
-    return {
-      ...result,
-      status: "failed",
-      message: `the apply program on ${host} ended without finishing: ${stderr || "no output"}`,
-    };
+    return died(
+      stderr || (result.log ? "it was killed (no exit status, no message)" : "no output"),
+    );
+  }
+  if (done === 3 && !result.failed && error) return { ...result, status: "failed", message: error };
+  if (done !== 0 && ![3, 4, 5].includes(done) && !result.failed) {
+    return died(error ?? `exit ${done}`);
   }
   if (done === 3) result.status = "failed";
   else if (done === 4) result.status = "stale";

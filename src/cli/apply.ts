@@ -77,8 +77,14 @@ function report(results: HostResult[]): number {
         console.log(`[${r.host}] nothing to do`);
         break;
       case "failed":
-        console.error(`[${r.host}] FAILED at "${r.failed?.label}" (exit ${r.failed?.exit})`);
-        for (const line of r.failed?.output ?? []) console.error(`    | ${line}`);
+        if (r.failed) {
+          console.error(`[${r.host}] FAILED at "${r.failed.label}" (exit ${r.failed.exit})`);
+          for (const line of r.failed.output) console.error(`    | ${line}`);
+        } else {
+          console.error(`[${r.host}] FAILED: ${r.message ?? "the apply program did not finish"}`);
+          if (r.died?.label) console.error(`  it was running: ${r.died.label}`);
+        }
+        if (r.log) console.error(`  its events on the host: ${r.log}`);
         console.error(
           `  applied before the failure: ${r.applied.length ? r.applied.join(", ") : "nothing"}`,
         );

@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   apply: () => import("./apply.ts"),
   down: () => import("./down.ts"),
   runs: () => import("./runs.ts"),
+  monitor: () => import("./monitor.ts"),
   dump: () => import("./dump.ts"),
   render: () => import("./render.ts"),
   demo: () => import("./demo.ts"),
@@ -44,7 +45,7 @@ async function overview(): Promise<string> {
     ...modules.map((m) => `  ${m.spec.name.padEnd(10)} ${m.spec.summary}`),
     "",
     "Exit codes: 0 ok, 1 internal error, 2 config error (or changes with --detailed-exitcode),",
-    "3 apply step failed, 4 stale plan, 5 host locked, 64 usage, 65 bad data file,",
+    "3 apply step (or monitor check) failed, 4 stale plan, 5 host locked, 64 usage, 65 bad data file,",
     "69 host unreachable, 76 host key, 77 authentication, 78 missing input (secret).",
   ].join("\n");
 }

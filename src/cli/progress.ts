@@ -65,6 +65,26 @@ export function progress(options: ProgressOptions): (event: ApplyEvent) => void 
         );
         break;
       }
+      case "settle": {
+        clearBar();
+        const step = `[${event.host}] ${event.index + 1}/${total} health gate`;
+        if (event.status === "start") {
+          const units = event.units?.join(", ") ?? "";
+          write(`${step}: watching ${units} for ${event.ms / 1000} s${options.tty ? "" : "\n"}`);
+          barShown = options.tty;
+          break;
+        }
+        write(`${step} ... ${event.status === "ok" ? "ok" : "FAILED"} ${event.ms} ms\n`);
+        break;
+      }
+      case "broke-lock":
+        clearBar();
+        write(
+          event.reason === "dead"
+            ? `[${event.host}] broke the lock of an apply that died (its process is gone): ${event.holder}\n`
+            : `[${event.host}] broke the lock as --break-lock asked: ${event.holder}\n`,
+        );
+        break;
       case "log":
         clearBar();
         write(`[${event.host}]     | ${event.line}\n`);

@@ -139,6 +139,8 @@ export interface MonitorOptions {
   port?: number;
   /** For `file`: the path that must exist. */
   path?: string;
+  /** For `file`: `false` when the path must be absent. */
+  exists?: boolean;
   /** For `mix`: the task to run. */
   task?: string;
   /** How often, a time span (`"5m"`). */
@@ -157,6 +159,8 @@ export interface DaemonState {
   monitors: Monitor[];
   logs?: Record<string, unknown>;
   telemetry?: Record<string, unknown>;
+  /** Settle window in seconds (see {@link DaemonScope.settle}). */
+  settle?: number;
   networkPolicy?: { deny?: string; allow: string[] };
 }
 
@@ -902,12 +906,30 @@ export class DaemonScope {
       url: z.url(),
       port: is.port,
       path: is.absolutePath,
+      exists: is.boolean,
       task: is.nonEmpty,
       every: is.checkedByWord,
       clean: is.boolean,
     });
     if (rest.every !== undefined) timespan("monitor every", rest.every);
     this.state.monitors.push({ type, options: rest, severity });
+  }
+
+  /**
+   * How long apply watches the unit after (re)starting it before calling it healthy:
+   * `d.settle("5s")`, `"500ms"`, `"0s"` (only check it started) or seconds; default 1 s.
+   */
+  settle(window: string | number): void {
+    const match = typeof window === "number"
+      ? [String(window), String(window), "s"]
+      : /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min)?\s*$/.exec(window);
+    const seconds = match ? Number(match[1]) * ({ ms: 0.001, m: 60, min: 60 }[match[2]] ?? 1) : NaN;
+    if (!(seconds >= 0 && seconds <= 3600)) {
+      throw new TypeError(
+        `settle needs a duration up to 1 h such as "5s" or "0s", got ${JSON.stringify(window)}`,
+      );
+    }
+    this.state.settle = seconds;
   }
 
   /**

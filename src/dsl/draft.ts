@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { FirewallPolicy } from "../model/firewall.ts";
 import type { Listener } from "../model/resource.ts";
 import type { Provider } from "../providers/define.ts";
 
@@ -19,4 +20,5 @@ export interface Draft {
   runsRoot?: string;
   /** Enabled providers and their settings (not part of the spec: code stays in the sandbox). */
   enabled: { provider: Provider; settings: Record<string, unknown> }[];
+  firewall?: FirewallPolicy;
 }

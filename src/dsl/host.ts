@@ -3,6 +3,9 @@
  *
  * @module
  */
+import type { FirewallPolicy } from "../model/firewall.ts";
+import { firewallPolicy, type FirewallScope } from "./firewall.ts";
+import { callerOrigin } from "./origin.ts";
 import { z } from "zod";
 import { type SecretRef, SecretRefSchema } from "../model/secret.ts";
 import { checkArgument, checkOptions, is, noExtraArguments, type OptionShape } from "./options.ts";
@@ -83,7 +86,7 @@ function checkSsh(word: string, options: SshOptions | undefined): SshOptions {
 /** Declares how to reach one host. */
 export class HostScope {
   /** @internal */
-  readonly options: Omit<HostOptions, "port"> & { ssh: SshOptions };
+  readonly options: Omit<HostOptions, "port"> & { ssh: SshOptions; firewall?: FirewallPolicy };
   private readonly word: string;
 
   /** @internal A scope for the host `name`; configs get one from `p.host(…)`. */
@@ -161,6 +164,11 @@ export class HostScope {
   port(port: number, ...extra: never[]): void {
     noExtraArguments(`${this.word} port`, 1, extra);
     this.options.ssh.port = checkArgument(`${this.word} port`, "the port", port, is.port);
+  }
+
+  /** This host's firewall (instead of the project's): `h.firewall((f) => { … })`. */
+  firewall(body: (f: FirewallScope) => void): void {
+    this.options.firewall = firewallPolicy(body, callerOrigin());
   }
 
   /**

@@ -40,6 +40,8 @@ export { TimerScope } from "./timer.ts";
 export type { AtOptions, MonthlyOptions } from "./timer.ts";
 export { EnvFileScope } from "./env_file.ts";
 export { HostScope } from "./host.ts";
+export { FirewallScope } from "./firewall.ts";
+export type { PortsInput, RuleOptions } from "./firewall.ts";
 export type { HostOptions, SshOptions } from "./host.ts";
 export { conventions, isConventions } from "./conventions.ts";
 export type { Conventions, ConventionsOptions, ServiceTemplate } from "./conventions.ts";

@@ -23,6 +23,7 @@ import {
   type TelemetryOptions,
 } from "./daemon.ts";
 import { ProjectError, runBody } from "./error.ts";
+import { firewallPolicy, type FirewallScope } from "./firewall.ts";
 import { type HostOptions, HostScope } from "./host.ts";
 import {
   checkArgument,
@@ -229,6 +230,11 @@ export class ProjectScope<W extends object = {}> extends ResourceScope {
   provider(name: string, body: (c: ProviderSettingsScope) => void, ...extra: never[]): void {
     noExtraArguments("provider", 2, extra);
     runBody(`provider ${JSON.stringify(name)}`, body, providerSettings(this.draft, name));
+  }
+
+  /** The project's firewall: `p.firewall((f) => { f.allow({ tcp: 22 }); f.deny("all"); })`. */
+  firewall(body: (f: FirewallScope) => void): void {
+    this.draft.firewall = firewallPolicy(body, callerOrigin());
   }
 
   /**

@@ -536,6 +536,7 @@ export class ResourceScope {
       monitors: state.monitors,
       logs: state.logs,
       telemetry: state.telemetry,
+      settle: state.settle,
       networkPolicy: state.networkPolicy,
     });
   }

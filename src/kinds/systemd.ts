@@ -47,6 +47,13 @@ const render = textRenderer<Unit>((r) => renderUnit(r));
 
 const unitName = (change: Change) => quote((change.resource as Unit).name);
 
+/** A started unit for hk_activate's health gate: `name`, or `name=SETTLE_MS` (d.settle). */
+function gateWord(change: Change): string {
+  const r = change.resource;
+  if (r.kind !== "systemd_service" || r.settle === undefined) return unitName(change);
+  return quote(`${r.name}=${Math.round(r.settle * 1000)}`);
+}
+
 function isChange(action: Verdict["action"]): boolean {
   return action === "create" || action === "update" || action === "delete";
 }
@@ -72,7 +79,7 @@ export const SYSTEMD_ACTIVATION: ActivationGroup = {
       ids: [...new Set([...enable, ...start].map((c) => c.id))],
       label: `systemd: ${what.filter(Boolean).join(", ")}`,
       command: `hk_activate ${reload ? 1 : 0} ${
-        [...enable.map(unitName), "--", ...start.map(unitName), "--"].join(" ")
+        [...enable.map(unitName), "--", ...start.map(gateWord), "--"].join(" ")
       }`,
     };
   },

@@ -4,6 +4,7 @@
  * @module
  */
 import { z } from "zod";
+import { FirewallPolicySchema } from "./firewall.ts";
 import { ListenerSchema, ResourceSchema } from "./resource.ts";
 import { SecretRefSchema } from "./secret.ts";
 
@@ -41,6 +42,7 @@ export const HostSchema = z.strictObject({
     acceptNewHostKeys: false,
     knownHostsFiles: [],
   }),
+  firewall: FirewallPolicySchema.optional(),
   origin: z.string().optional(),
 });
 
@@ -90,6 +92,7 @@ export const ProjectSchema = z.strictObject({
   services: z.array(ServiceSchema).default([]),
   resources: z.array(ResourceSchema).default([]),
   observability: ObservabilitySchema.default({}),
+  firewall: FirewallPolicySchema.optional(),
   /** Where tracked runs keep records and backups on hosts. */
   runsRoot: absolutePath
     .refine((path) => !path.split("/").some((part) => part === "." || part === ".."), {

@@ -195,6 +195,8 @@ export const SystemdServiceSchema = z.strictObject({
   sections: UnitSectionsSchema,
   /** Paths of env files the unit reads; a change to one restarts the unit. */
   environmentFiles: z.array(absolutePath).default([]),
+  /** Seconds apply watches the unit after (re)starting it (default 1; 0: only check it started). */
+  settle: z.number().min(0).max(3600).optional(),
   /** The network policy as declared (also rendered as IPAddressDeny=/IPAddressAllow=). */
   networkPolicy: z.strictObject({
     deny: z.string().optional(),

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Buffer } from "node:buffer";
+import type { Duplex } from "node:stream";
 // @ts-types="@types/ssh2"
 import { Client, type ClientChannel, type ConnectConfig, type ServerHostKeyAlgorithm } from "ssh2";
 import { HostkitError } from "../errors.ts";
@@ -42,8 +43,24 @@ const OPEN_RETRIES = 10;
 /** Read-only known_hosts that OpenSSH consults for every user. */
 const GLOBAL_KNOWN_HOSTS = "/etc/ssh/ssh_known_hosts";
 
+/**
+ * A TCP connection the host opens on hostkit's behalf (an SSH direct-tcpip channel), so a
+ * service bound to the host's loopback is reachable without anything installed there.
+ */
+export interface Forwarding {
+  /**
+   * Connects to `host:port` as seen from the host. Rejects with a HostkitError: `unreachable`
+   * with `forbidden: true` in its details when the server does not allow forwarding
+   * (`AllowTcpForwarding no`), plain `unreachable` when the port does not answer.
+   */
+  forward(host: string, port: number): Promise<Duplex>;
+}
+
+/** The detail a forward() error carries when the server forbids forwarding. */
+export const FORWARDING_FORBIDDEN = "forwarding forbidden";
+
 /** An open SSH connection to one host. */
-export interface SshTarget extends Target {
+export interface SshTarget extends Target, Forwarding {
   /** The host key the connection was verified with. */
   readonly hostKey: { type: string; fingerprint: string };
   /** What the server accepted, e.g. `publickey /root/.ssh/id_ed25519` or `password`. */
@@ -92,7 +109,7 @@ export async function openSsh(input: SshOptionsInput): Promise<SshTarget> {
  * await target.close();
  * ```
  */
-export function sshTarget(input: SshOptionsInput): Target {
+export function sshTarget(input: SshOptionsInput): Target & Forwarding {
   const options = parseSshOptions(input);
   let connection: Promise<SshTarget> | undefined;
   const connect = () => {
@@ -119,6 +136,7 @@ export function sshTarget(input: SshOptionsInput): Target {
     name: options.name ?? options.host,
     address: { host: options.host, port: options.port, user: options.user },
     sudo: options.sudo || options.sudoPassword !== undefined,
+    forward: (host: string, port: number) => connect().then((t) => t.forward(host, port)),
     spawn,
     run: (command, runOptions) => collect(spawn(command, runOptions)),
     close: async () => {
@@ -417,6 +435,31 @@ class SshConnection implements SshTarget {
 
   run(command: string, options?: RunOptions): Promise<RunResult> {
     return collect(this.spawn(command, options));
+  }
+
+  forward(host: string, port: number): Promise<Duplex> {
+    return new Promise((resolve, reject) => {
+      if (this.#lost || this.#closing) return reject(this.#lost ?? this.#closedError());
+      const where = `${host}:${port} on ${this.description}`;
+      try {
+        this.#client.forwardOut("127.0.0.1", 0, host, port, (error, channel) => {
+          if (!error) return resolve(channel);
+          // RFC 4254 5.1: reason 1 is "administratively prohibited".
+          const forbidden = (error as Error & { reason?: number }).reason === 1;
+          reject(
+            new HostkitError(
+              "unreachable",
+              forbidden
+                ? `${this.description} does not allow TCP forwarding (AllowTcpForwarding no)`
+                : `cannot connect to ${where}: ${error.message}`,
+              { details: forbidden ? [FORWARDING_FORBIDDEN] : [], cause: error },
+            ),
+          );
+        });
+      } catch (error) {
+        reject(this.#lost ?? this.#closedError(error));
+      }
+    });
   }
 
   async close(): Promise<void> {

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { dirname } from "node:path";
-import { apply } from "../../src/apply/mod.ts";
+import { apply, type ApplyEvent } from "../../src/apply/mod.ts";
 import { compileProgram, type Step } from "../../src/apply/program.ts";
 import { HostkitError } from "../../src/errors.ts";
 import { resourceId } from "../../src/model/resource.ts";
@@ -94,7 +94,7 @@ Deno.test("a plan for another machine is refused as stale", async () => {
   assert.equal(await exists(`${tmp.path}/app`), false);
 });
 
-Deno.test("a live lock holder makes apply fail fast as locked; a dead one needs --break-lock", async () => {
+Deno.test("a live lock holder makes apply fail fast as locked; a dead one without a boot id needs --break-lock", async () => {
   await using tmp = await tempDir();
   const dir = tmp.path;
   const up = await planLocal(declare(dir));
@@ -591,4 +591,54 @@ Deno.test({
       await Deno.remove(applyDir, { recursive: true });
     }
   },
+});
+
+Deno.test("a program killed mid-step is reported as died (which step, what was applied); its lock is then broken as provably dead", async () => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  // A sleep with a unique argument: the test finds exactly this apply's process group by it.
+  const sleep = `7.${String(crypto.getRandomValues(new Uint16Array(1))[0]).padStart(5, "0")}`;
+  const spec = (second: string) =>
+    project("e2e", (p) => {
+      p.runsRoot(`${dir}/runs`);
+      p.file(`${dir}/first`, { content: "1\n" });
+      p.command("slow", { exec: ["/bin/sleep", sleep], dependsOn: [`file:${dir}/first`] });
+      p.file(`${dir}/second`, { content: second, dependsOn: ["command:slow"] });
+    });
+  const up = await planLocal(spec("2\n"));
+  const events: ApplyEvent[] = [];
+  const applying = applyHere(up, { confirm: true, onEvent: (e) => events.push(e) });
+  // The program runs in its own session (setsid): killing its process group kills it and its
+  // step, as an OOM kill or an operator's kill -9 would, with no chance to clean up.
+  let pgid = "";
+  for (let i = 0; i < 300 && !pgid; i++) {
+    const ps = await new Deno.Command("sh", {
+      args: [
+        "-c",
+        `ps -eo pgid=,args= | awk '$2 == "/bin/sleep" && $3 == "${sleep}" { print $1 }'`,
+      ],
+    }).output();
+    pgid = new TextDecoder().decode(ps.stdout).trim();
+    if (!pgid) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.ok(pgid, "the step's sleep was found");
+  Deno.kill(-Number(pgid), "SIGKILL");
+  const [died] = await applying;
+  assert.equal(died.status, "failed", JSON.stringify(died));
+  assert.equal(died.failed, undefined, "no step failed: the program died");
+  assert.match(died.message!, /^the apply program on local died during step 2 of 3: it was killed/);
+  assert.equal(died.died?.label, "run slow");
+  assert.deepEqual(died.applied, [`file:${dir}/first`]);
+  assert.ok(died.log, "the result says where its events are");
+  assert.ok(await exists(`${dir}/runs/lock`), "a killed program leaves its lock");
+
+  // Same boot, pid gone: the next apply breaks the lock on its own and says so.
+  const holder = (await Deno.readTextFile(`${dir}/runs/lock/holder`)).trim();
+  events.length = 0;
+  const again = await planLocal(spec("2 again\n"));
+  const [applied] = await applyHere(again, { confirm: true, onEvent: (e) => events.push(e) });
+  assert.equal(applied.status, "applied", JSON.stringify(applied));
+  const broke = events.find((e) => e.type === "broke-lock");
+  assert.deepEqual(broke, { type: "broke-lock", host: "local", reason: "dead", holder });
+  assert.equal(await exists(`${dir}/runs/lock`), false);
 });

@@ -1,35 +1,73 @@
 /**
- * The shell library on its own: hk_activate against a stand-in systemctl that logs its calls,
- * so the number of systemctl runs per apply is pinned without a systemd host.
+ * The shell library on its own: hk_activate against a stand-in systemctl that logs its calls and
+ * answers `systemctl show` in its real format (a `Key=Value` block per unit, blank line between),
+ * so the number of systemctl runs per apply and the health gate's verdicts are pinned without a
+ * systemd host. The real thing runs in tests/integration/health_gate_test.ts.
  */
 import assert from "node:assert/strict";
 import { REMOTE_LIB } from "../../src/apply/remote.ts";
 import { tempDir } from "../helpers.ts";
 
+/** One unit's state in one `systemctl show` answer. */
+interface UnitState {
+  active?: string;
+  sub?: string;
+  result?: string;
+  restarts?: number;
+  invocation?: string;
+  type?: string;
+}
+
+const HEALTHY: UnitState = {
+  active: "active",
+  sub: "running",
+  result: "success",
+  restarts: 0,
+  invocation: "0a",
+  type: "simple",
+};
+
+function showBlock(unit: string, state: UnitState): string {
+  if (unit.endsWith(".timer")) return `ActiveState=${state.active ?? "active"}\nSubState=waiting\n`;
+  const s = { ...HEALTHY, ...state };
+  // Properties come in systemd's own order, not the order asked for.
+  return `Type=${s.type}\nResult=${s.result}\nNRestarts=${s.restarts}\nInvocationID=${s.invocation}\n` +
+    `ActiveState=${s.active}\nSubState=${s.sub}\n`;
+}
+
 /**
- * Runs `hk_activate ARGS` with systemctl and journalctl replaced by shell functions. `states` are
- * what successive `systemctl show` calls print (then `active`).
+ * Runs `hk_activate ARGS` with systemctl and journalctl replaced by shell functions. `answers`
+ * are what successive `systemctl show` calls report per unit (the last one repeats; none: every
+ * unit healthy). Settle windows are given in the args (`a.service=0`), so tests need not wait.
  */
 async function activate(
   args: string,
-  options: { states?: string[]; timeout?: number } = {},
-): Promise<{ code: number; calls: string[]; output: string }> {
+  options: { answers?: Record<string, UnitState>[]; timeout?: number } = {},
+): Promise<{ code: number; calls: string[]; output: string; events: string }> {
   await using tmp = await tempDir();
   await Deno.writeTextFile(`${tmp.path}/lib.sh`, REMOTE_LIB);
-  await Deno.writeTextFile(
-    `${tmp.path}/states`,
-    (options.states ?? []).map((s) => `${s}\n`).join(""),
-  );
-  // $T is the temp dir: the stand-ins log there and read the states to report from there.
+  await Deno.writeTextFile(`${tmp.path}/events.log`, "");
+  const answers = options.answers ?? [{}];
+  for (const [i, answer] of answers.entries()) {
+    const units = args.split(" -- ")[1]?.split(" ").filter((w) => w && w !== "--") ?? [];
+    const text = units.map((w) => w.split("=")[0]).map((u) => showBlock(u, answer[u] ?? {}))
+      .join("\n");
+    await Deno.writeTextFile(`${tmp.path}/show.${i}`, text);
+  }
+  // $T is the temp dir: the stand-ins log there and read the answers to give from there.
   const script = `
 . "$T/lib.sh"
+D=$T n=2
 systemctl() {
   printf '%s\\n' "$*" >> "$T/calls"
   case $1 in
-    show) if [ -s "$T/states" ]; then head -n 1 "$T/states"; sed -i 1d "$T/states"; else echo active; fi ;;
+    show)
+      i=$(cat "$T/shown" 2>/dev/null || echo 0)
+      [ -f "$T/show.$i" ] || i=${answers.length - 1}
+      cat "$T/show.$i"; echo $((i + 1)) > "$T/shown" ;;
   esac
 }
-journalctl() { echo "last lines of $2"; }
+journalctl() { case $1 in --sync) ;; *) echo "journal $*" ;; esac; }
 HK_START_TIMEOUT=${options.timeout ?? 50}
 hk_activate ${args}
 `;
@@ -42,52 +80,118 @@ hk_activate ${args}
     code: output.code,
     calls: calls.split("\n").filter(Boolean),
     output: new TextDecoder().decode(output.stdout) + new TextDecoder().decode(output.stderr),
+    events: await Deno.readTextFile(`${tmp.path}/events.log`),
   };
 }
 
-Deno.test("hk_activate: one enable, one daemon-reload, one restart for all units, then one confirmation", async () => {
-  const run = await activate("0 a.service b.service c.timer -- a.service b.service c.timer --", {
-    states: ["active", "activating", "active", "active"],
-  });
+const SHOW = "show -p ActiveState,SubState,Result,NRestarts,InvocationID,Type --";
+
+Deno.test("hk_activate: one enable, one daemon-reload, one restart, then ONE systemctl show per poll for all units", async () => {
+  const run = await activate(
+    "0 a.service b.service c.timer -- a.service=0 b.service=0 c.timer --",
+    { answers: [{ "b.service": { active: "activating", sub: "start" } }, {}] },
+  );
   assert.equal(run.code, 0, run.output);
-  const show = (u: string) => `show -p ActiveState --value -- ${u}`;
   assert.deepEqual(run.calls, [
     "enable --no-reload --quiet -- a.service b.service c.timer",
     "daemon-reload",
     "restart -- a.service b.service c.timer",
-    // b is still activating: wait, then see every service active twice in a row (timers are not
-    // waited for).
-    show("a.service"),
-    show("b.service"),
-    show("a.service"),
-    show("b.service"),
-    show("a.service"),
-    show("b.service"),
+    // b is still activating: one more look at it (a and the timer were judged the first time).
+    `${SHOW} a.service b.service c.timer`,
+    `${SHOW} a.service b.service c.timer`,
   ]);
+  assert.equal(run.events, "", "no settle window: no progress step");
 });
 
 Deno.test("hk_activate: daemon-reload only when asked or when enabling; nothing else to do ends there", async () => {
   assert.deepEqual((await activate("1 -- --")).calls, ["daemon-reload"]);
   assert.deepEqual((await activate("0 -- --")).calls, []);
-  const restartOnly = await activate("0 -- a.service --");
+  const restartOnly = await activate("0 -- a.service=0 --");
   assert.equal(restartOnly.code, 0, restartOnly.output);
   assert.deepEqual(restartOnly.calls.slice(0, 1), ["restart -- a.service"]);
   assert.ok(!restartOnly.calls.includes("daemon-reload"));
 });
 
-Deno.test("hk_activate: a service that fails or never becomes active fails the step with its journal", async () => {
-  const failed = await activate("0 -- a.service b.service --", { states: ["active", "failed"] });
-  assert.equal(failed.code, 1);
-  assert.match(failed.output, /^b\.service failed to start$/m);
-  assert.match(failed.output, /^b\.service: last lines of b\.service$/m);
+Deno.test("health gate: all units are watched together for the longest window, reported as its own step", async () => {
+  const run = await activate("0 -- a.service=300 b.service=0 --");
+  assert.equal(run.code, 0, run.output);
+  const events = run.events.trim().split("\n").map((l) => l.split("\t"));
+  assert.deepEqual(events[0], ["hk", "settle", "2", "start", "300", "a.service b.service"]);
+  assert.deepEqual(events[1].slice(0, 4), ["hk", "settle", "2", "ok"]);
+  assert.ok(Number(events[1][4]) >= 300, `the window was waited for: ${events[1][4]} ms`);
+  // Every poll asks about both units in one call; b (window 0) is judged once, a until 300 ms.
+  const shows = run.calls.filter((c) => c.startsWith("show"));
+  assert.ok(shows.length >= 2, run.calls.join("\n"));
+  assert.ok(shows.every((c) => c === `${SHOW} a.service b.service`));
+});
 
-  const slow = await activate("0 -- a.service --", {
-    states: Array(10).fill("activating"),
+Deno.test("health gate: a restart, a new invocation, a failed result or leaving active fails it with the journal of each invocation seen", async () => {
+  const cases: [string, UnitState, RegExp][] = [
+    [
+      "restart loop that looks active",
+      { restarts: 2, invocation: "0c" },
+      /^a\.service restarted within its settle window \(NRestarts 2, now active\/running\)$/m,
+    ],
+    [
+      "restarted by someone",
+      { invocation: "0b" },
+      /^a\.service was restarted within its settle window \(new invocation 0b/m,
+    ],
+    [
+      "crashed, waiting to restart",
+      { active: "activating", sub: "auto-restart", result: "exit-code" },
+      /^a\.service failed: result exit-code \(now activating\/auto-restart\)$/m,
+    ],
+    [
+      "stopped",
+      { active: "inactive", sub: "dead" },
+      /^a\.service left active: now inactive\/dead$/m,
+    ],
+  ];
+  for (const [what, later, message] of cases) {
+    const run = await activate("0 -- a.service=60000 --", {
+      answers: [{}, { "a.service": later }],
+    });
+    assert.equal(run.code, 1, `${what}: ${run.output}`);
+    assert.match(run.output, message, what);
+    const seen = [...new Set(["0a", later.invocation ?? "0a"])];
+    const matches = ["_SYSTEMD_UNIT=a.service + UNIT=a.service"]
+      .concat(seen.map((id) => `_SYSTEMD_INVOCATION_ID=${id} + INVOCATION_ID=${id}`)).join(" + ");
+    const journal = `a.service: journal --no-pager -o cat -n 40 --since @\\d+ ${
+      matches.replaceAll("+", "\\+")
+    }`;
+    assert.match(run.output, new RegExp(`^${journal}$`, "m"), what);
+    assert.match(run.events, /\tsettle\t2\tfail\t\d+\n$/, `${what}: the step ends failed`);
+  }
+});
+
+Deno.test("health gate: a oneshot is judged by its result; a timer only needs to be active", async () => {
+  const done = await activate("0 -- job.service --", {
+    answers: [{ "job.service": { type: "oneshot", active: "inactive", sub: "dead" } }],
+  });
+  assert.equal(done.code, 0, done.output);
+  const failed = await activate("0 -- job.service --", {
+    answers: [{
+      "job.service": { type: "oneshot", active: "failed", sub: "failed", result: "exit-code" },
+    }],
+  });
+  assert.equal(failed.code, 1);
+  assert.match(failed.output, /^job\.service ended with result exit-code \(failed\/failed\)$/m);
+  const timer = await activate("0 -- t.timer --", {
+    answers: [{ "t.timer": { active: "inactive" } }],
+  });
+  assert.equal(timer.code, 1);
+  assert.match(timer.output, /^t\.timer did not become active \(state: inactive\/waiting\)$/m);
+});
+
+Deno.test("hk_activate: a service that never becomes active times out with its journal", async () => {
+  const slow = await activate("0 -- a.service=0 --", {
+    answers: [{ "a.service": { active: "activating", sub: "start" } }],
     timeout: 2,
   });
   assert.equal(slow.code, 1);
-  assert.match(slow.output, /^a\.service did not become active \(state: activating\)$/m);
-  assert.match(slow.output, /^a\.service: last lines of a\.service$/m);
+  assert.match(slow.output, /^a\.service did not become active \(state: activating\/start\)$/m);
+  assert.match(slow.output, /^a\.service: journal .*_SYSTEMD_INVOCATION_ID=0a/m);
 });
 
 Deno.test({

@@ -45,9 +45,14 @@ export async function writeConfig(
 ): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "hostkit-it-" });
   const login = options.user ?? host.users.root;
-  const sudoPassword = options.sudoPasswordEnv
-    ? `, sudoPassword: secretEnv(${JSON.stringify(options.sudoPasswordEnv)})`
-    : "";
+  const sudoPassword =
+    (options.sudoPasswordEnv
+      ? `, sudoPassword: secretEnv(${JSON.stringify(options.sudoPasswordEnv)})`
+      : "") +
+    // A remote host's password secret, as its config declared it (scripts/integration.ts).
+    (host.sshPasswordEnv && login === host.users.root
+      ? `, password: secretEnv(${JSON.stringify(host.sshPasswordEnv)})`
+      : "");
   for (const [name, content] of Object.entries(options.files ?? {})) {
     await Deno.writeTextFile(`${dir}/${name}`, content);
   }

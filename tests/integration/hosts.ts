@@ -66,6 +66,31 @@ export async function resetHost(name: string): Promise<TestHost> {
 }
 
 /**
+ * Boots host `name` again after it powered off or rebooted, keeping its changes (nspawn
+ * backend: scripts/nspawn.ts restart). Resolves with its new description, which later
+ * {@linkcode testHosts} calls also return.
+ *
+ * @example
+ * ```ts
+ * await sshExec(host, "root", "systemctl poweroff");
+ * const again = await restartHost(host.name);
+ * ```
+ */
+export async function restartHost(name: string): Promise<TestHost> {
+  const file = await readHostsFile();
+  if (file.backend !== "nspawn") {
+    throw new Error(`the ${file.backend} backend cannot restart hosts`);
+  }
+  const script = new URL("../../scripts/nspawn.ts", import.meta.url).pathname;
+  const fresh: TestHost = JSON.parse(
+    (await run(Deno.execPath(), ["run", "--allow-all", script, "restart", name])).stdout,
+  );
+  file.hosts = file.hosts.map((h) => h.name === name ? fresh : h);
+  await Deno.writeTextFile(hostsFilePath(), JSON.stringify(file, null, 2));
+  return fresh;
+}
+
+/**
  * Runs `command` (a shell command line) on `host` as `user` with the system `ssh` client, the
  * test key and the host's known_hosts, never prompting (BatchMode, ConnectTimeout). Resolves
  * with the exit code (255: ssh itself failed) and the output; `stdin` is fed to the command.

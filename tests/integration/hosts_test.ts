@@ -3,7 +3,7 @@
  * with the test key as root/alice/bob, sudo as promised, apt working, reset restoring them.
  */
 import assert from "node:assert/strict";
-import { resetHost, sshExec, testHosts } from "./hosts.ts";
+import { resetHost, restartHost, sshExec, testHosts } from "./hosts.ts";
 
 const hosts = await testHosts();
 
@@ -78,4 +78,32 @@ Deno.test({
     }).output();
     assert.equal(new TextDecoder().decode(out.stdout).trim(), host.name);
   }
+});
+
+Deno.test({
+  name: "a host that reboots is booted again with its changes (restartHost)",
+  ignore: hosts[0]?.backend !== "nspawn",
+  async fn() {
+    const host = hosts.at(-1)!;
+    const marker = `/var/lib/it-reboot-${crypto.randomUUID().slice(0, 8)}`;
+    const before = await sshExec(
+      host,
+      "root",
+      `touch ${marker} && cat /proc/sys/kernel/random/boot_id`,
+    );
+    assert.equal(before.code, 0, before.stderr);
+    // The session may be cut by the shutdown: its exit code says nothing.
+    await sshExec(host, "root", "systemctl reboot");
+    const again = await restartHost(host.name);
+    assert.notEqual(again.leaderPid, undefined);
+    const after = await sshExec(
+      again,
+      "root",
+      `test -e ${marker} && cat /proc/sys/kernel/random/boot_id`,
+    );
+    assert.equal(after.code, 0, `the marker survived the reboot: ${after.stderr}`);
+    assert.notEqual(after.stdout.trim(), before.stdout.trim(), "a new boot");
+    const state = await sshExec(again, "root", `rm -f ${marker}; systemctl is-system-running`);
+    assert.match(state.stdout.trim(), /^(running|degraded)$/);
+  },
 });

@@ -39,7 +39,7 @@ function caddyConfig(site: string): Promise<string> {
     caddyHost,
     `
   p.service("app", (s) => {
-    s.package("caddy", { rollback: "keep" });
+    s.package("caddy", { as: "caddy", rollback: "keep" });
     s.daemon("it-app.service", (d) => {
       d.listen("http", { port: 4000, on: "loopback" });
       d.execStart(["/usr/bin/caddy", "respond", "--listen", "127.0.0.1:4000", "--body", "hello from app"]);
@@ -129,7 +129,7 @@ function nginxConfig(body: string): Promise<string> {
 Deno.test("nginx: the user-style provider serves; a failing validate keeps the old file", async () => {
   const site = `
   p.service("shop", (s) => {
-    s.package("nginx", { rollback: "keep" });
+    s.package("nginx", { as: "nginx", rollback: "keep" });
     s.file("/var/www/shop/index.html", { content: "hello from shop\\n" });
     s.nginxSite("shop.test", { root: "/var/www/shop" });
   });`;
@@ -164,7 +164,7 @@ Deno.test("nginx: the user-style provider serves; a failing validate keeps the o
 Deno.test("nginx: a handler whose apply stopped is pending in the next plan and runs next time", async () => {
   const config = await nginxConfig(`
   p.service("shop", (s) => {
-    s.package("nginx", { rollback: "keep" });
+    s.package("nginx", { as: "nginx", rollback: "keep" });
     s.file("/var/www/shop/index.html", { content: "second version\\n" });
     s.nginxSite("shop.test", { root: "/var/www/shop", listen: 80 });
     s.file("/etc/nginx/conf.d/it-pending.conf", {
@@ -189,7 +189,7 @@ Deno.test("nginx: a handler whose apply stopped is pending in the next plan and 
   const reloadsBefore = await reloads();
   const config2 = await nginxConfig(`
   p.service("shop", (s) => {
-    s.package("nginx", { rollback: "keep" });
+    s.package("nginx", { as: "nginx", rollback: "keep" });
     s.file("/var/www/shop/index.html", { content: "second version\\n" });
     s.nginxSite("shop.test", { root: "/var/www/shop", listen: 80 });
     s.file("/etc/nginx/conf.d/it-pending.conf", {

@@ -4,7 +4,7 @@ import { load } from "../../src/config/load.ts";
 import { HostkitError } from "../../src/errors.ts";
 import { loadPlan, parsePlan, savePlan } from "../../src/plan/artifact.ts";
 import { type Plan, plan } from "../../src/plan/mod.ts";
-import { EXAMPLES, tempDir } from "../helpers.ts";
+import { EXAMPLES, projectOf, tempDir } from "../helpers.ts";
 
 async function examplePlan(): Promise<Plan> {
   return plan(await load(join(EXAMPLES, "app_lifecycle.ts")));
@@ -99,4 +99,23 @@ Deno.test("a missing plan file is a data error naming it", async () => {
   await using dir = await tempDir();
   const path = join(dir.path, "nope.plan.json");
   await assert.rejects(loadPlan(path), (e) => assertDataError(e, path, /cannot read plan/));
+});
+
+Deno.test("a plan carrying a 6 MB binary file loads (its base64 check does not exhaust the stack)", async () => {
+  await using dir = await tempDir();
+  const bytes = new Uint8Array(6 * 1024 * 1024);
+  for (let i = 0; i < bytes.length; i += 65536) {
+    crypto.getRandomValues(bytes.subarray(i, i + 65536));
+  }
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  const big = await plan(
+    projectOf([{ kind: "file", path: "/srv/blob", content: { base64: btoa(binary) } }]),
+  );
+  const path = join(dir.path, "big.plan.json");
+  await savePlan(big, path);
+  const loaded = await loadPlan(path);
+  assert.equal(loaded.hosts[0].changes[0].after?.size, bytes.length);
 });
