@@ -116,6 +116,10 @@ export type {
   WordsOf,
 } from "./src/providers/mod.ts";
 export { monitorChecks, runChecks } from "./src/ops/monitor.ts";
+export { FirewallPolicySchema } from "./src/model/firewall.ts";
+export type { FirewallPolicy, SourceInput } from "./src/model/firewall.ts";
+export type { AddressInput } from "./src/model/address.ts";
+export type { Forwarding } from "./src/transport/ssh.ts";
 export type { CheckResult, MonitorCheck, MonitorReport } from "./src/ops/monitor.ts";
 import {
   type MonitorCheck,

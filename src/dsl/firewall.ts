@@ -19,7 +19,9 @@ export type PortsInput = number | number[];
 
 /** What {@link FirewallScope.allow} and {@link FirewallScope.deny} match. */
 export interface RuleOptions {
+  /** TCP ports the rule matches: one, or a list. */
   tcp?: PortsInput;
+  /** UDP ports the rule matches: one, or a list. */
   udp?: PortsInput;
   /** `"any"` (default), an address or network, a tuple such as `[10, 44, 0, 0, 24]`, an alias, or a list. */
   from?: SourceInput;

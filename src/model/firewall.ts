@@ -28,6 +28,12 @@ export const FirewallRuleSchema = z.strictObject({
   origin: z.string().optional(),
 });
 
+/**
+ * Validates a {@link FirewallPolicy}.
+ *
+ * @internal Exported as the validator of this data contract; its type is zod's,
+ * which deno doc cannot render, so its docs are those of the type it parses to.
+ */
 export const FirewallPolicySchema = z.strictObject({
   rules: z.array(FirewallRuleSchema).default([]),
   /** What happens to a new connection no rule matched: `drop` once `deny("all")` is declared. */
@@ -50,7 +56,8 @@ export const FirewallPolicySchema = z.strictObject({
 });
 
 export type FirewallRule = z.infer<typeof FirewallRuleSchema>;
-export type FirewallPolicy = z.infer<typeof FirewallPolicySchema>;
+/** A host firewall policy: default rules, the allow/deny rules, implicit rules and lockout protection. */
+export type FirewallPolicy = ReturnType<typeof FirewallPolicySchema.parse>;
 
 /** A parsed network: family, address as a number, prefix length. */
 export interface Network {
@@ -238,7 +245,10 @@ export function wouldLockOut(
  * @example
  * ```ts
  * import { firewallFor } from "./firewall.ts";
- * const policy = firewallFor(project, "prod");
+ * import { project } from "../dsl/mod.ts";
+ *
+ * const demo = project("demo", (p) => p.directory("/srv/app"));
+ * const policy = firewallFor(demo, "prod"); // undefined: no firewall declared
  * ```
  */
 export function firewallFor(

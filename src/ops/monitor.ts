@@ -16,9 +16,11 @@ import { type Forwarding, FORWARDING_FORBIDDEN } from "../transport/ssh.ts";
 
 /** One check, extracted from a declaration. */
 export interface MonitorCheck {
+  /** The kind of check: `systemd`, `http`, `port`, `file`, … */
   type: Monitor["type"];
   /** What is checked: a unit name, a URL, a path, `host:port`. */
   target: string;
+  /** How bad a failure is, as declared (default `warning`). */
   severity: string;
   /** The resource that declared it, e.g. `systemd_service:app.service`. */
   source: string;
@@ -28,15 +30,19 @@ export interface MonitorCheck {
   expect: string;
   /** HTTP only: a text the body must contain. */
   body?: string;
+  /** How long the check may take before it counts as failed. */
   timeoutMs: number;
 }
 
 /** How one check went. */
 export interface CheckResult {
+  /** The check that ran. */
   check: MonitorCheck;
+  /** Whether it held; `skipped` when it could not be run here. */
   status: "ok" | "fail" | "skipped";
   /** What was seen, e.g. `state: failed`, `status 502`, `connection refused`. */
   detail: string;
+  /** How long the check took. */
   latencyMs: number;
   /** How it was checked. */
   via: "ssh channel" | "shell" | "curl" | "wget" | "none";
@@ -44,7 +50,9 @@ export interface CheckResult {
 
 /** What {@link runChecks} found on one host. */
 export interface MonitorReport {
+  /** The target's name. */
   host: string;
+  /** One result per check, in the order of the checks. */
   results: CheckResult[];
   /** Said once when the server forbids forwarding and HTTP checks fell back to the host. */
   notes: string[];
@@ -284,7 +292,11 @@ export function shellChecksScript(checks: { check: MonitorCheck; index: number }
  * @example
  * ```ts
  * import { monitorChecks, runChecks } from "./monitor.ts";
- * const report = await runChecks(monitorChecks(project), target);
+ * import { project } from "../dsl/mod.ts";
+ * import { Target } from "../transport/target.ts";
+ *
+ * const demo = project("demo", (p) => p.directory("/srv/app"));
+ * const report = await runChecks(monitorChecks(demo), Target.local());
  * const failed = report.results.filter((r) => r.status === "fail");
  * ```
  */
