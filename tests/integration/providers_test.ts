@@ -19,6 +19,23 @@ async function on(host: typeof caddyHost, command: string): Promise<string> {
   return r.stdout.trim();
 }
 
+/**
+ * GET until the answer matches `wanted` (bounded by count): nginx's reload returns once the
+ * master got its signal, and the new workers take over a moment later.
+ */
+async function getUntil(
+  address: string,
+  hostHeader: string,
+  wanted: (r: { code: number; body: string }) => boolean,
+): Promise<{ code: number; body: string; headers: string }> {
+  let last = await get(address, hostHeader);
+  for (let i = 0; i < 100 && !wanted(last); i++) {
+    await new Promise((done) => setTimeout(done, 100));
+    last = await get(address, hostHeader);
+  }
+  return last;
+}
+
 async function get(
   address: string,
   hostHeader: string,
@@ -136,7 +153,11 @@ Deno.test("nginx: the user-style provider serves; a failing validate keeps the o
   const config = await nginxConfig(site);
   const up = await hostkit(["apply", config, "--host", "it", "--confirm"]);
   assert.equal(up.code, 0, up.stdout + up.stderr);
-  const served = await get(nginxHost.address, "shop.test");
+  const served = await getUntil(
+    nginxHost.address,
+    "shop.test",
+    (r) => r.body === "hello from shop\n",
+  );
   assert.equal(served.code, 200, served.headers);
   assert.equal(served.body, "hello from shop\n");
 
