@@ -9,7 +9,7 @@ import { accountState } from "../facts/parse.ts";
 import { quote } from "../transport/shell.ts";
 import type { Drift } from "../plan/types.ts";
 import type { KindHandler } from "./types.ts";
-import { downBase, driftVerdict, IN_SYNC, MISSING, removeCreated } from "./paths.ts";
+import { downBase, driftVerdict, IN_SYNC, MISSING, NOT_A_PATH, removeCreated } from "./paths.ts";
 
 /**
  * useradd for a create; usermod for an update, which adds declared groups and
@@ -47,16 +47,12 @@ export const account: KindHandler<Account> = {
   kind: "account",
   schema: AccountSchema,
   name: (r) => r.name,
-  hostPath: () => undefined,
-  defaultMode: null,
-  render: null,
-  sensitive: () => false,
+  ...NOT_A_PATH,
   probe: (r, index, probe) => probe.shell(`hk_account ${index} ${quote(r.name)}`),
   parse: (_r, tags) => {
     const state = accountState(tags);
     return state ? { account: state } : {};
   },
-  desired: () => ({}),
   diff: (r, _desired, state) => {
     const have = state.account;
     if (!have?.exists) return MISSING;
@@ -68,8 +64,6 @@ export const account: KindHandler<Account> = {
     if (r.groups.some((g) => !have.groups.includes(g))) drift.push("groups");
     return drift.length ? driftVerdict(drift) : IN_SYNC;
   },
-  after: (_r, desired) => desired,
-  relate: (_r, verdict) => verdict,
   edges: () => [],
   inventoried: true,
   role: "resource",

@@ -9,7 +9,7 @@ import { type Command, CommandSchema } from "../model/resource.ts";
 import { tagValue } from "../facts/parse.ts";
 import { quote } from "../transport/shell.ts";
 import type { KindHandler } from "./types.ts";
-import { downBase } from "./paths.ts";
+import { downBase, NOT_A_PATH } from "./paths.ts";
 import { SYSTEMD_ACTIVATION } from "./systemd.ts";
 
 /** What the probe says of an `unless` guard it was not allowed to run. */
@@ -23,10 +23,7 @@ export const command: KindHandler<Command> = {
   kind: "command",
   schema: CommandSchema,
   name: (r) => r.name,
-  hostPath: () => undefined,
-  defaultMode: null,
-  render: null,
-  sensitive: () => false,
+  ...NOT_A_PATH,
   probe: (r, index, probe) => {
     if (r.creates) {
       probe.shell(
@@ -47,12 +44,10 @@ export const command: KindHandler<Command> = {
     if (guard) return { satisfied: guard };
     return tagValue(tags, "unless") === GUARD_NOT_EVALUATED ? { unevaluated: true } : {};
   },
-  desired: () => ({}),
   diff: (_r, _desired, state) =>
     state.satisfied
       ? { action: "noop", reason: `guard:${state.satisfied}`, drift: [] }
       : { action: "update", reason: state.unevaluated ? MAY_RUN : "run", drift: [] },
-  after: (_r, desired) => desired,
   // Without a guard a command runs when anything else of its service changes (like an
   // Ansible handler), or every time with phase `always`.
   relate: (r, verdict, context) => {

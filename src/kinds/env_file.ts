@@ -10,18 +10,14 @@ import { envLine, renderEnvFile } from "../render/env_file.ts";
 import type { Drift } from "../plan/types.ts";
 import type { KindHandler } from "./types.ts";
 import {
-  compileFile,
-  explainFile,
   fileAfter,
   fileDesired,
   fileDiff,
-  fileParse,
   fileVerdict,
-  invertFile,
+  plainFileParts,
   sha256,
   textRenderer,
 } from "./file_like.ts";
-import { edgesOfOwnership } from "./ownership.ts";
 import type { ExistingPath } from "./paths.ts";
 
 const render = textRenderer<EnvFile>((r, secrets) => renderEnvFile(r, secrets));
@@ -68,6 +64,7 @@ export const envFile: KindHandler<EnvFile> = {
   kind: "env_file",
   schema: EnvFileSchema,
   name: (r) => r.path,
+  ...plainFileParts(render),
   hostPath: (r) => r.path,
   defaultMode: 0o600,
   render,
@@ -81,19 +78,7 @@ export const envFile: KindHandler<EnvFile> = {
       ),
     });
   },
-  parse: (_r, tags) => fileParse(tags),
   desired: (r, context) => fileDesired(r, render, context, hasSecrets(r), `env_file:${r.path}`),
   diff: (r, desired, state) => fileVerdict(fileDiff(desired, state, (path) => envDrift(r, path))),
   after: (_r, desired, state, action) => fileAfter(desired, state, action, 0o600),
-  relate: (_r, verdict) => verdict,
-  edges: edgesOfOwnership,
-  inventoried: false,
-  role: "resource",
-  compile: (change, context) => compileFile(change, change.resource.path, render, context),
-  invert: (change, context) =>
-    invertFile(change, change.resource.path, context.backupsDir, {
-      deleted: false,
-      updated: false,
-    }),
-  explain: explainFile,
 };

@@ -8,18 +8,14 @@ import { HostkitError } from "../errors.ts";
 import { type FileResource, FileSchema } from "../model/resource.ts";
 import type { KindHandler } from "./types.ts";
 import {
-  compileFile,
   decodeBase64,
-  explainFile,
   fileAfter,
   fileDesired,
   fileDiff,
-  fileParse,
   fileVerdict,
-  invertFile,
+  plainFileParts,
   type Renderer,
 } from "./file_like.ts";
-import { edgesOfOwnership } from "./ownership.ts";
 
 const encoder = new TextEncoder();
 
@@ -38,12 +34,12 @@ export const file: KindHandler<FileResource> = {
   kind: "file",
   schema: FileSchema,
   name: (r) => r.path,
+  ...plainFileParts(render),
   hostPath: (r) => r.path,
   defaultMode: 0o644,
   render,
   sensitive: (r) => r.sensitive,
   probe: (r, index, probe) => probe.path(index, r.path, "f"),
-  parse: (_r, tags) => fileParse(tags),
   desired: (r, context) => fileDesired(r, render, context, false, `file:${r.path}`),
   diff: (_r, desired, state) =>
     fileVerdict(
@@ -51,15 +47,4 @@ export const file: KindHandler<FileResource> = {
         desired.sha256 !== undefined && path.sha256 !== desired.sha256 ? ["content"] : []),
     ),
   after: (_r, desired, state, action) => fileAfter(desired, state, action, 0o644),
-  relate: (_r, verdict) => verdict,
-  edges: edgesOfOwnership,
-  inventoried: false,
-  role: "resource",
-  compile: (change, context) => compileFile(change, change.resource.path, render, context),
-  invert: (change, context) =>
-    invertFile(change, change.resource.path, context.backupsDir, {
-      deleted: false,
-      updated: false,
-    }),
-  explain: explainFile,
 };

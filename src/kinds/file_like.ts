@@ -16,6 +16,7 @@ import { pathState } from "../facts/parse.ts";
 import type { State } from "../facts/state.ts";
 import type { ChangeOf, CompileContext, DesiredContext, ProbeTags } from "./types.ts";
 import { notifyGroup, recordTriggers, triggersOf } from "./notify.ts";
+import { edgesOfOwnership } from "./ownership.ts";
 import {
   declaredMetadata,
   driftVerdict,
@@ -256,4 +257,30 @@ export function explainFile(change: Change): string[] {
   }
   for (const trigger of triggersOf(r)) lines.push(`then ${trigger.action} ${trigger.unit}`);
   return lines;
+}
+
+/**
+ * The parts a file-like kind at its own declared path (file, env file) has alike:
+ * its state, where it goes in the order, its steps, its inverse and its plan text.
+ */
+export function plainFileParts<
+  R extends Resource & { path: string; owner?: string; group?: string },
+>(
+  render: Renderer<R>,
+) {
+  return {
+    parse: (_r: R, tags: ProbeTags): State => fileParse(tags),
+    relate: (_r: R, verdict: Verdict): Verdict => verdict,
+    edges: edgesOfOwnership,
+    inventoried: false,
+    role: "resource" as const,
+    compile: (change: ChangeOf<R>, context: CompileContext): void =>
+      compileFile(change, change.resource.path, render, context),
+    invert: (change: ChangeOf<R>, context: { backupsDir?: string }): Change | string =>
+      invertFile(change, change.resource.path, context.backupsDir, {
+        deleted: false,
+        updated: false,
+      }),
+    explain: explainFile,
+  };
 }

@@ -12,18 +12,15 @@ import { quote } from "../transport/shell.ts";
 import type { KindHandler } from "./types.ts";
 import { validateCommand } from "./file_like.ts";
 import { notifyGroup, recordTriggers, triggersOf } from "./notify.ts";
-import { IN_SYNC, MISSING, removeCreated } from "./paths.ts";
+import { IN_SYNC, MISSING, NOT_A_PATH, removeCreated } from "./paths.ts";
 
 /** The `managed_line` kind. */
 export const managedLine: KindHandler<ManagedLine> = {
   kind: "managed_line",
   schema: ManagedLineSchema,
   name: (r) => `${r.path}:${r.line}`,
-  // Not the file's owner: another resource may not claim its path, but lines share it.
-  hostPath: () => undefined,
-  defaultMode: null,
-  render: null,
-  sensitive: () => false,
+  // Not a path of its own (a managed line shares its file with other lines).
+  ...NOT_A_PATH,
   probe: (r, index, probe) =>
     probe.shell(
       `if [ ! -e ${quote(r.path)} ]; then printf '%s\\tline\\tno-file\\n' ${index}; ` +
@@ -36,10 +33,7 @@ export const managedLine: KindHandler<ManagedLine> = {
         `else printf '%s\\tline\\tabsent\\n' ${index}; fi`,
     ),
   parse: (_r, tags) => ({ line: tagValue(tags, "line") === "present" }),
-  desired: () => ({}),
   diff: (_r, _desired, state) => state.line ? IN_SYNC : MISSING,
-  after: (_r, desired) => desired,
-  relate: (_r, verdict) => verdict,
   edges: () => [],
   inventoried: false,
   role: "resource",

@@ -7,17 +7,14 @@ import { type MiseTool, MiseToolSchema } from "../model/resource.ts";
 import { miseInstalledScript, miseToolKey, parseMiseInstalled } from "../packages/mise.ts";
 import { quote } from "../transport/shell.ts";
 import type { KindHandler } from "./types.ts";
-import { IN_SYNC, MISSING, removeCreated } from "./paths.ts";
+import { IN_SYNC, MISSING, NOT_A_PATH, removeCreated } from "./paths.ts";
 
 /** The `mise_tool` kind. */
 export const miseTool: KindHandler<MiseTool> = {
   kind: "mise_tool",
   schema: MiseToolSchema,
   name: (r) => r.name,
-  hostPath: () => undefined,
-  defaultMode: null,
-  render: null,
-  sensitive: () => false,
+  ...NOT_A_PATH,
   // mise itself says what is installed (backends such as http: install under other names).
   probe: (r, index, probe) =>
     probe.shell(
@@ -28,10 +25,7 @@ export const miseTool: KindHandler<MiseTool> = {
     const tools = line ? parseMiseInstalled(`mise\t${line[1]}\n`, r.systemDataDir) : undefined;
     return { installed: tools?.get(miseToolKey(r.name))?.includes(r.version) ?? false };
   },
-  desired: () => ({}),
   diff: (_r, _desired, state) => state.installed ? IN_SYNC : MISSING,
-  after: (_r, desired) => desired,
-  relate: (_r, verdict) => verdict,
   edges: () => [],
   inventoried: false,
   role: "tool",

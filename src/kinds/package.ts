@@ -8,7 +8,7 @@ import { type Package, PackageSchema } from "../model/resource.ts";
 import { tagValue } from "../facts/parse.ts";
 import { quote } from "../transport/shell.ts";
 import type { ActivationGroup, KindHandler } from "./types.ts";
-import { driftVerdict, IN_SYNC, MISSING, removeCreated } from "./paths.ts";
+import { driftVerdict, IN_SYNC, MISSING, NOT_A_PATH, removeCreated } from "./paths.ts";
 import { pinnedManagerProbe } from "../packages/probe.ts";
 
 /** The name the package manager knows, with `=version` when pinned. */
@@ -50,10 +50,7 @@ export const packageKind: KindHandler<Package> = {
   kind: "package",
   schema: PackageSchema,
   name: (r) => r.name,
-  hostPath: () => undefined,
-  defaultMode: null,
-  render: null,
-  sensitive: () => false,
+  ...NOT_A_PATH,
   // A pinned manager is asked itself; the others share the host manager's one batched read.
   probe: (r, index, probe) =>
     r.manager
@@ -66,15 +63,12 @@ export const packageKind: KindHandler<Package> = {
       package: status?.startsWith("ii") ? { installed: true, version } : { installed: false },
     };
   },
-  desired: () => ({}),
   diff: (r, _desired, state) => {
     if (!state.package?.installed) return MISSING;
     return r.version !== undefined && state.package.version !== r.version
       ? driftVerdict(["version"])
       : IN_SYNC;
   },
-  after: (_r, desired) => desired,
-  relate: (_r, verdict) => verdict,
   edges: () => [],
   inventoried: false,
   role: "package",

@@ -184,3 +184,17 @@ export function explainMetadata(change: Change): string[] {
   if (after.mode !== undefined) parts.push(`mode ${after.mode.toString(8).padStart(4, "0")}`);
   return parts.length ? [parts.join(", ")] : [];
 }
+
+/**
+ * The parts every kind that is not a path on the host (accounts, commands,
+ * packages, tools, managed lines) has alike; spread into its handler.
+ */
+export const NOT_A_PATH = {
+  hostPath: (): undefined => undefined,
+  defaultMode: null,
+  render: null,
+  sensitive: (): boolean => false,
+  desired: (): Desired => ({}),
+  after: (_r: unknown, desired: Desired): Desired => desired,
+  relate: (_r: unknown, verdict: Verdict): Verdict => verdict,
+} as const;
