@@ -449,7 +449,6 @@ hk_unless() { # guard argv…: runs the command unless the shell test guard succ
   "$@"
 }
 hk_created() { # id…: what hostkit created, so a later plan can warn when nothing declares it
-  [ -n "\${HK_RUNS_ROOT:-}" ] || return 0 # a step run on its own, outside a program
   for id in "$@"; do
     grep -qxF -- "$id" "$HK_RUNS_ROOT/created" 2>/dev/null || printf '%s\n' "$id" >> "$HK_RUNS_ROOT/created"
   done

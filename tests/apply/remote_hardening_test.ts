@@ -28,8 +28,10 @@ async function shell(dir: string, script: string): Promise<ShellRun> {
   await Deno.writeTextFile(`${dir}/lib.sh`, REMOTE_LIB);
   await Deno.mkdir(`${dir}/d`, { recursive: true });
   await Deno.mkdir(`${dir}/bin`, { recursive: true });
+  await Deno.mkdir(`${dir}/runs`, { recursive: true });
   const output = await new Deno.Command("sh", {
-    args: ["-c", `. "$T/lib.sh"\nD=$T/d PATH="$T/bin:$PATH"\n${script}`],
+    // As in a real program, the runs root is set (steps record what they create there).
+    args: ["-c", `. "$T/lib.sh"\nD=$T/d PATH="$T/bin:$PATH" HK_RUNS_ROOT=$T/runs\n${script}`],
     env: { T: dir },
     stdin: "null",
     signal: AbortSignal.timeout(20_000),
@@ -45,6 +47,7 @@ async function shell(dir: string, script: string): Promise<ShellRun> {
 /** A stand-in `name` on `$T/bin` that logs its argv to `$T/calls`, then runs `body`. */
 async function standIn(dir: string, name: string, body = "exit 0"): Promise<void> {
   await Deno.mkdir(`${dir}/bin`, { recursive: true });
+  await Deno.mkdir(`${dir}/runs`, { recursive: true });
   await Deno.writeTextFile(
     `${dir}/bin/${name}`,
     `#!/bin/sh\nprintf '%s\\n' "${name} $*" >> "$T/calls"\n${body}\n`,
