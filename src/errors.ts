@@ -28,6 +28,8 @@ export const ExitCode = {
   stale: 4,
   /** Another apply holds the host's lock. */
   locked: 5,
+  /** A firewall policy would block the SSH connection hostkit uses (`f.allowLockout()` to go ahead). */
+  lockout: 6,
   /** A bad command line: unknown flag, bad combination, missing argument. */
   usage: 64,
   /** A bad data file: plan artifact, run record, lock file. */

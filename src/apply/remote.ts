@@ -8,6 +8,7 @@
  * @module
  */
 import { hkMiseFunction } from "../packages/mise.ts";
+import { FIREWALL_LIB } from "../kinds/firewall.ts";
 
 /**
  * `run.sh DIR`: starts `DIR/apply.sh` in a new session with its output in
@@ -453,5 +454,8 @@ hk_created() { # id…: what hostkit created, so a later plan can warn when noth
     grep -qxF -- "$id" "$HK_RUNS_ROOT/created" 2>/dev/null || printf '%s\n' "$id" >> "$HK_RUNS_ROOT/created"
   done
 }
+__HK_FIREWALL__
 `.replaceAll("\\${", "${")
-  .replace("__HK_MISE__\n", hkMiseFunction());
+  .replace("__HK_MISE__\n", hkMiseFunction())
+  // A function, not a string: the library's "$$" must not be read as a replacement pattern.
+  .replace("__HK_FIREWALL__\n", () => FIREWALL_LIB);

@@ -8,7 +8,14 @@ import type { Plan } from "../plan/types.ts";
 import type { HostResult } from "../apply/run.ts";
 import type { Step } from "../apply/program.ts";
 import { type CommandSpec, type Flags, listFlag, numberFlag, stringFlag } from "./args.ts";
-import { CONFIG_FLAGS, GUARD_FLAGS, loadFromFlags, runGuards, RUNS_FLAGS } from "./common.ts";
+import {
+  CONFIG_FLAGS,
+  GUARD_FLAGS,
+  loadFromFlags,
+  NFT_RELOAD_FLAG,
+  runGuards,
+  RUNS_FLAGS,
+} from "./common.ts";
 import {
   hasTargetFlags,
   preloadTransport,
@@ -29,6 +36,7 @@ export const spec: CommandSpec = {
     ...CONFIG_FLAGS,
     ...TARGET_FLAGS,
     ...GUARD_FLAGS,
+    ...NFT_RELOAD_FLAG,
     ...RUNS_FLAGS,
     plan: { type: "string", value: "FILE", description: "Apply exactly this saved plan" },
     ...PACKAGE_FLAGS,
@@ -161,6 +169,12 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
         "--ignore shapes a new plan; a saved plan is applied exactly as reviewed",
       );
     }
+    if (flags["nft-reload"]) {
+      throw new HostkitError(
+        "usage",
+        "--nft-reload shapes a new plan (the plan shows the reload); plan with --nft-reload",
+      );
+    }
     targets = hasTargetFlags(flags)
       ? await resolveTargets(flags, project)
       : await targetsForRefs(plan.hosts.map((h) => h.target), flags, project);
@@ -177,6 +191,7 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
       ignore: listFlag(flags, "ignore"),
       parallel: numberFlag(flags, "parallel", 10),
       runGuards: runGuards(flags),
+      nftReload: flags["nft-reload"] === true,
       packages,
     });
     const failed = plan.hosts.filter((h) => h.error);

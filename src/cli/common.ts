@@ -20,6 +20,16 @@ export const GUARD_FLAGS: Record<string, FlagSpec> = {
   },
 };
 
+/** `--nft-reload`, for commands that plan. */
+export const NFT_RELOAD_FLAG: Record<string, FlagSpec> = {
+  "nft-reload": {
+    type: "boolean",
+    description: "Load a changed firewall ruleset (only hostkit's nftables table, after " +
+      "`nft -c` passed and the lock-out check) and keep it for boot; without it the ruleset " +
+      "is only written. Also the policy's f.nftReload()",
+  },
+};
+
 /** Whether the operator opted in to running guards while planning (a config cannot set this). */
 export function runGuards(flags: Flags): boolean {
   return flags["run-guards"] === true || Deno.env.get("HOSTKIT_RUN_GUARDS") === "1";

@@ -15,7 +15,7 @@ import {
   numberFlag,
   stringFlag,
 } from "./args.ts";
-import { CONFIG_FLAGS, GUARD_FLAGS, loadFromFlags, runGuards } from "./common.ts";
+import { CONFIG_FLAGS, GUARD_FLAGS, loadFromFlags, NFT_RELOAD_FLAG, runGuards } from "./common.ts";
 import {
   hasTargetFlags,
   preloadTransport,
@@ -34,6 +34,7 @@ export const spec: CommandSpec = {
     ...CONFIG_FLAGS,
     ...TARGET_FLAGS,
     ...GUARD_FLAGS,
+    ...NFT_RELOAD_FLAG,
     ...PACKAGE_FLAGS,
     ...WRITE_LOCK_FLAG,
     out: { type: "string", value: "FILE", description: "Write the plan artifact (JSON) to FILE" },
@@ -109,6 +110,7 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
       ignore: listFlag(flags, "ignore"),
       parallel: numberFlag(flags, "parallel", 10),
       runGuards: runGuards(flags),
+      nftReload: flags["nft-reload"] === true,
       packages,
     });
     const out = stringFlag(flags, "out");

@@ -48,6 +48,7 @@ export class FirewallScope {
     fallback: "accept" | "drop";
     implicit: FirewallPolicy["implicit"];
     allowLockout: boolean;
+    nftReload: boolean;
     table?: string;
     path?: string;
   } = {
@@ -55,6 +56,7 @@ export class FirewallScope {
     fallback: "accept",
     implicit: { loopback: true, established: true, neighbourDiscovery: true },
     allowLockout: false,
+    nftReload: false,
   };
 
   #rules(action: "allow" | "deny", options: RuleOptions): void {
@@ -107,6 +109,14 @@ export class FirewallScope {
     this.policy.allowLockout = true;
   }
 
+  /**
+   * Loads the ruleset on every apply that changes it, as `--nft-reload` does (otherwise apply
+   * only writes and checks the file, and the running firewall stays as it is).
+   */
+  nftReload(): void {
+    this.policy.nftReload = true;
+  }
+
   /** Switches implicit rules off: `f.implicitRules({ neighbourDiscovery: false })`. */
   implicitRules(options: Partial<FirewallPolicy["implicit"]>): void {
     Object.assign(this.policy.implicit, options);
@@ -117,7 +127,10 @@ export class FirewallScope {
     this.policy.table = name;
   }
 
-  /** Where the ruleset is written (default `/etc/nftables.d/hostkit.nft`). */
+  /**
+   * Where the ruleset is written (default `/etc/nftables.d/hostkit.nft`): `f.path("/etc/nft/fw.nft")`.
+   * What boot loads is a copy of the last ruleset apply loaded, under the runs root.
+   */
   path(path: string): void {
     this.policy.path = path;
   }

@@ -15,8 +15,11 @@ import { handlerOf } from "../kinds/mod.ts";
 import type { ProbeBuilder } from "../kinds/types.ts";
 import { quote } from "../transport/shell.ts";
 
-/** Tags whose values may change without the plan being stale (and are not compared). */
-export const VOLATILE_TAGS = new Set(["active", "sub"]);
+/**
+ * Tags whose values may change without the plan being stale (and are not compared). `ssh` is
+ * where the connection comes from (the firewall's lock-out check reads it again at apply).
+ */
+export const VOLATILE_TAGS = new Set(["active", "sub", "ssh"]);
 
 /** awk condition keeping the lines a stale check compares: no host facts, no volatile tags. */
 const STABLE_FILTER = `$1 != "host" && ${

@@ -97,6 +97,16 @@ export const StateSchema = z.strictObject({
   satisfied: z.string().optional(),
   /** Command guard: its `unless` was not run while planning (the operator did not opt in). */
   unevaluated: z.boolean().optional(),
+  /** Firewall: what is loaded and kept for boot, and where hostkit's SSH connection comes from. */
+  firewall: z.strictObject({
+    /** sha256 of the ruleset confirmed for boot (loaded by hostkit), if any. */
+    loaded: z.string().optional(),
+    /** Whether the table exists in the running ruleset (`no-nft`: nft is not installed). */
+    table: z.enum(["yes", "no", "no-nft"]),
+    /** The address and port of hostkit's SSH connection as the host sees them (SSH_CONNECTION). */
+    client: z.string().optional(),
+    sshPort: z.number().int().optional(),
+  }).optional(),
 });
 
 /** A path on the host: `{ exists: false }`, or its type, owner, group, mode, size and hash. */

@@ -21,6 +21,7 @@ import { command } from "./command.ts";
 import { directory } from "./directory.ts";
 import { envFile } from "./env_file.ts";
 import { file } from "./file.ts";
+import { firewall } from "./firewall.ts";
 import { managedLine } from "./managed_line.ts";
 import { miseTool } from "./mise_tool.ts";
 import { packageKind } from "./package.ts";
@@ -43,6 +44,7 @@ export const KINDS: KindRegistry = {
   command,
   package: packageKind,
   mise_tool: miseTool,
+  firewall,
 };
 
 /**

@@ -46,6 +46,8 @@ export const FirewallPolicySchema = z.strictObject({
   }).default({ loopback: true, established: true, neighbourDiscovery: true }),
   /** The config accepts that this policy may block hostkit's own SSH connection. */
   allowLockout: z.boolean().default(false),
+  /** Load the ruleset on apply, as `--nft-reload` does (otherwise it is only written). */
+  nftReload: z.boolean().default(false),
   /** The nftables table hostkit owns (other tables stay untouched). */
   table: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,31}$/, "a table name: letters, digits, _")
     .default("hostkit"),
@@ -117,6 +119,26 @@ export function inNetwork(address: string, network: string): boolean {
   const width = BigInt(a.family === 4 ? 32 : 128);
   const shift = width - BigInt(n.prefix);
   return (a.bits >> shift) === (n.bits >> shift);
+}
+
+/**
+ * The address a host reports for a client, as a firewall sees its packets: without an IPv6
+ * zone (`fe80::1%eth0`), and an IPv4-mapped IPv6 address (`::ffff:192.0.2.7`) as the IPv4
+ * address it is; undefined when it is no IP address at all.
+ *
+ * @example
+ * ```ts
+ * import { clientAddress } from "./firewall.ts";
+ * clientAddress("::ffff:192.0.2.7"); // "192.0.2.7"
+ * clientAddress("fe80::1%eth0"); // "fe80::1"
+ * clientAddress("example.com"); // undefined
+ * ```
+ */
+export function clientAddress(value: string): string | undefined {
+  const address = value.replace(/%[A-Za-z0-9_.-]+$/, "").toLowerCase();
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(address);
+  if (mapped && isIPv4(mapped[1])) return mapped[1];
+  return isIPv4(address) || isIPv6(address) ? address : undefined;
 }
 
 /** Aliases a `from` may use, and the networks they stand for. */
@@ -199,7 +221,8 @@ export function describeRule(rule: FirewallRule): string {
  * sshVerdict(policy, 22, "192.0.2.7"); // { accepted: false, by: "the default (deny all)" }
  * ```
  */
-export function sshVerdict(policy: FirewallPolicy, port: number, client: string): Verdict {
+export function sshVerdict(policy: FirewallPolicy, port: number, address: string): Verdict {
+  const client = clientAddress(address) ?? address;
   if (policy.implicit.loopback && (inNetwork(client, "127.0.0.0/8") || client === "::1")) {
     return { accepted: true, by: "implicit loopback rule" };
   }

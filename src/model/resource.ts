@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { SecretRefSchema } from "./secret.ts";
+import { FirewallPolicySchema } from "./firewall.ts";
 
 const absolutePath = z.string().regex(/^\/(?!.*(^|\/)\.\.?(\/|$)).*/, {
   message: "must be an absolute path without . or .. segments",
@@ -266,6 +267,27 @@ export const MiseToolSchema = z.strictObject({
 });
 
 /**
+ * A host's firewall: its policy rendered as one nftables table (compiled per host from
+ * `p.firewall`/`h.firewall`, see src/kinds/firewall.ts).
+ */
+export const FirewallSchema = z.strictObject({
+  kind: z.literal("firewall"),
+  /** Where the ruleset file is written (the policy's `path`). */
+  path: absolutePath,
+  policy: FirewallPolicySchema,
+  /** Load it on apply (`--nft-reload` or the policy's `nftReload`); otherwise only written. */
+  reload: z.boolean().default(false),
+  /** The copy of the last loaded ruleset that boot loads (under the runs root). */
+  confirmedPath: absolutePath,
+  /** The oneshot unit that loads the confirmed copy at boot. */
+  unit: unitRef,
+  /** How hostkit reaches the host: over SSH the lock-out check applies. */
+  connection: z.enum(["ssh", "local"]).default("ssh"),
+  rollback: RollbackSchema.default("delete_if_created"),
+  ...common,
+});
+
+/**
  * Validates any resource and fills in its defaults (`dependsOn`, `rollback`, …).
  *
  * @example
@@ -290,11 +312,12 @@ export const ResourceSchema = z.discriminatedUnion("kind", [
   CommandSchema,
   PackageSchema,
   MiseToolSchema,
+  FirewallSchema,
 ]);
 
 /** Any resource hostkit manages, as plain data; `kind` tells which (see {@link ResourceKind}). */
 export type Resource = ReturnType<typeof ResourceSchema.parse>;
-/** The kinds of resource: `account`, `directory`, `file`, `symlink`, `managed_line`, `env_file`, units, `command`, `package`, `mise_tool`. */
+/** The kinds of resource: `account`, `directory`, `file`, `symlink`, `managed_line`, `env_file`, units, `command`, `package`, `mise_tool`, `firewall`. */
 export type ResourceKind = Resource["kind"];
 export type Account = z.infer<typeof AccountSchema>;
 export type Directory = z.infer<typeof DirectorySchema>;
@@ -308,6 +331,7 @@ export type SystemdTimer = z.infer<typeof SystemdTimerSchema>;
 export type Command = z.infer<typeof CommandSchema>;
 export type Package = z.infer<typeof PackageSchema>;
 export type MiseTool = z.infer<typeof MiseToolSchema>;
+export type FirewallResource = z.infer<typeof FirewallSchema>;
 /** A named port a service listens on (`d.listen("http", 4000)`), with the address it binds. */
 export type Listener = ReturnType<typeof ListenerSchema.parse>;
 /** A health check a unit declares for monitoring: its type (`http`, `port`, …), options and severity. */

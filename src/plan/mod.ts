@@ -22,6 +22,7 @@ import { PREVIEW_LIMIT, previewable, readFacts, readPreviews } from "../facts/mo
 import type { ProjectSpec } from "../model/project.ts";
 import { type Resource, resourceId } from "../model/resource.ts";
 import { handlerOf } from "../kinds/mod.ts";
+import { firewallResource } from "../kinds/firewall.ts";
 import type { Facts } from "../facts/state.ts";
 import type { Target } from "../transport/target.ts";
 import { type PackagePlanning, planPackages } from "../packages/plan.ts";
@@ -64,6 +65,47 @@ export interface PlanOptions {
   readSource?: (path: string) => Uint8Array;
   /** Resolve semantic package names (Repology or a lock); without it names stay as written. */
   packages?: PackagePlanning;
+  /** Load changed firewall rulesets on apply (`--nft-reload`); otherwise they are only written. */
+  nftReload?: boolean;
+}
+
+/**
+ * A host's resources: the project's, plus its firewall (a policy is per host: its own or the
+ * project's). The firewall comes last and depends on nothing the project declares.
+ */
+function withFirewall(
+  project: ProjectSpec,
+  host: string,
+  base: { resources: Resource[]; ids: string[]; desired: Map<string, Desired> },
+  options: { reload: boolean; connection: "ssh" | "local" },
+  deps: Map<string, string[]>,
+  readSource: (path: string) => Uint8Array,
+) {
+  const fw = firewallResource(project, host, options);
+  if (!fw) return { ...base, deps };
+  const id = resourceId(fw);
+  const clash = base.resources.findIndex((r) => handlerOf(r).hostPath(r) === fw.path);
+  if (clash >= 0) {
+    throw new HostkitError(
+      "config",
+      `${base.ids[clash]} and the firewall of ${host} both manage ${fw.path}: ` +
+        "a path belongs to one resource (f.path(…) moves the ruleset)",
+    );
+  }
+  const edges = [
+    ...handlerOf(fw).edges(fw, {
+      has: (other) => base.ids.includes(other),
+      directoryAt: () => undefined,
+      account: () => undefined,
+      at: () => undefined,
+    }),
+  ];
+  return {
+    resources: [...base.resources, fw],
+    ids: [...base.ids, id],
+    desired: new Map(base.desired).set(id, desiredStates([fw], readSource).get(id)!),
+    deps: new Map(deps).set(id, edges),
+  };
 }
 
 /**
@@ -137,8 +179,22 @@ export async function plan(project: ProjectSpec, options: PlanOptions = {}): Pro
   }
   const targets = options.targets ?? [];
   let hosts: HostPlan[];
+  const base = { resources, ids, desired };
+  const reload = options.nftReload ?? false;
   if (targets.length === 0) {
-    const changes = buildChanges(resources, desired, undefined, { ...options, deps, ids });
+    const host = withFirewall(
+      project,
+      "offline",
+      base,
+      { reload, connection: "local" },
+      deps,
+      readSource,
+    );
+    const changes = buildChanges(host.resources, host.desired, undefined, {
+      ...options,
+      deps: host.deps,
+      ids: host.ids,
+    });
     hosts = [{
       target: { kind: "offline", name: "offline" },
       changes,
@@ -147,6 +203,15 @@ export async function plan(project: ProjectSpec, options: PlanOptions = {}): Pro
   } else {
     hosts = await pool(targets, options.parallel ?? 10, async (target): Promise<HostPlan> => {
       const ref = targetRef(target);
+      const connection = target.address ? "ssh" : "local";
+      const { resources, ids, desired, deps: hostDeps } = withFirewall(
+        project,
+        target.name,
+        base,
+        { reload, connection },
+        deps,
+        readSource,
+      );
       try {
         const facts = await readFacts(target, resources, {
           runsRoot: project.runsRoot,
@@ -166,7 +231,7 @@ export async function plan(project: ProjectSpec, options: PlanOptions = {}): Pro
         const changes = buildChanges(resources, desired, facts, {
           ...options,
           previews,
-          deps,
+          deps: hostDeps,
           ids,
         });
         return {
@@ -180,7 +245,12 @@ export async function plan(project: ProjectSpec, options: PlanOptions = {}): Pro
           summary: summarize(changes),
         };
       } catch (error) {
-        if (!(error instanceof HostkitError) || error.kind === "config") throw error;
+        // A policy that would lock hostkit out fails the plan, as a bad config does.
+        if (
+          !(error instanceof HostkitError) || error.kind === "config" || error.kind === "lockout"
+        ) {
+          throw error;
+        }
         return { target: ref, changes: [], summary: summarize([]), error: error.message };
       }
     });

@@ -45,6 +45,7 @@ export const DriftSchema = z.union([
     "not_enabled",
     "not_running",
     "env_file_changed",
+    "not_loaded",
   ]),
   /** An env file key: `+KEY` missing, `~KEY` different value, `-KEY` not declared. */
   z.strictObject({ env: z.string().regex(/^[+~-][A-Za-z_][A-Za-z0-9_]*$/) }),
