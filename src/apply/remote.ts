@@ -8,7 +8,7 @@
  * @module
  */
 import { hkMiseFunction } from "../packages/mise.ts";
-import { FIREWALL_LIB } from "../kinds/firewall.ts";
+import { FIREWALL_LIB } from "../kinds/firewall_host.ts";
 
 /**
  * `run.sh DIR`: starts `DIR/apply.sh` in a new session with its output in

@@ -22,7 +22,7 @@ import { PREVIEW_LIMIT, previewable, readFacts, readPreviews } from "../facts/mo
 import type { ProjectSpec } from "../model/project.ts";
 import { type Resource, resourceId } from "../model/resource.ts";
 import { handlerOf } from "../kinds/mod.ts";
-import { firewallResource } from "../kinds/firewall.ts";
+import { firewallResource } from "../kinds/firewall_host.ts";
 import type { Facts } from "../facts/state.ts";
 import type { Target } from "../transport/target.ts";
 import { type PackagePlanning, planPackages } from "../packages/plan.ts";

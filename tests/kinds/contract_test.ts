@@ -180,6 +180,34 @@ const FIXTURES: { [K in ResourceKind]: Fixture } = {
     },
     compiles: /hk_mise \/usr\/local\/bin\/mise \/usr\/local\/share\/mise node 22\.1\.0/,
   },
+  firewall: {
+    resource: {
+      kind: "firewall",
+      path: "/etc/nftables.d/hostkit.nft",
+      policy: { rules: [{ action: "allow", protocol: "tcp", ports: [22] }], fallback: "drop" },
+      reload: true,
+      confirmedPath: "/var/lib/hostkit/firewall/hostkit.nft",
+      unit: "hostkit-firewall.service",
+    },
+    probes: /^hk_p 0 \/etc\/nftables\.d\/hostkit\.nft f$/m,
+    missing: {
+      lines: ["path\tmissing", "table\tno", "ssh\t192.0.2.7 51000 192.0.2.1 22"],
+      action: "create",
+    },
+    drifted: {
+      lines: [
+        "path\tfile root root 644 10",
+        `sha256\t${sha256("old")}`,
+        `loaded\t${sha256("old")}`,
+        "table\tyes",
+        "ssh\t192.0.2.7 51000 192.0.2.1 22",
+      ],
+      action: "update",
+      drift: ["content", "not_loaded"],
+    },
+    compiles:
+      /nft -c -f "\$HK_STAGED"[\s\S]*hk_nft_guard[\s\S]*hk_nft_load \/etc\/nftables\.d\/hostkit\.nft/,
+  },
 };
 
 const HOST = "host\tos\tdebian 12\nhost\tpm\tapt\nhost\tsystemd\tyes\nhost\tmachine\tabc\n";
