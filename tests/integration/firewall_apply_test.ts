@@ -99,6 +99,15 @@ Deno.test({
         "--confirm",
       ]);
       assert.equal(refusedApply.code, 6, refusedApply.stdout + refusedApply.stderr);
+      // Under sudo (which clears SSH_CONNECTION) the probe still finds the address.
+      const viaSudo = await writeConfig(
+        host,
+        policy([`f.allow({ tcp: ${host.port}, from: "${other.address}" });`, `f.deny("all");`]),
+        { user: host.users.nopasswd.user, sudo: true },
+      );
+      const refusedSudo = await hostkit(["plan", viaSudo, "--host", "it", "--nft-reload"]);
+      assert.equal(refusedSudo.code, 6, refusedSudo.stdout + refusedSudo.stderr);
+      assert.match(refusedSudo.stderr, new RegExp(`from ${me.replaceAll(".", "\\.")},`));
       assert.equal(await firewallState(host), before);
       assert.equal(before, "no-file\nno-table");
 
@@ -125,7 +134,7 @@ Deno.test({
       assert.equal(planned.code, 0, planned.stdout + planned.stderr);
       assert.match(planned.stdout, /implicit: accept established,related/);
       assert.match(planned.stdout, /then load table inet hostkit \(only it\)/);
-      const applied = await hostkit(["apply", "--plan", upFile, "--confirm"]);
+      const applied = await hostkit(["apply", "--plan", upFile, good, "--confirm"]);
       assert.equal(applied.code, 0, applied.stdout + applied.stderr);
       assert.equal(await reach(other, host, allowed), `port-${allowed}-answers`);
       assert.equal(await reach(other, host, blocked), "unreachable");
@@ -171,7 +180,7 @@ Deno.test({
         "policy drop;\n    tcp dport 1 no-such-verdict",
       );
       await Deno.writeTextFile(badFile, JSON.stringify(artifact));
-      const broken = await hostkit(["apply", "--plan", badFile, "--confirm"]);
+      const broken = await hostkit(["apply", "--plan", badFile, changed, "--confirm"]);
       assert.equal(broken.code, 3, broken.stdout + broken.stderr);
       assert.match(broken.stdout + broken.stderr, /no-such-verdict/);
       assert.equal(await firewallState(host), loaded);
@@ -181,7 +190,7 @@ Deno.test({
       const downFile = `${dir}/down.json`;
       const downPlan = await hostkit(["down", upFile, "--out", downFile]);
       assert.equal(downPlan.code, 0, downPlan.stdout + downPlan.stderr);
-      const downed = await hostkit(["apply", "--plan", downFile, "--confirm"]);
+      const downed = await hostkit(["apply", "--plan", downFile, good, "--confirm"]);
       assert.equal(downed.code, 0, downed.stdout + downed.stderr);
       assert.equal(await firewallState(host), "no-file\nno-table");
       assert.equal(
