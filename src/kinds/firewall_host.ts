@@ -27,7 +27,7 @@ export function firewallUnit(table: string): string {
  *
  * @example
  * ```ts
- * import { firewallResource } from "./firewall.ts";
+ * import { firewallResource } from "./firewall_host.ts";
  * import { project } from "../dsl/mod.ts";
  *
  * const demo = project("demo", (p) => {
@@ -69,7 +69,7 @@ export function firewallResource(
  *
  * @example
  * ```ts
- * import { firewallReloadIn } from "./firewall.ts";
+ * import { firewallReloadIn } from "./firewall_host.ts";
  * firewallReloadIn({ target: { kind: "offline", name: "offline" }, changes: [], summary: {} } as never);
  * // false
  * ```
