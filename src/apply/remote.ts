@@ -9,6 +9,7 @@
  */
 import { hkMiseFunction } from "../packages/mise.ts";
 import { FIREWALL_LIB } from "../kinds/firewall_host.ts";
+import { ROLLBACK_FUNCTIONS } from "./remote_rollback.ts";
 
 /**
  * `run.sh DIR`: starts `DIR/apply.sh` in a new session with its output in
@@ -48,6 +49,7 @@ hk_finish() {
     [ "\${HK_TRACKING:-0}" = 1 ] && hk_write_record "$1"
     rm -rf "$HK_LOCK"
   fi
+  hk_rb_end "$1"
   # Payloads may hold rendered secrets: only the events log and status stay behind.
   find "$D" -mindepth 1 ! -name events.log ! -name status -exec rm -rf {} + 2>/dev/null
   hk_event done "$1"
@@ -99,6 +101,8 @@ hk_boot_id() { cat /proc/sys/kernel/random/boot_id 2>/dev/null; }
 hk_lock() {
   HK_LOCK="$HK_RUNS_ROOT/lock"
   mkdir -p "$HK_RUNS_ROOT" || { hk_event error "cannot create $HK_RUNS_ROOT"; hk_finish 3; }
+  # A rollback waits (up to HK_LOCK_WAIT s) for an apply that holds the lock.
+  w=0; while [ -d "$HK_LOCK" ] && [ "$w" -lt "\${HK_LOCK_WAIT:-0}" ]; do sleep 1; w=$((w + 1)); done
   if ! mkdir "$HK_LOCK" 2>/dev/null; then
     holder=$(cat "$HK_LOCK/holder" 2>/dev/null || echo unknown)
     pid=$(printf '%s\n' "$holder" | sed -n 's/^pid=\([0-9]*\).*/\1/p')
@@ -147,10 +151,12 @@ hk_step() {
   t0=$(hk_ms)
   if ( eval "$*" ) > "$D/out" 2>&1 < /dev/null; then
     echo "$n" >> "$D/steps.ok"
+    [ "\${HK_RB_ARMED:-0}" = 1 ] && echo "$n" >> "$HK_RB/steps.ok"
     hk_event step "$n" ok $(( $(hk_ms) - t0 ))
   else
     rc=$?
     echo "$n" >> "$D/steps.failed"
+    [ "\${HK_RB_ARMED:-0}" = 1 ] && echo "$n" >> "$HK_RB/steps.failed"
     hk_unstage
     hk_event step "$n" fail $(( $(hk_ms) - t0 )) "$rc"
     tail -n 40 "$D/out" | while IFS= read -r line; do hk_event log "$n" "$line"; done
@@ -458,4 +464,4 @@ __HK_FIREWALL__
 `.replaceAll("\\${", "${")
   .replace("__HK_MISE__\n", hkMiseFunction())
   // A function, not a string: the library's "$$" must not be read as a replacement pattern.
-  .replace("__HK_FIREWALL__\n", () => FIREWALL_LIB);
+  .replace("__HK_FIREWALL__\n", () => FIREWALL_LIB) + ROLLBACK_FUNCTIONS;

@@ -77,14 +77,14 @@ Deno.test({
     try {
       assert.equal(await reach(other, host, blocked), `port-${blocked}-answers`);
 
-      // 1. A policy that blocks this machine's SSH: refused at plan and at apply, exit 6.
+      // 1. A policy that blocks this machine's SSH: refused at plan and at apply, exit 7.
       const lockout = await writeConfig(
         host,
         policy([`f.allow({ tcp: ${host.port}, from: "${other.address}" });`, `f.deny("all");`]),
       );
       const before = await firewallState(host);
       const refusedPlan = await hostkit(["plan", lockout, "--host", "it", "--nft-reload"]);
-      assert.equal(refusedPlan.code, 6, refusedPlan.stdout + refusedPlan.stderr);
+      assert.equal(refusedPlan.code, 7, refusedPlan.stdout + refusedPlan.stderr);
       assert.match(
         refusedPlan.stderr,
         new RegExp(`port ${host.port} from ${me.replaceAll(".", "\\.")}`),
@@ -98,7 +98,7 @@ Deno.test({
         "--nft-reload",
         "--confirm",
       ]);
-      assert.equal(refusedApply.code, 6, refusedApply.stdout + refusedApply.stderr);
+      assert.equal(refusedApply.code, 7, refusedApply.stdout + refusedApply.stderr);
       // Under sudo (which clears SSH_CONNECTION) the probe still finds the address.
       const viaSudo = await writeConfig(
         host,
@@ -106,7 +106,7 @@ Deno.test({
         { user: host.users.nopasswd.user, sudo: true },
       );
       const refusedSudo = await hostkit(["plan", viaSudo, "--host", "it", "--nft-reload"]);
-      assert.equal(refusedSudo.code, 6, refusedSudo.stdout + refusedSudo.stderr);
+      assert.equal(refusedSudo.code, 7, refusedSudo.stdout + refusedSudo.stderr);
       assert.match(refusedSudo.stderr, new RegExp(`from ${me.replaceAll(".", "\\.")},`));
       assert.equal(await firewallState(host), before);
       assert.equal(before, "no-file\nno-table");

@@ -78,7 +78,7 @@ Deno.test("a host's own policy wins over the project's; without one there is no 
   );
 });
 
-Deno.test("a policy that blocks the SSH connection's address is refused at plan time, exit 6", () => {
+Deno.test("a policy that blocks the SSH connection's address is refused at plan time, exit 7", () => {
   const r = resourceOf(SSH_ONLY_FROM_OFFICE);
   const cases: [string, RegExp][] = [
     ["192.0.2.7 51000 192.0.2.1 22", /port 22 from 192\.0\.2\.7, the address this host sees/],
@@ -92,7 +92,7 @@ Deno.test("a policy that blocks the SSH connection's address is refused at plan 
     assert.throws(
       () => changesFor(r, ["path\tmissing", "table\tno", `ssh\t${ssh}`]),
       (error: unknown) =>
-        error instanceof HostkitError && error.kind === "lockout" && error.exitCode === 6 &&
+        error instanceof HostkitError && error.kind === "lockout" && error.exitCode === 7 &&
         message.test(error.message) && /the default \(deny all\)/.test(error.message) &&
         /f\.allowLockout\(\)/.test(error.message),
       ssh,
