@@ -31,7 +31,7 @@ import {
   textRenderer,
   writesContent,
 } from "./file_like.ts";
-import { removeCreated, restoreFile } from "./paths.ts";
+import { downBase, removeCreated, restoreFile } from "./paths.ts";
 import {
   guardRules,
   lockoutError,
@@ -140,13 +140,28 @@ function compile(change: ChangeOf<FirewallResource>, context: CompileContext): v
     return;
   }
   const content = change.after?.content;
-  if (content && "$backup" in content) {
-    context.step(
-      [change.id],
-      `restore ${r.path}`,
-      `hk_write ${path} ${quote(`=${content.$backup}`)} root root 0644`,
-    );
-  } else if (writesContent(change)) {
+  const unload = `hk_nft_remove ${
+    [r.policy.table, r.confirmedPath, r.unit].map((v) => quote(v)).join(" ")
+  }`;
+  if (change.intent === "restore") {
+    // A down change: the old file back (when it changed), then the old running state, which
+    // `after.restart` carries: true loads the restored file again, false unloads the table.
+    if (content && "$backup" in content) {
+      context.step(
+        [change.id],
+        `restore ${r.path}`,
+        `hk_write ${path} ${quote(`=${content.$backup}`)} root root 0644`,
+      );
+    }
+    if (change.after?.restart === false) {
+      context.step([change.id], `unload table inet ${r.policy.table}`, unload);
+    } else if (change.after?.restart === true) {
+      const unitFile = context.payload(new TextEncoder().encode(renderFirewallUnit(r)));
+      context.join(reloadGroup(r, unitFile), change);
+    }
+    return;
+  }
+  if (writesContent(change)) {
     context.stage(change.id, {
       path: r.path,
       data: reviewedBytes(change),
@@ -170,11 +185,34 @@ function invert(
 ): Change | string {
   if (change.action === "create") return removeCreated(change);
   if (change.action !== "update") return change.action;
-  if (!change.drift.includes("content")) {
-    return `the file did not change; to unload the ruleset: nft delete table inet ${change.resource.policy.table}`;
+  const r = change.resource;
+  const before = change.before;
+  const wasLoaded = before?.firewall?.table === "yes";
+  // What ran before was the old file itself (it was loaded, and its copy for boot is that file).
+  const fileWasLoaded = wasLoaded && before?.firewall?.loaded !== undefined &&
+    before.firewall.loaded === (before.path?.exists ? before.path.sha256 : undefined);
+  if (r.reload && wasLoaded && !fileWasLoaded) {
+    return `the ruleset loaded before was not ${r.path}'s: restore it by hand ` +
+      `(${r.confirmedPath} holds what this apply loaded)`;
   }
-  // The restored file is loaded again when this change had loaded its own.
-  return restoreFile(change, change.resource.path, context, "update", undefined);
+  // Only loaded (the file was in sync): unloading puts back a host that ran no hostkit table.
+  if (!change.drift.includes("content")) {
+    if (!r.reload || wasLoaded) return "nothing to undo";
+    return {
+      ...downBase(change),
+      action: "update",
+      reason: "unload",
+      intent: "restore",
+      after: { restart: false },
+    };
+  }
+  return restoreFile(
+    change,
+    r.path,
+    context,
+    "update",
+    r.reload ? fileWasLoaded : undefined,
+  );
 }
 
 /** The rules as the plan shows them, implicit ones included, in the order nft applies them. */
@@ -194,8 +232,14 @@ function explain(change: ChangeOf<FirewallResource>): string[] {
   if (change.action === "delete") {
     return r.reload ? [`unload table inet ${r.policy.table}, disable ${r.unit}`] : [];
   }
+  if (change.intent === "restore") {
+    const restart = change.after?.restart;
+    if (restart === true) lines.push(`then load it again (table inet ${r.policy.table})`);
+    if (restart === false) lines.push(`unload table inet ${r.policy.table}, disable ${r.unit}`);
+    return lines;
+  }
   lines.push(`table inet ${r.policy.table}:`, ...explainRules(r.policy).map((l) => `  ${l}`));
-  if (writesContent(change) && change.intent !== "restore") lines.push("validate: nft -c -f");
+  if (writesContent(change)) lines.push("validate: nft -c -f");
   lines.push(
     r.reload
       ? `then load table inet ${r.policy.table} (only it), keep it for boot (${r.unit})`

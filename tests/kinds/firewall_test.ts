@@ -316,3 +316,52 @@ Deno.test("down of a created, loaded firewall unloads its table; of a changed on
   );
   assert.match(text, /hk_nft_load /);
 });
+
+Deno.test("down puts back the running state it found: never loads a ruleset that was not running", async () => {
+  const body = (f: Parameters<Parameters<typeof firewallPolicy>[0]>[0]) => f.allow({ tcp: 22 });
+  const r = resourceOf(body);
+  const compiled = async (changes: Parameters<typeof hostPlan>[0]) =>
+    (await compileProgram(hostPlan(changes), {
+      runId: "20260614-101149-demo-down-ab12",
+      runsRoot: "/var/lib/hostkit",
+      secrets: () => undefined,
+    })).steps.map((s) => s.command).join("\n");
+  const ssh = "ssh\t192.0.2.7 1 192.0.2.1 22";
+  const backups = { backupsDir: "/var/lib/hostkit/backups/run" };
+  // The old file was written but never loaded: down restores it and unloads, it loads nothing.
+  const [neverLoaded] = changesFor(r, [
+    "path\tfile root root 644 3",
+    "sha256\t1111",
+    "table\tno",
+    ssh,
+  ]);
+  const undo = down(upPlan([neverLoaded]), backups).plan.hosts[0].changes;
+  const text = await compiled(undo);
+  assert.match(text, /hk_write \/etc\/nftables\.d\/hostkit\.nft/);
+  assert.match(text, /hk_nft_remove hostkit /);
+  assert.doesNotMatch(text, /hk_nft_load/);
+  // Only loaded (the file was in sync, nothing ran): down unloads and keeps the file.
+  const { renderNftables } = await import("../../src/render/nftables.ts");
+  const { sha256 } = await import("../../src/plan/desired.ts");
+  const bytes = new TextEncoder().encode(renderNftables(r.policy));
+  const [onlyLoaded] = changesFor(r, [
+    `path\tfile root root 644 ${bytes.length}`,
+    `sha256\t${sha256(bytes)}`,
+    "table\tno",
+    ssh,
+  ]);
+  assert.deepEqual(onlyLoaded.drift, ["not_loaded"]);
+  const unload = await compiled(down(upPlan([onlyLoaded]), backups).plan.hosts[0].changes);
+  assert.match(unload, /hk_nft_remove hostkit /);
+  assert.doesNotMatch(unload, /hk_rm|hk_write/);
+  // Something else was running (not the old file): no guess, the down says why.
+  const [other] = changesFor(r, [
+    "path\tfile root root 644 3",
+    "sha256\t1111",
+    "loaded\t2222",
+    "table\tyes",
+    ssh,
+  ]);
+  const { skipped } = down(upPlan([other]), backups);
+  assert.match(skipped[0].reason, /the ruleset loaded before was not/);
+});
