@@ -157,6 +157,8 @@ Deno.test({
       assert.equal(await firewallState(host), loaded);
       assert.equal(await reach(other, host, allowed), `port-${allowed}-answers`);
       assert.equal(await reach(other, host, blocked), "unreachable");
+      // The other table was not persistent: make it again for the down below to leave alone.
+      await root(host, "nft add table inet other_t && nft add chain inet other_t c");
 
       // 4. A ruleset the host's nft refuses: the old file and the loaded table stay.
       const changed = await writeConfig(
