@@ -141,6 +141,31 @@ Deno.test({
       assert.equal(planned.code, 0, planned.stdout + planned.stderr);
       assert.match(planned.stdout, /implicit: accept established,related/);
       assert.match(planned.stdout, /then load table inet hostkit \(only it\)/);
+      // 1b. The host checks again before anything changes: a plan whose policy (as if planned
+      // from elsewhere) drops this machine is refused by the program's first step.
+      const elsewhere = JSON.parse(await Deno.readTextFile(upFile));
+      const fw = elsewhere.hosts[0].changes.find((c: { id: string }) =>
+        c.id === `firewall:${FILE}`
+      );
+      fw.resource.policy.rules[0].from = [`${other.address}/32`];
+      await Deno.writeTextFile(`${dir}/elsewhere.json`, JSON.stringify(elsewhere));
+      const guarded = await hostkit([
+        "apply",
+        "--plan",
+        `${dir}/elsewhere.json`,
+        good,
+        "--confirm",
+      ]);
+      assert.equal(guarded.code, 3, guarded.stdout + guarded.stderr);
+      assert.match(
+        guarded.stdout + guarded.stderr,
+        new RegExp(
+          `lock-out: the default \\(deny all\\) would drop new SSH connections to port ${host.port} from ${
+            me.replaceAll(".", "\\.")
+          }`,
+        ),
+      );
+      assert.equal(await firewallState(host), "no-file\nno-table");
       const applied = await hostkit(["apply", "--plan", upFile, good, "--confirm"]);
       assert.equal(applied.code, 0, applied.stdout + applied.stderr);
       assert.equal(await reach(other, host, allowed), `port-${allowed}-answers`);
