@@ -197,6 +197,8 @@ export function probeScript(
     runsRoot?: string;
     /** Run command `unless` guards (shell the config chose); default no. */
     runGuards?: boolean;
+    /** More lines, run after the resources' own (see src/packages/host_probe.ts). */
+    extra?: string;
   } = {},
 ): string {
   const builder = new Builder(options.runGuards ?? false);
@@ -213,6 +215,7 @@ export function probeScript(
         `hk_packages ${packageNames.map((n) => quote(n)).join(" ")}`,
     );
   }
+  if (options.extra) others.push(options.extra);
   return [
     "export LC_ALL=C",
     ...(options.runsRoot ? [`HK_RUNS_ROOT=${quote(options.runsRoot)}`] : []),

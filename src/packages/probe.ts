@@ -117,8 +117,14 @@ export function parsePackageStates(output: string, names: string[]): Map<string,
  * const lines = pinnedManagerProbe(3, "apt", "curl");
  * ```
  */
-export function pinnedManagerProbe(index: number, manager: PackageManager, name: string): string {
+export function pinnedManagerProbe(
+  index: number | string,
+  manager: PackageManager,
+  name: string,
+): string {
   validatePackageName(name, "package");
   return `{\n${PACKAGE_STATE_FUNCTIONS}\nhk_pkgstate ${manager} ${quote(name)}\n} </dev/null | ` +
-    `awk -F '\\t' -v i=${index} '$3 == "installed" { print i "\\tpackage\\tii " $4 }'`;
+    `awk -F '\\t' -v i=${
+      quote(String(index))
+    } '$3 == "installed" { print i "\\tpackage\\tii " $4 }'`;
 }
