@@ -114,7 +114,10 @@ hk_packages() {
   case $HK_PM in
     apt) dpkg-query -W -f='\${Package}\t\${db:Status-Abbrev}\t\${Version}\n' -- "$@" 2>/dev/null ;;
     dnf) rpm -q --qf '%{NAME}\tii \t%{VERSION}-%{RELEASE}\n' -- "$@" 2>/dev/null | grep "$(printf '\t')" ;;
-    apk) for p in "$@"; do v=$(apk info -e -- "$p" 2>/dev/null) && printf '%s\tii \t%s\n' "$p" "$v"; done ;;
+    apk) for p in "$@"; do
+        v=$(apk policy -- "$p" 2>/dev/null | awk '/^  [^ ].*:$/ { v = $1; sub(/:$/, "", v) } /^    .*\/installed$/ { print v; exit }')
+        [ -z "$v" ] || printf '%s\tii \t%s\n' "$p" "$v"
+      done ;;
     pacman) pacman -Q -- "$@" 2>/dev/null | awk '{ print $1 "\tii \t" $2 }' ;;
   esac | awk -v idx="$HK_PKG_IDX" -v names="$HK_PKG_NAMES" '
     BEGIN { n = split(idx, ix, " "); split(names, nm, " "); for (i = 1; i <= n; i++) want[nm[i]] = want[nm[i]] " " ix[i] }
