@@ -11,7 +11,7 @@ import { staleCheck } from "../../src/facts/mod.ts";
 import { CLEAN_SH } from "../../src/facts/mod.ts";
 import { Target } from "../../src/transport/target.ts";
 import { tempDir } from "../helpers.ts";
-import { startFakeRepology } from "./fake_repology.ts";
+import { fakeClock, startFakeRepology } from "./fake_repology.ts";
 
 function counting(inner: Target): Target & { execs: number } {
   const counted = {
@@ -64,7 +64,11 @@ Deno.test("semantic names: one exec per host to plan, with Repology, with --writ
   const repology = startFakeRepology();
   try {
     const lock = join(dir.path, "hostkit.package.lock");
-    const base = { repologyUrl: repology.url, cacheDir: join(dir.path, "cache") };
+    const base = {
+      repologyUrl: repology.url,
+      cacheDir: join(dir.path, "cache"),
+      clock: fakeClock(),
+    };
     for (
       const packages of [
         base,
@@ -117,6 +121,7 @@ Deno.test("semantic names: the probe asks about the candidates of every reposito
     const prepared = await preparePackages(demo.resources, true, {
       repologyUrl: repology.url,
       cacheDir: join(dir.path, "cache"),
+      clock: fakeClock(),
     });
     // Debian's and Alpine's -dev, Fedora's -devel, Arch's main package (headers included).
     for (const name of ["libssl-dev", "openssl-devel", "openssl-dev", "openssl", "hello"]) {
