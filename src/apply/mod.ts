@@ -28,7 +28,7 @@ import { type ArmedRollback, confirmRollback } from "./rollback.ts";
 import { awaitReadiness, readinessChecks, readinessWindowS, verdictScript } from "./readiness.ts";
 
 export { compileProgram } from "./program.ts";
-export type { Program, ProgramOptions, Step } from "./program.ts";
+export type { Program, ProgramOptions, Step, Undoing } from "./program.ts";
 export { REMOTE_COMMAND, runProgram } from "./run.ts";
 export type { ApplyEvent, HostResult } from "./run.ts";
 export { rollbackRunId } from "./rollback.ts";
