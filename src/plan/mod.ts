@@ -25,7 +25,8 @@ import { handlerOf } from "../kinds/mod.ts";
 import { firewallResource } from "../kinds/firewall_host.ts";
 import type { Facts } from "../facts/state.ts";
 import type { Target } from "../transport/target.ts";
-import { type PackagePlanning, planPackages } from "../packages/plan.ts";
+import { type PackagePlanning, preparePackages } from "../packages/plan.ts";
+import { packagePlanningFromFlags } from "../packages/flags.ts";
 import { buildChanges, desiredStates } from "./build.ts";
 import { dependencies } from "./graph.ts";
 import {
@@ -63,7 +64,11 @@ export interface PlanOptions {
   runGuards?: boolean;
   /** Reads controller-side file sources (default: the config's source policy, see src/config/sources.ts). */
   readSource?: (path: string) => Uint8Array;
-  /** Resolve semantic package names (Repology or a lock); without it names stay as written. */
+  /**
+   * How semantic package names resolve (Repology or a lock). Without it, as the CLI without
+   * flags: Repology at `HOSTKIT_REPOLOGY_URL` or https://repology.org, cached 24 h under
+   * `.hostkit/cache/repology` of the working directory.
+   */
   packages?: PackagePlanning;
   /** Load changed firewall rulesets on apply (`--nft-reload`); otherwise they are only written. */
   nftReload?: boolean;
@@ -82,7 +87,7 @@ function withFirewall(
   readSource: (path: string) => Uint8Array,
 ) {
   const fw = firewallResource(project, host, options);
-  if (!fw) return { ...base, deps };
+  if (!fw) return { ...base, deps, firewall: undefined };
   const id = resourceId(fw);
   const clash = base.resources.findIndex((r) => handlerOf(r).hostPath(r) === fw.path);
   if (clash >= 0) {
@@ -105,6 +110,7 @@ function withFirewall(
     ids: [...base.ids, id],
     desired: new Map(base.desired).set(id, desiredStates([fw], readSource).get(id)!),
     deps: new Map(deps).set(id, edges),
+    firewall: fw,
   };
 }
 
@@ -162,10 +168,15 @@ function changedTextFiles(
 export async function plan(project: ProjectSpec, options: PlanOptions = {}): Promise<Plan> {
   // The project's source roots, regular files, size cap, no .git, no git-ignored files.
   const readSource = options.readSource ?? sourceReader(project);
-  // The one network step of planning: towards the operator's Repology only (or none: a lock).
-  const { resources, diagnostics } = options.packages
-    ? await planPackages(project.resources, options.targets ?? [], options.packages)
-    : { resources: project.resources, diagnostics: [] };
+  const targets = options.targets ?? [];
+  // The one network step of planning: towards the operator's Repology only (or none: a lock),
+  // before any host is read, so that each host's one probe reads every candidate name.
+  const packages = await preparePackages(
+    project.resources,
+    targets.length > 0,
+    options.packages ?? packagePlanningFromFlags({}, environment),
+  );
+  const resources = targets.length ? project.resources : await packages.offline();
   const ids = resources.map(resourceId);
   const desired = desiredStates(resources, readSource, ids);
   checkHostPaths(resources, ids);
@@ -177,7 +188,6 @@ export async function plan(project: ProjectSpec, options: PlanOptions = {}): Pro
       throw new HostkitError("usage", `--ignore ${id}: no such resource in ${project.name}`);
     }
   }
-  const targets = options.targets ?? [];
   let hosts: HostPlan[];
   const base = { resources, ids, desired };
   const reload = options.nftReload ?? false;
@@ -204,7 +214,7 @@ export async function plan(project: ProjectSpec, options: PlanOptions = {}): Pro
     hosts = await pool(targets, options.parallel ?? 10, async (target): Promise<HostPlan> => {
       const ref = targetRef(target);
       const connection = target.address ? "ssh" : "local";
-      const { resources, ids, desired, deps: hostDeps } = withFirewall(
+      const { resources, ids, desired, deps: hostDeps, firewall } = withFirewall(
         project,
         target.name,
         base,
@@ -213,10 +223,18 @@ export async function plan(project: ProjectSpec, options: PlanOptions = {}): Pro
         readSource,
       );
       try {
-        const facts = await readFacts(target, resources, {
+        let output = "";
+        const probed = await readFacts(target, resources, {
           runsRoot: project.runsRoot,
           runGuards: options.runGuards,
+          extra: packages.probe,
+          output: (text) => output = text,
         });
+        // Semantic packages become this host's packages (its repository, from the same probe).
+        const resolved = await packages.forHost(target, probed, output);
+        const facts = resolved.facts;
+        // The host's firewall was probed with the rest; package resolution knows only the project's.
+        const hostResources = firewall ? [...resolved.resources, firewall] : resolved.resources;
         const previews = await readPreviews(
           target,
           changedTextFiles(resources, ids, desired, facts),
@@ -228,7 +246,7 @@ export async function plan(project: ProjectSpec, options: PlanOptions = {}): Pro
               "from a plan for another host: create one (systemd-machine-id-setup)",
           );
         }
-        const changes = buildChanges(resources, desired, facts, {
+        const changes = buildChanges(hostResources, desired, facts, {
           ...options,
           previews,
           deps: hostDeps,
@@ -247,7 +265,8 @@ export async function plan(project: ProjectSpec, options: PlanOptions = {}): Pro
       } catch (error) {
         // A policy that would lock hostkit out fails the plan, as a bad config does.
         if (
-          !(error instanceof HostkitError) || error.kind === "config" || error.kind === "lockout"
+          !(error instanceof HostkitError) || error.kind === "config" ||
+          error.kind === "lockout" || packages.owns(error)
         ) {
           throw error;
         }
@@ -265,8 +284,20 @@ export async function plan(project: ProjectSpec, options: PlanOptions = {}): Pro
     runsRoot: project.runsRoot,
     hosts,
     summary: addSummaries(hosts.map((h) => h.summary)),
-    diagnostics: [...diagnostics, ...guardNotes(resources, targets, options.runGuards ?? false)],
+    diagnostics: [
+      ...await packages.finish(),
+      ...guardNotes(resources, targets, options.runGuards ?? false),
+    ],
   };
+}
+
+/** An environment variable, or none where the program may not read the environment. */
+function environment(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
