@@ -25,6 +25,7 @@ import type { Target } from "../transport/target.ts";
 import { compileProgram, type Step } from "./program.ts";
 import { type ApplyEvent, type HostResult, runProgram } from "./run.ts";
 import { type ArmedRollback, confirmRollback } from "./rollback.ts";
+import { firewallReloadIn } from "../kinds/firewall_host.ts";
 import { awaitReadiness, readinessChecks, readinessWindowS, verdictScript } from "./readiness.ts";
 
 export { compileProgram } from "./program.ts";
@@ -61,7 +62,8 @@ export interface ApplyOptions {
   /**
    * Arm automatic rollback for this many seconds (implies `track`): the host applies the run's
    * down plan unless hostkit confirms the apply over a new connection within that time of the
-   * program's end; a failed apply rolls back at once. See {@link minimumRollbackS}.
+   * program's end; a failed apply rolls back at once. Default: the plan's `autoRollbackS`, and
+   * always some for a firewall reload (see {@link rollbackSeconds}, {@link minimumRollbackS}).
    */
   autoRollbackS?: number;
   /** Receives every event as it happens (progress output, logs). */
@@ -136,7 +138,7 @@ export async function apply(plan: Plan, options: ApplyOptions): Promise<HostResu
       );
     }
   }
-  const autoRollbackS = options.autoRollbackS;
+  const autoRollbackS = await rollbackSeconds(plan, options.autoRollbackS ?? plan.autoRollbackS);
   if (autoRollbackS !== undefined) await checkRollbackTimeout(plan, autoRollbackS);
   const secrets = options.secrets ?? ((name: string) => Deno.env.get(name));
   const id = runId(plan.project, plan.direction);
@@ -183,6 +185,35 @@ export async function apply(plan: Plan, options: ApplyOptions): Promise<HostResu
       : ready;
   });
   return results;
+}
+
+/** How long a firewall reload's automatic rollback waits when the operator names no time. */
+export const FIREWALL_ROLLBACK_S = 60;
+
+/**
+ * The automatic-rollback timeout an apply of this plan uses: the one asked for, else, when a
+ * host reloads its firewall (which always runs under automatic rollback), at least
+ * {@link FIREWALL_ROLLBACK_S} and 30 s more than {@link minimumRollbackS}; else none.
+ *
+ * @example
+ * ```ts
+ * import { rollbackSeconds } from "./mod.ts";
+ * import { project } from "../dsl/mod.ts";
+ * import { plan } from "../plan/mod.ts";
+ *
+ * const offline = await plan(project("demo", (p) => p.directory("/srv/app")));
+ * await rollbackSeconds(offline, undefined); // undefined: nothing asks for it
+ * await rollbackSeconds(offline, 45); // 45
+ * ```
+ */
+export async function rollbackSeconds(
+  plan: Plan,
+  requested: number | undefined,
+): Promise<number | undefined> {
+  if (requested !== undefined) return requested;
+  // A down plan is itself the rollback: there is no down of it to arm.
+  if (plan.direction !== "up" || !plan.hosts.some(firewallReloadIn)) return undefined;
+  return Math.max(FIREWALL_ROLLBACK_S, await minimumRollbackS(plan) + 30);
 }
 
 /** Time a new connection may need to disarm, beyond what the program itself waits for. */
@@ -339,7 +370,7 @@ async function settleRollback(
     message: `the apply ended, but ${
       outcome.error
         ? `no new connection could confirm it (${outcome.error})`
-        : "it was not confirmed in time"
+        : "no new connection got through before its deadline"
     }: the host ${
       outcome.outcome === "rolled_back" ? "rolled itself back" : "tried to roll back and FAILED"
     } (run ${outcome.runId}, events: ${outcome.log})`,

@@ -180,7 +180,7 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
   const packages = planFile ? undefined : packagePlanningFromFlags(flags);
   const project = positionals[0] ? await loadFromFlags(positionals[0], flags) : undefined;
   const planning = await import("../plan/mod.ts");
-  const { apply } = await import("../apply/mod.ts");
+  const { apply, rollbackSeconds } = await import("../apply/mod.ts");
   let plan: Plan;
   let targets: Targets;
   let planArtifact: Uint8Array | undefined;
@@ -237,7 +237,7 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
       });
     }
   }
-  const rollbackS = autoRollbackS(flags) ?? plan.autoRollbackS;
+  const rollbackS = await rollbackSeconds(plan, autoRollbackS(flags) ?? plan.autoRollbackS);
   if (rollbackS !== undefined && rollbackS !== plan.autoRollbackS) {
     plan = (await import("../down/mod.ts")).withAutoRollback(plan, rollbackS);
     if (planFile) printRollbackGaps(plan);

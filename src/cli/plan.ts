@@ -124,9 +124,11 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
       nftReload: flags["nft-reload"] === true,
       packages,
     });
-    const result = rollbackS === undefined
+    // A firewall reload always runs under automatic rollback: the plan says so, and for how long.
+    const seconds = await (await import("../apply/mod.ts")).rollbackSeconds(planned, rollbackS);
+    const result = seconds === undefined
       ? planned
-      : (await import("../down/mod.ts")).withAutoRollback(planned, rollbackS);
+      : (await import("../down/mod.ts")).withAutoRollback(planned, seconds);
     const out = stringFlag(flags, "out");
     if (out) await planning.savePlan(result, out);
     if (flags.json) console.log(JSON.stringify(result, null, 2));

@@ -179,3 +179,87 @@ Deno.test("auto-rollback: a timeout the settle window and a new connection canno
   assert.equal(await root(`cat ${dir}/keep.conf`), "old");
   await root(`rm -rf ${dir} ${runsRoot}`);
 });
+
+Deno.test("auto-rollback: a firewall reload that blocks new SSH connections is undone by the host; connections work again", async () => {
+  const tag = unique();
+  const runsRoot = `/var/lib/hk-rb-${tag}`;
+  const table = `hkrb${tag.slice(0, 6)}`;
+  const config = await writeConfig(
+    host,
+    `  p.runsRoot("${runsRoot}");
+  p.firewall((f) => {
+    f.path("/etc/nftables.d/hk-rb-${tag}.nft");
+    f.table("${table}");
+    f.allow({ tcp: 9, from: "any" });
+    f.deny("all");
+    f.allowLockout();
+  });`,
+    { name: `rb${tag}` },
+  );
+  try {
+    // A reload always runs under automatic rollback; 15s shortens the default 60 s.
+    const r = await hostkit([
+      "apply",
+      config,
+      "--host",
+      "it",
+      "--nft-reload",
+      "--auto-rollback",
+      "15s",
+      "--confirm",
+    ]);
+    const out = `${r.stdout}\n${r.stderr}`;
+    assert.equal(r.code, 6, out);
+    // Dropped SYNs may hang the one attempt until the host rolled back (then it gets through).
+    assert.match(
+      r.stderr,
+      /ROLLED BACK: .*(no new connection could confirm it|no new connection got through)/,
+      out,
+    );
+    assert.match(r.stderr, /the host rolled itself back/, out);
+    assert.equal(
+      await root(`nft list table inet ${table} >/dev/null 2>&1 && echo loaded || echo gone`),
+      "gone",
+    );
+    assert.equal(
+      await root(`test -e /etc/nftables.d/hk-rb-${tag}.nft && echo there || echo gone`),
+      "gone",
+    );
+  } finally {
+    await sshExec(
+      host,
+      "root",
+      `nft delete table inet ${table} 2>/dev/null; rm -rf ${runsRoot} /etc/nftables.d/hk-rb-${tag}.nft`,
+    );
+  }
+});
+
+Deno.test("auto-rollback: a firewall reload arms it without being asked", async () => {
+  const tag = unique();
+  const runsRoot = `/var/lib/hk-rb-${tag}`;
+  const table = `hkrb${tag.slice(0, 6)}`;
+  const config = await writeConfig(
+    host,
+    `  p.runsRoot("${runsRoot}");
+  p.firewall((f) => {
+    f.path("/etc/nftables.d/hk-rb-${tag}.nft");
+    f.table("${table}");
+    f.allow({ tcp: ${host.port}, from: "any" });
+  });`,
+    { name: `rb${tag}` },
+  );
+  try {
+    const r = await hostkit(["apply", config, "--host", "it", "--nft-reload", "--confirm"]);
+    const out = `${r.stdout}\n${r.stderr}`;
+    assert.equal(r.code, 0, out);
+    assert.match(r.stdout, /automatic rollback: armed for 60 s after the apply/, out);
+    assert.match(r.stderr, /confirmed over a new connection: automatic rollback disarmed/, out);
+    assert.equal(await root(`nft list table inet ${table} >/dev/null && echo loaded`), "loaded");
+  } finally {
+    await sshExec(
+      host,
+      "root",
+      `nft delete table inet ${table} 2>/dev/null; systemctl disable --now hostkit-firewall-${table}.service 2>/dev/null; rm -f /etc/systemd/system/hostkit-firewall-${table}.service; rm -rf ${runsRoot} /etc/nftables.d/hk-rb-${tag}.nft`,
+    );
+  }
+});
