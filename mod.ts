@@ -65,14 +65,17 @@ export { apply, compileProgram, runId } from "./src/apply/mod.ts";
 export type {
   ApplyEvent,
   ApplyOptions,
+  ArmedRollback,
   HostResult,
   Program,
   ProgramOptions,
+  RollbackOutcome,
   Step,
+  Undoing,
 } from "./src/apply/mod.ts";
 export { readFacts, StateSchema } from "./src/facts/mod.ts";
-export type { Facts, State } from "./src/facts/mod.ts";
-export { down } from "./src/down/mod.ts";
+export type { Facts, StaleCheck, State } from "./src/facts/mod.ts";
+export { down, withAutoRollback } from "./src/down/mod.ts";
 export type { DownOptions, DownResult, Skipped } from "./src/down/mod.ts";
 export { RunRecordSchema, runs } from "./src/runs/mod.ts";
 export type { RecordProblem, RunList, RunRecord, Tracking } from "./src/runs/mod.ts";

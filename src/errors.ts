@@ -28,6 +28,8 @@ export const ExitCode = {
   stale: 4,
   /** Another apply holds the host's lock. */
   locked: 5,
+  /** Apply ended, but could not be confirmed over a new connection: the host rolled itself back. */
+  rolledBack: 6,
   /** A bad command line: unknown flag, bad combination, missing argument. */
   usage: 64,
   /** A bad data file: plan artifact, run record, lock file. */

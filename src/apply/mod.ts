@@ -20,15 +20,19 @@
 import { HostkitError } from "../errors.ts";
 import { pool } from "../pool.ts";
 import type { SecretSource } from "../model/secret.ts";
-import type { Plan } from "../plan/types.ts";
+import type { HostPlan, Plan } from "../plan/types.ts";
 import type { Target } from "../transport/target.ts";
 import { compileProgram, type Step } from "./program.ts";
 import { type ApplyEvent, type HostResult, runProgram } from "./run.ts";
+import { type ArmedRollback, confirmRollback } from "./rollback.ts";
+import { awaitReadiness, readinessChecks, readinessWindowS, verdictScript } from "./readiness.ts";
 
 export { compileProgram } from "./program.ts";
-export type { Program, ProgramOptions, Step } from "./program.ts";
+export type { Program, ProgramOptions, Step, Undoing } from "./program.ts";
 export { REMOTE_COMMAND, runProgram } from "./run.ts";
 export type { ApplyEvent, HostResult } from "./run.ts";
+export { rollbackRunId } from "./rollback.ts";
+export type { ArmedRollback, RollbackOutcome } from "./rollback.ts";
 
 /** Options of {@link apply}. */
 export interface ApplyOptions {
@@ -54,6 +58,12 @@ export interface ApplyOptions {
   backupsRoot?: string;
   /** The plan artifact's bytes as the user reviewed them, copied next to the record. */
   planArtifact?: Uint8Array;
+  /**
+   * Arm automatic rollback for this many seconds (implies `track`): the host applies the run's
+   * down plan unless hostkit confirms the apply over a new connection within that time of the
+   * program's end; a failed apply rolls back at once. See {@link minimumRollbackS}.
+   */
+  autoRollbackS?: number;
   /** Receives every event as it happens (progress output, logs). */
   onEvent?: (event: ApplyEvent) => void;
   /** Receives each host's compiled steps before anything runs (dry runs print them). */
@@ -126,10 +136,12 @@ export async function apply(plan: Plan, options: ApplyOptions): Promise<HostResu
       );
     }
   }
+  const autoRollbackS = options.autoRollbackS;
+  if (autoRollbackS !== undefined) await checkRollbackTimeout(plan, autoRollbackS);
   const secrets = options.secrets ?? ((name: string) => Deno.env.get(name));
   const id = runId(plan.project, plan.direction);
   const runsRoot = options.runsRoot ?? plan.runsRoot;
-  const tracking = options.track
+  const tracking = options.track || autoRollbackS !== undefined
     ? {
       project: plan.project,
       direction: plan.direction,
@@ -146,6 +158,7 @@ export async function apply(plan: Plan, options: ApplyOptions): Promise<HostResu
       breakLock: options.breakLock,
       startTimeoutS: options.startTimeoutS,
       tracking,
+      autoRollbackS,
     })
   ));
   plan.hosts.forEach((host, i) => options.onCompiled?.(host.target.name, programs[i].steps));
@@ -158,8 +171,177 @@ export async function apply(plan: Plan, options: ApplyOptions): Promise<HostResu
       // Nothing to change and nothing to record: no round trip at all.
       return { host: target.name, status: "nothing", applied: [] } satisfies HostResult;
     }
-    const result = await runProgram(target, programs[i], options.onEvent);
-    return tracking ? { ...result, runId: id } : result;
+    const program = programs[i];
+    const result = await runProgram(target, program, options.onEvent);
+    const tracked = tracking ? { ...result, runId: id } : result;
+    const ready = await readiness(target, host, program.rollback, tracked, {
+      ...options,
+      record: tracking ? `${runsRoot}/runs/${id}.json` : undefined,
+    });
+    return program.rollback
+      ? await settleRollback(target, program.rollback, ready, options)
+      : ready;
   });
   return results;
+}
+
+/** Time a new connection may need to disarm, beyond what the program itself waits for. */
+const DISARM_MARGIN_S = 10;
+
+/**
+ * The shortest automatic-rollback timeout a plan allows: its longest settle
+ * window, plus its longest readiness window (monitors of started services), plus
+ * time for a new connection. A deadline the controller cannot meet would roll
+ * back a good apply.
+ *
+ * @example
+ * ```ts
+ * import { minimumRollbackS } from "./mod.ts";
+ * import { project } from "../dsl/mod.ts";
+ * import { plan } from "../plan/mod.ts";
+ *
+ * const offline = await plan(project("demo", (p) => p.directory("/srv/app")));
+ * await minimumRollbackS(offline); // 10: no service to watch, only the new connection
+ * ```
+ */
+export async function minimumRollbackS(plan: Plan): Promise<number> {
+  let settle = 0;
+  for (const host of plan.hosts) {
+    for (const change of host.changes) {
+      const r = change.resource;
+      if (r.kind === "systemd_service") settle = Math.max(settle, r.settle ?? 1);
+    }
+  }
+  return settle + await readinessWindowS(plan.hosts) + DISARM_MARGIN_S;
+}
+
+async function checkRollbackTimeout(plan: Plan, seconds: number): Promise<void> {
+  if (plan.direction !== "up") {
+    throw new HostkitError(
+      "usage",
+      "--auto-rollback undoes an up plan; a down plan is itself the rollback",
+    );
+  }
+  const minimum = await minimumRollbackS(plan);
+  if (!(seconds > minimum)) {
+    throw new HostkitError(
+      "usage",
+      `--auto-rollback ${seconds}s is too short: it must be longer than the settle and ` +
+        `readiness windows plus time for a new connection (${minimum}s for this plan)`,
+    );
+  }
+}
+
+/**
+ * After a program that ended well: the monitors of the services it started must hold (their
+ * readiness). When one never does, the apply failed: one exec marks the run record and fires
+ * an armed rollback.
+ */
+async function readiness(
+  target: Target,
+  host: HostPlan,
+  armed: ArmedRollback | undefined,
+  result: HostResult,
+  options: ApplyOptions & { record?: string },
+): Promise<HostResult> {
+  if (result.status !== "applied") return result;
+  const checks = await readinessChecks(host);
+  if (!checks.length) return result;
+  const onEvent = options.onEvent ?? (() => {});
+  const name = target.name;
+  onEvent({ type: "readiness", host: name, status: "start", detail: `${checks.length} monitors` });
+  const { ready, results } = await awaitReadiness(target, checks);
+  const failing = results.filter((r) => r.status !== "ok");
+  onEvent({
+    type: "readiness",
+    host: name,
+    status: ready ? "ok" : "fail",
+    detail: failing.map((r) => `${r.check.target}: ${r.detail}`).join("; "),
+  });
+  if (ready) return result;
+  const failed: HostResult = {
+    ...result,
+    status: "failed",
+    failed: {
+      label: `readiness: ${failing.length} of ${results.length} monitors`,
+      ids: [...new Set(failing.map((r) => r.check.source))],
+      exit: 3,
+      output: failing.map((r) =>
+        `${r.check.source} ${r.check.type} ${r.check.target}: ${r.detail} (expected ${r.check.expect})`
+      ),
+    },
+  };
+  if (!options.record && !armed) return failed;
+  if (armed) onEvent({ type: "rollback", host: name, status: "start" });
+  const verdict = await target.run("sh", { stdin: verdictScript(options.record, armed?.dir) })
+    .catch((error) => ({
+      code: -1,
+      stdout: new Uint8Array(),
+      stderr: new TextEncoder().encode(String(error)),
+    }));
+  if (!armed) return failed;
+  const status = /^hk\trollback\t(\S*)/m.exec(new TextDecoder().decode(verdict.stdout))?.[1];
+  // An exec that could not run leaves the decision to the host's own timer (never disarmed).
+  if (status === undefined) {
+    return {
+      ...failed,
+      message: `could not start the rollback (${
+        new TextDecoder().decode(verdict.stderr).trim() || `exit ${verdict.code}`
+      }); the host rolls itself back ${armed.timeoutS} s after the program ended`,
+    };
+  }
+  onEvent({ type: "rollback", host: name, status: status === "0" ? "ok" : "fail" });
+  return {
+    ...failed,
+    rollback: {
+      outcome: status === "0" ? "rolled_back" : "rollback_failed",
+      by: "failed readiness",
+      runId: armed.runId,
+      log: `${armed.dir}/program/events.log`,
+    },
+  };
+}
+
+/**
+ * After an armed program: a failed apply already rolled back on the host; a good one (or one
+ * whose connection dropped) is confirmed over a NEW connection, or the host rolls back.
+ */
+async function settleRollback(
+  target: Target,
+  armed: ArmedRollback,
+  result: HostResult,
+  options: ApplyOptions,
+): Promise<HostResult> {
+  if (!result.armed || result.rollback) return result;
+  if (result.status !== "applied" && result.status !== "unreachable") return result;
+  const onEvent = options.onEvent ?? (() => {});
+  const host = target.name;
+  const statusFile = result.log ? result.log.replace(/events\.log$/, "status") : "/nonexistent";
+  const outcome = await confirmRollback(target, armed, statusFile, {
+    endedAt: Date.now(),
+    onWait: (detail) => onEvent({ type: "rollback", host, status: "waiting", detail }),
+  });
+  onEvent({ type: "rollback", host, status: outcome.outcome, detail: outcome.error });
+  if (outcome.outcome === "disarmed") return { ...result, status: "applied", rollback: outcome };
+  if (outcome.outcome === "unconfirmed") {
+    return {
+      ...result,
+      status: "unreachable",
+      rollback: outcome,
+      message: `could not confirm the apply over a new connection (${outcome.error}); the host ` +
+        `rolls itself back ${armed.timeoutS} s after the program ended unless it was confirmed`,
+    };
+  }
+  return {
+    ...result,
+    status: outcome.outcome === "rolled_back" ? "rolled_back" : "failed",
+    rollback: outcome,
+    message: `the apply ended, but ${
+      outcome.error
+        ? `no new connection could confirm it (${outcome.error})`
+        : "it was not confirmed in time"
+    }: the host ${
+      outcome.outcome === "rolled_back" ? "rolled itself back" : "tried to roll back and FAILED"
+    } (run ${outcome.runId}, events: ${outcome.log})`,
+  };
 }

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { staleCheck } from "../facts/mod.ts";
+import { type StaleCheck, staleCheck } from "../facts/mod.ts";
 import { HostkitError } from "../errors.ts";
 import type { SecretSource } from "../model/secret.ts";
 import { handlerOf } from "../kinds/mod.ts";
@@ -18,6 +18,7 @@ import { parentsOf } from "../kinds/paths.ts";
 import type { Change, HostPlan } from "../plan/types.ts";
 import { REMOTE_LIB, RUN_SH } from "./remote.ts";
 import { recordTemplate, type Tracking } from "../runs/record.ts";
+import type { ArmedRollback } from "./rollback.ts";
 
 /** One step of the program, as shown to the user. */
 export interface Step {
@@ -46,6 +47,8 @@ export interface Program {
   batches: TarEntry[];
   /** Index → id for stale-check lines. */
   checked: string[];
+  /** Set when the program arms automatic rollback. */
+  rollback?: ArmedRollback;
 }
 
 /** Options of {@link compileProgram}. */
@@ -62,6 +65,22 @@ export interface ProgramOptions {
   startTimeoutS?: number;
   /** Keep a run record, backups and the plan artifact on the host. */
   tracking?: Tracking;
+  /**
+   * Arm automatic rollback before the first change: unless the controller disarms it over a
+   * new connection within this many seconds of the program's end, the host applies the run's
+   * down plan (from this run's backups: needs `tracking`). A failed apply rolls back at once.
+   */
+  autoRollbackS?: number;
+  /** Compiles the down program of an automatic rollback (see `rollback.ts`). */
+  undoing?: Undoing;
+}
+
+/** What a rollback's down program knows of the run it undoes. */
+export interface Undoing {
+  /** The up plan's stale check: a resource that still reads as planned was not touched. */
+  check: StaleCheck;
+  /** Per change id, the touch keys that make its down step run (`c<i>` or `s<step>`). */
+  keys: Map<string, string[]>;
 }
 
 const encoder = new TextEncoder();
@@ -262,8 +281,18 @@ export async function compileProgram(host: HostPlan, options: ProgramOptions): P
     if (ids.length) step.command += ` &&\nhk_created ${ids.map((id) => quote(id)).join(" ")}`;
   }
 
-  // Stale check: re-read every changed resource exactly as the plan did.
-  const check = staleCheck(changes);
+  // Stale check: re-read every changed resource exactly as the plan did. A rollback instead
+  // reads the up plan's resources to find what the run touched, and refuses nothing.
+  const undoing = options.undoing;
+  const check = undoing?.check ?? staleCheck(changes);
+  const stepLine = (s: Step) => {
+    if (!undoing) return `hk_step ${s.index} ${quote(s.command)}`;
+    const keys = [...new Set(s.ids.flatMap((id) => undoing.keys.get(id) ?? []))].join(" ");
+    return `hk_step_if ${s.index} ${quote(keys)} ${quote(s.command)}`;
+  };
+  const rollback = options.autoRollbackS === undefined
+    ? undefined
+    : await (await import("./rollback.ts")).rollbackArchive(host, steps, check, options);
   const trackingLines = tracking
     ? [
       `HK_TRACK=1 HK_BACKUPS=${quote(`${tracking.backupsRoot}/${options.runId}`)}`,
@@ -282,7 +311,14 @@ export async function compileProgram(host: HostPlan, options: ProgramOptions): P
     }`,
     `HK_MACHINE=${quote(host.machineId ?? "")}`,
     ...trackingLines,
-    `HK_CHECK=${check.ids.length ? 1 : 0}`,
+    `HK_CHECK=${check.ids.length && !undoing ? 1 : 0}`,
+    ...(rollback
+      ? [
+        `HK_RB=${quote(rollback.dir)} HK_RB_UNIT=${quote(rollback.unit)}`,
+        `HK_RB_TIMEOUT=${Math.ceil(options.autoRollbackS!)}`,
+      ]
+      : []),
+    ...(undoing ? ["HK_UNDO=${D%/*}"] : []),
     "trap hk_abort EXIT",
     "hk_lock",
     "hk_check_stale",
@@ -290,7 +326,9 @@ export async function compileProgram(host: HostPlan, options: ProgramOptions): P
     ...received,
     "exec 3<&-",
     "hk_track_start",
-    ...steps.map((s) => `hk_step ${s.index} ${quote(s.command)}`),
+    ...(rollback ? ["hk_arm"] : []),
+    ...(undoing ? ["hk_touched"] : []),
+    ...steps.map(stepLine),
     "hk_finish 0",
     "",
   ].join("\n");
@@ -301,6 +339,7 @@ export async function compileProgram(host: HostPlan, options: ProgramOptions): P
     { name: "probe.sh", data: encoder.encode(check.script) },
     { name: "expected", data: encoder.encode(check.expected) },
     ...payload,
+    ...(rollback ? [{ name: "rollback.tar", data: rollback.archive }] : []),
   ];
   if (tracking) {
     entries.push({
@@ -309,5 +348,11 @@ export async function compileProgram(host: HostPlan, options: ProgramOptions): P
     });
     if (tracking.planArtifact) entries.push({ name: "plan.json", data: tracking.planArtifact });
   }
-  return { steps, entries, batches: batchTars, checked: check.ids };
+  return {
+    steps,
+    entries,
+    batches: batchTars,
+    checked: undoing ? [] : check.ids,
+    ...(rollback ? { rollback: rollback.armed } : {}),
+  };
 }

@@ -8,6 +8,7 @@
  * @module
  */
 import { hkMiseFunction } from "../packages/mise.ts";
+import { ROLLBACK_FUNCTIONS } from "./remote_rollback.ts";
 
 /**
  * `run.sh DIR`: starts `DIR/apply.sh` in a new session with its output in
@@ -49,6 +50,7 @@ hk_finish() {
     [ "\${HK_TRACKING:-0}" = 1 ] && hk_write_record "$1"
     rm -rf "$HK_LOCK"
   fi
+  hk_rb_end "$1"
   # Payloads may hold rendered secrets: only the events log and status stay behind.
   find "$D" -mindepth 1 ! -name events.log ! -name status -exec rm -rf {} + 2>/dev/null
   hk_event done "$1"
@@ -101,6 +103,8 @@ hk_boot_id() { cat /proc/sys/kernel/random/boot_id 2>/dev/null; }
 hk_lock() {
   HK_LOCK="$HK_RUNS_ROOT/lock"
   mkdir -p "$HK_RUNS_ROOT" || { hk_event error "cannot create $HK_RUNS_ROOT"; hk_finish 3; }
+  # A rollback waits (up to HK_LOCK_WAIT s) for an apply that holds the lock.
+  w=0; while [ -d "$HK_LOCK" ] && [ "$w" -lt "\${HK_LOCK_WAIT:-0}" ]; do sleep 1; w=$((w + 1)); done
   if ! mkdir "$HK_LOCK" 2>/dev/null; then
     holder=$(cat "$HK_LOCK/holder" 2>/dev/null || echo unknown)
     pid=$(printf '%s\n' "$holder" | sed -n 's/^pid=\([0-9]*\).*/\1/p')
@@ -149,10 +153,12 @@ hk_step() {
   t0=$(hk_ms)
   if ( eval "$*" ) > "$D/out" 2>&1 < /dev/null; then
     echo "$n" >> "$D/steps.ok"
+    [ "\${HK_RB_ARMED:-0}" = 1 ] && echo "$n" >> "$HK_RB/steps.ok"
     hk_event step "$n" ok $(( $(hk_ms) - t0 ))
   else
     rc=$?
     echo "$n" >> "$D/steps.failed"
+    [ "\${HK_RB_ARMED:-0}" = 1 ] && echo "$n" >> "$HK_RB/steps.failed"
     hk_unstage
     hk_event step "$n" fail $(( $(hk_ms) - t0 )) "$rc"
     tail -n 40 "$D/out" | while IFS= read -r line; do hk_event log "$n" "$line"; done
@@ -193,6 +199,8 @@ hk_ids() { # u:USER… g:GROUP…: tar would silently fall back to root for an u
 }
 hk_receive() { # batch size early count ids… stage dirs…: take a batch's tar off the stream (fd 3)
   r_b=$1 r_size=$2 r_early=$3 r_n=$4; shift 4
+  # Shipped with the program (a rollback armed ahead of time): nothing follows on the stream.
+  if [ -f "$D/b/$r_b.tar" ]; then hk_event received "$r_b" kept; return 0; fi
   while [ "$r_n" -gt 0 ]; do
     [ "$r_early" = 0 ] || hk_ids "$1" >/dev/null 2>&1 || r_early=0
     shift; r_n=$((r_n - 1))
@@ -505,4 +513,4 @@ hk_created() { # id…: what hostkit created, so a later plan can warn when noth
   done
 }
 `.replaceAll("\\${", "${")
-  .replace("__HK_MISE__\n", hkMiseFunction());
+  .replace("__HK_MISE__\n", hkMiseFunction()) + ROLLBACK_FUNCTIONS;

@@ -7,6 +7,7 @@
 import { tarBytes } from "../transport/tar.ts";
 import type { Target } from "../transport/target.ts";
 import type { Program } from "./program.ts";
+import type { RollbackOutcome } from "./rollback.ts";
 
 /** Something that happened while applying, streamed as it happens. */
 export type ApplyEvent =
@@ -40,6 +41,33 @@ export type ApplyEvent =
     holder: string;
     reason: "dead" | "forced";
   }
+  | {
+    /**
+     * Automatic rollback: `armed` (before the first change), `start`/`ok`/`fail` (a failed
+     * apply rolls back at once), `waiting` (no new connection yet, or the host is deciding),
+     * then how it ended: `disarmed`, `rolled_back`, `rollback_failed`, `unconfirmed`.
+     */
+    type: "rollback";
+    host: string;
+    status:
+      | "armed"
+      | "start"
+      | "ok"
+      | "fail"
+      | "waiting"
+      | "disarmed"
+      | "rolled_back"
+      | "rollback_failed"
+      | "unconfirmed";
+    detail?: string;
+  }
+  | {
+    /** The readiness gate: the started services' monitors, run after the program. */
+    type: "readiness";
+    host: string;
+    status: "start" | "ok" | "fail";
+    detail?: string;
+  }
   | { type: "done"; host: string; code: number };
 
 /** How one host's apply ended. */
@@ -49,9 +77,18 @@ export interface HostResult {
   /**
    * `applied` (all steps ran), `nothing` (no changes), `failed` (a step failed),
    * `stale` (the host changed since the plan: re-plan), `locked` (another apply
-   * holds the lock), `unreachable`, or `dry-run`.
+   * holds the lock), `unreachable`, `dry-run`, or `rolled_back` (the apply ended, but no
+   * new connection could confirm it, so the host applied the run's down plan).
    */
-  status: "applied" | "nothing" | "failed" | "stale" | "locked" | "unreachable" | "dry-run";
+  status:
+    | "applied"
+    | "nothing"
+    | "failed"
+    | "stale"
+    | "locked"
+    | "unreachable"
+    | "dry-run"
+    | "rolled_back";
   /** Ids of changes applied (steps that finished ok). */
   applied: string[];
   /** The failing step, its exit code and last output lines. */
@@ -68,6 +105,12 @@ export interface HostResult {
   died?: { label?: string; steps: number };
   /** Why it did not apply (unreachable, locked, compile errors), for people. */
   message?: string;
+  /** Whether the program armed automatic rollback before its first change. */
+  armed?: boolean;
+  /** How an armed apply's rollback ended (see `confirmRollback`). */
+  rollback?: RollbackOutcome;
+  /** The last output lines of a rollback that failed. */
+  rollbackOutput?: string[];
 }
 
 /**
@@ -207,6 +250,26 @@ export async function runProgram(
           reason: fields[0] === "dead" ? "dead" : "forced",
           holder: fields.slice(1).join("\t"),
         });
+        break;
+      case "armed":
+        result.armed = true;
+        onEvent({ type: "rollback", host, status: "armed", detail: `${fields[0]} s` });
+        break;
+      case "rollback": {
+        const status = fields[0] as "start" | "ok" | "fail";
+        onEvent({ type: "rollback", host, status, detail: fields[1] });
+        if (status !== "start" && program.rollback) {
+          result.rollback = {
+            outcome: status === "ok" ? "rolled_back" : "rollback_failed",
+            by: "failed apply",
+            runId: program.rollback.runId,
+            log: fields[1],
+          };
+        }
+        break;
+      }
+      case "rollback-log":
+        result.rollbackOutput = [...(result.rollbackOutput ?? []), fields.join("\t")];
         break;
       case "done":
         done = Number(fields[0]);

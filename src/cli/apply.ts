@@ -8,7 +8,15 @@ import type { Plan } from "../plan/types.ts";
 import type { HostResult } from "../apply/run.ts";
 import type { Step } from "../apply/program.ts";
 import { type CommandSpec, type Flags, listFlag, numberFlag, stringFlag } from "./args.ts";
-import { CONFIG_FLAGS, GUARD_FLAGS, loadFromFlags, runGuards, RUNS_FLAGS } from "./common.ts";
+import {
+  autoRollbackS,
+  CONFIG_FLAGS,
+  GUARD_FLAGS,
+  loadFromFlags,
+  ROLLBACK_FLAGS,
+  runGuards,
+  RUNS_FLAGS,
+} from "./common.ts";
 import {
   hasTargetFlags,
   preloadTransport,
@@ -30,6 +38,7 @@ export const spec: CommandSpec = {
     ...TARGET_FLAGS,
     ...GUARD_FLAGS,
     ...RUNS_FLAGS,
+    ...ROLLBACK_FLAGS,
     plan: { type: "string", value: "FILE", description: "Apply exactly this saved plan" },
     ...PACKAGE_FLAGS,
     confirm: { type: "boolean", description: "Really change the hosts" },
@@ -53,7 +62,9 @@ export const spec: CommandSpec = {
     "Examples:",
     "  hostkit apply infra/config.ts --host prod --confirm",
     "  hostkit plan infra/config.ts --host prod --out up.plan.json && hostkit apply --plan up.plan.json --confirm",
+    "  hostkit apply infra/config.ts --host prod --auto-rollback 60s --confirm",
     "A plan is refused when the host changed since it was made (re-plan), or when it was made for another host.",
+    "A plan saved with --auto-rollback is applied with it; --auto-rollback on apply --plan sets or changes it.",
   ],
 };
 
@@ -70,8 +81,16 @@ function report(results: HostResult[]): number {
     switch (r.status) {
       case "applied":
         console.log(
-          `[${r.host}] applied ${r.applied.length} changes${r.runId ? ` (run ${r.runId})` : ""}`,
+          `[${r.host}] applied ${r.applied.length} changes${r.runId ? ` (run ${r.runId})` : ""}${
+            r.rollback?.outcome === "disarmed"
+              ? "; confirmed over a new connection, automatic rollback disarmed"
+              : ""
+          }`,
         );
+        break;
+      case "rolled_back":
+        console.error(`[${r.host}] ROLLED BACK: ${r.message}`);
+        code ||= ExitCode.rolledBack;
         break;
       case "nothing":
         console.log(`[${r.host}] nothing to do`);
@@ -80,6 +99,7 @@ function report(results: HostResult[]): number {
         if (r.failed) {
           console.error(`[${r.host}] FAILED at "${r.failed.label}" (exit ${r.failed.exit})`);
           for (const line of r.failed.output) console.error(`    | ${line}`);
+          if (r.message) console.error(`  ${r.message}`);
         } else {
           console.error(`[${r.host}] FAILED: ${r.message ?? "the apply program did not finish"}`);
           if (r.died?.label) console.error(`  it was running: ${r.died.label}`);
@@ -88,7 +108,15 @@ function report(results: HostResult[]): number {
         console.error(
           `  applied before the failure: ${r.applied.length ? r.applied.join(", ") : "nothing"}`,
         );
-        if (r.runId) {
+        if (r.rollback) {
+          const undone = r.rollback.outcome === "rolled_back";
+          console.error(
+            `  automatic rollback ${
+              undone ? "undid it" : "FAILED"
+            } (run ${r.rollback.runId}, events: ${r.rollback.log})`,
+          );
+          for (const line of r.rollbackOutput ?? []) console.error(`    | ${line}`);
+        } else if (r.runId) {
           console.error(
             `  undo the applied part with: hostkit down CONFIG --host ${r.host} --run ${r.runId}`,
           );
@@ -113,6 +141,19 @@ function report(results: HostResult[]): number {
     }
   }
   return code;
+}
+
+/** A reviewed plan gets rollback on apply: name what it would not undo before anything runs. */
+function printRollbackGaps(plan: Plan): void {
+  for (const host of plan.hosts) {
+    const gaps = host.rollbackGaps ?? [];
+    console.log(
+      `[${host.target.name}] automatic rollback armed for ${plan.autoRollbackS} s; ${
+        gaps.length ? "it would NOT undo:" : "it undoes every change"
+      }`,
+    );
+    for (const gap of gaps) console.log(`  ! ${gap.id} (${gap.reason})`);
+  }
 }
 
 /** Runs the command; returns the exit code. */
@@ -186,8 +227,13 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
         details: failed.map((h) => `${h.target.name}: ${h.error}`),
       });
     }
-    await Deno.stdout.write(new TextEncoder().encode(planning.formatPlan(plan)));
   }
+  const rollbackS = autoRollbackS(flags) ?? plan.autoRollbackS;
+  if (rollbackS !== undefined && rollbackS !== plan.autoRollbackS) {
+    plan = (await import("../down/mod.ts")).withAutoRollback(plan, rollbackS);
+    if (planFile) printRollbackGaps(plan);
+  }
+  if (!planFile) await Deno.stdout.write(new TextEncoder().encode(planning.formatPlan(plan)));
   try {
     const steps = new Map<string, Step[]>();
     const results = await apply(plan, {
@@ -201,6 +247,7 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
       runsRoot: stringFlag(flags, "runs-root"),
       backupsRoot: stringFlag(flags, "backups-root"),
       planArtifact,
+      autoRollbackS: rollbackS,
       onEvent: progress({ json: flags.json === true, tty: Deno.stderr.isTerminal(), steps }),
       onCompiled: (host, hostSteps) => {
         steps.set(host, hostSteps);

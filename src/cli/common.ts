@@ -6,6 +6,7 @@
 import { HostkitError } from "../errors.ts";
 import type { ProjectSpec } from "../model/project.ts";
 import { type Flags, type FlagSpec, listFlag, numberFlag, stringFlag } from "./args.ts";
+import { parseDuration } from "../packages/cache.ts";
 
 /** Longest timer a runtime holds, in seconds (setTimeout takes a signed 32-bit delay in ms). */
 const MAX_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
@@ -23,6 +24,28 @@ export const GUARD_FLAGS: Record<string, FlagSpec> = {
 /** Whether the operator opted in to running guards while planning (a config cannot set this). */
 export function runGuards(flags: Flags): boolean {
   return flags["run-guards"] === true || Deno.env.get("HOSTKIT_RUN_GUARDS") === "1";
+}
+
+/** `--auto-rollback DURATION`, for commands that plan or apply. */
+export const ROLLBACK_FLAGS: Record<string, FlagSpec> = {
+  "auto-rollback": {
+    type: "string",
+    value: "DURATION",
+    description: "Arm automatic rollback (e.g. 60s, 2m; implies --track): unless hostkit " +
+      "confirms the apply over a NEW connection within DURATION of its end, the host applies " +
+      "the run's down plan itself; a failed apply rolls back at once",
+  },
+};
+
+/** The `--auto-rollback` duration in seconds, when given. */
+export function autoRollbackS(flags: Flags): number | undefined {
+  const value = stringFlag(flags, "auto-rollback");
+  if (value === undefined) return undefined;
+  const ms = parseDuration(value, "--auto-rollback");
+  if (ms > MAX_TIMEOUT_SECONDS * 1000) {
+    throw new HostkitError("usage", `--auto-rollback ${value} is more than a timer holds`);
+  }
+  return ms / 1000;
 }
 
 /** `--require`, `--timeout`, `--memory-limit` and `--source-root`. */

@@ -15,7 +15,14 @@ import {
   numberFlag,
   stringFlag,
 } from "./args.ts";
-import { CONFIG_FLAGS, GUARD_FLAGS, loadFromFlags, runGuards } from "./common.ts";
+import {
+  autoRollbackS,
+  CONFIG_FLAGS,
+  GUARD_FLAGS,
+  loadFromFlags,
+  ROLLBACK_FLAGS,
+  runGuards,
+} from "./common.ts";
 import {
   hasTargetFlags,
   preloadTransport,
@@ -36,6 +43,7 @@ export const spec: CommandSpec = {
     ...GUARD_FLAGS,
     ...PACKAGE_FLAGS,
     ...WRITE_LOCK_FLAG,
+    ...ROLLBACK_FLAGS,
     out: { type: "string", value: "FILE", description: "Write the plan artifact (JSON) to FILE" },
     ignore: {
       type: "string",
@@ -63,6 +71,7 @@ export const spec: CommandSpec = {
     "  hostkit plan infra/config.ts --host prod --out up.plan.json",
     "  hostkit plan infra/config.ts --local --ignore systemd_service:toys-exograph.service",
     "  hostkit plan infra/config.ts --host prod --write-package-lock hostkit.package.lock",
+    "  hostkit plan infra/config.ts --host prod --auto-rollback 60s --out up.plan.json",
   ],
 };
 
@@ -102,15 +111,19 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
     );
     return 0;
   }
+  const rollbackS = autoRollbackS(flags);
   const targets = hasTargetFlags(flags) ? await resolveTargets(flags, project) : undefined;
   try {
-    const result = await planning.plan(project, {
+    const planned = await planning.plan(project, {
       targets: targets?.targets,
       ignore: listFlag(flags, "ignore"),
       parallel: numberFlag(flags, "parallel", 10),
       runGuards: runGuards(flags),
       packages,
     });
+    const result = rollbackS === undefined
+      ? planned
+      : (await import("../down/mod.ts")).withAutoRollback(planned, rollbackS);
     const out = stringFlag(flags, "out");
     if (out) await planning.savePlan(result, out);
     if (flags.json) console.log(JSON.stringify(result, null, 2));

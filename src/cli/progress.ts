@@ -85,6 +85,33 @@ export function progress(options: ProgressOptions): (event: ApplyEvent) => void 
             : `[${event.host}] broke the lock as --break-lock asked: ${event.holder}\n`,
         );
         break;
+      case "readiness":
+        clearBar();
+        write(
+          event.status === "start"
+            ? `[${event.host}] readiness: waiting for ${event.detail}\n`
+            : `[${event.host}] readiness ... ${
+              event.status === "ok" ? "ok" : `FAILED: ${event.detail}`
+            }\n`,
+        );
+        break;
+      case "rollback": {
+        clearBar();
+        const text = {
+          armed: `automatic rollback armed (${event.detail} after the program ends)`,
+          start: "the apply failed: rolling back",
+          ok: "rolled back",
+          fail: "the rollback FAILED",
+          waiting: `confirming over a new connection: ${event.detail}`,
+          disarmed: "confirmed over a new connection: automatic rollback disarmed",
+          rolled_back: "the host rolled itself back",
+          rollback_failed: "the host tried to roll back and FAILED",
+          unconfirmed: `could not confirm: ${event.detail}`,
+        }[event.status];
+        write(`[${event.host}] ${text}
+`);
+        break;
+      }
       case "log":
         clearBar();
         write(`[${event.host}]     | ${event.line}\n`);

@@ -133,3 +133,52 @@ export function down(plan: Plan, options: DownOptions = {}): DownResult {
     warnings,
   };
 }
+
+/**
+ * What an automatic rollback of a host plan would not undo (irreversible
+ * commands, creates whose rollback policy keeps them…): the plan names these
+ * before anything runs. A rollback restores from the run's own backups.
+ *
+ * @example
+ * ```ts
+ * import { rollbackGaps } from "./mod.ts";
+ * const host = {
+ *   target: { kind: "local" as const, name: "local", sudo: false },
+ *   changes: [],
+ *   summary: { create: 0, update: 0, delete: 0, noop: 0, read_error: 0 },
+ * };
+ * rollbackGaps(host); // []: nothing to undo, nothing left out
+ * ```
+ */
+export function rollbackGaps(host: HostPlan): Skipped[] {
+  const skipped: Skipped[] = [];
+  // The backups' place is only known once the run has an id; that they exist is what counts.
+  downHost(host, { backupsDir: "/" }, skipped, []);
+  return skipped;
+}
+
+/**
+ * The plan with automatic rollback for `seconds`: apply arms it, and each host
+ * names what the rollback would not undo, so a reviewer sees it in the plan.
+ *
+ * @example
+ * ```ts
+ * import { withAutoRollback } from "./mod.ts";
+ * import { project } from "../dsl/mod.ts";
+ * import { plan } from "../plan/mod.ts";
+ *
+ * const reviewed = withAutoRollback(await plan(project("demo", (p) => p.directory("/srv/app"))), 60);
+ * reviewed.autoRollbackS; // 60
+ * ```
+ */
+export function withAutoRollback(plan: Plan, seconds: number): Plan {
+  return {
+    ...plan,
+    autoRollbackS: seconds,
+    hosts: plan.hosts.map((host) => {
+      const gaps = rollbackGaps(host);
+      const { rollbackGaps: _, ...rest } = host;
+      return gaps.length ? { ...rest, rollbackGaps: gaps } : rest;
+    }),
+  };
+}

@@ -145,6 +145,12 @@ export interface MonitorOptions {
   task?: string;
   /** How often, a time span (`"5m"`). */
   every?: string;
+  /**
+   * How long the check may take to hold (`"30s"`, `"500ms"` or seconds). As the readiness of
+   * a started service, apply retries it this long (default 60 s); `hostkit monitor` waits this
+   * long for one answer (default 10 s).
+   */
+  timeout?: string | number;
   /** For `git`: the tree must be clean. */
   clean?: boolean;
 }
@@ -910,9 +916,19 @@ export class DaemonScope {
       task: is.nonEmpty,
       every: is.checkedByWord,
       clean: is.boolean,
+      timeout: z.union([z.string(), z.number()]),
     });
     if (rest.every !== undefined) timespan("monitor every", rest.every);
-    this.state.monitors.push({ type, options: rest, severity });
+    const { timeout, ...checked } = rest;
+    const timeoutMs = timeout === undefined
+      ? undefined
+      : seconds("monitor timeout", timeout) * 1000;
+    if (timeoutMs === 0) throw new TypeError("monitor timeout must be more than 0s");
+    this.state.monitors.push({
+      type,
+      options: timeoutMs === undefined ? checked : { ...checked, timeoutMs },
+      severity,
+    });
   }
 
   /**
@@ -920,16 +936,7 @@ export class DaemonScope {
    * `d.settle("5s")`, `"500ms"`, `"0s"` (only check it started) or seconds; default 1 s.
    */
   settle(window: string | number): void {
-    const match = typeof window === "number"
-      ? [String(window), String(window), "s"]
-      : /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min)?\s*$/.exec(window);
-    const seconds = match ? Number(match[1]) * ({ ms: 0.001, m: 60, min: 60 }[match[2]] ?? 1) : NaN;
-    if (!(seconds >= 0 && seconds <= 3600)) {
-      throw new TypeError(
-        `settle needs a duration up to 1 h such as "5s" or "0s", got ${JSON.stringify(window)}`,
-      );
-    }
-    this.state.settle = seconds;
+    this.state.settle = seconds("settle", window);
   }
 
   /**
@@ -1014,4 +1021,18 @@ function profileDirectives(
   // Each override must be a directive systemd knows, or it would be ignored on the host.
   for (const key of Object.keys(settings.data)) directive(word, "Service", key, settings.data[key]);
   return out;
+}
+
+/** A short duration in seconds: `"5s"`, `"500ms"`, `"2m"` or a number of seconds, up to 1 h. */
+function seconds(word: string, value: string | number): number {
+  const match = typeof value === "number"
+    ? [String(value), String(value), "s"]
+    : /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min)?\s*$/.exec(value);
+  const result = match ? Number(match[1]) * ({ ms: 0.001, m: 60, min: 60 }[match[2]] ?? 1) : NaN;
+  if (!(result >= 0 && result <= 3600)) {
+    throw new TypeError(
+      `${word} needs a duration up to 1 h such as "5s" or "0s", got ${JSON.stringify(value)}`,
+    );
+  }
+  return result;
 }

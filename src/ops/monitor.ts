@@ -9,7 +9,7 @@
 import type { Duplex } from "node:stream";
 import { HostkitError } from "../errors.ts";
 import type { ProjectSpec } from "../model/project.ts";
-import { type Monitor, resourceId } from "../model/resource.ts";
+import { type Monitor, type Resource, resourceId } from "../model/resource.ts";
 import { quote } from "../transport/shell.ts";
 import type { Target } from "../transport/target.ts";
 import { type Forwarding, FORWARDING_FORBIDDEN } from "../transport/ssh.ts";
@@ -135,11 +135,29 @@ function checkOf(
  * ```
  */
 export function monitorChecks(project: ProjectSpec): MonitorCheck[] {
-  return project.resources.flatMap((r) => {
-    if (!("monitors" in r)) return [];
-    const unit = "name" in r ? r.name : undefined;
-    return r.monitors.map((m) => checkOf(m, resourceId(r), unit, r.origin));
-  });
+  return project.resources.flatMap(resourceChecks);
+}
+
+/**
+ * The checks one resource declares (none for kinds without monitors).
+ *
+ * @example
+ * ```ts
+ * import { resourceChecks } from "./monitor.ts";
+ * import { project } from "../dsl/mod.ts";
+ * const [unit] = project("demo", (p) => {
+ *   p.daemon("app.service", (d) => {
+ *     d.execStart(["/usr/bin/sleep", "infinity"]);
+ *     d.monitor("systemd", { expect: { state: "active" } });
+ *   });
+ * }).resources.filter((r) => r.kind === "systemd_service");
+ * resourceChecks(unit).length; // 1
+ * ```
+ */
+export function resourceChecks(r: Resource): MonitorCheck[] {
+  if (!("monitors" in r)) return [];
+  const unit = "name" in r ? r.name : undefined;
+  return r.monitors.map((m) => checkOf(m, resourceId(r), unit, r.origin));
 }
 
 // --- HTTP and ports through the SSH connection ------------------------------------------------

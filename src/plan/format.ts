@@ -69,7 +69,11 @@ function formatDiff(diff: string, color: boolean): string[] {
   });
 }
 
-function formatHost(host: HostPlan, options: Required<FormatOptions>): string[] {
+function formatHost(
+  host: HostPlan,
+  options: Required<FormatOptions>,
+  rollbackS: number | undefined,
+): string[] {
   const target = host.target;
   const where = target.kind === "ssh"
     ? `${visible(`${target.user}@${target.host}`)}:${target.port}${target.sudo ? " (sudo)" : ""}`
@@ -83,6 +87,19 @@ function formatHost(host: HostPlan, options: Required<FormatOptions>): string[] 
     lines.push("  (offline: no host was read, so every resource is shown as a create)");
   }
   lines.push(`  ${summaryLine(host.summary)}`);
+  if (rollbackS !== undefined) {
+    const gaps = host.rollbackGaps ?? [];
+    lines.push(
+      `  automatic rollback: armed for ${rollbackS} s after the apply; ${
+        gaps.length ? "it would NOT undo:" : "it undoes every change"
+      }`,
+    );
+    for (const gap of gaps) {
+      lines.push(
+        `  ${paint(`! ${visible(gap.id)}`, COLORS["!"], options.color)} (${visible(gap.reason)})`,
+      );
+    }
+  }
   for (const id of host.orphans ?? []) {
     lines.push(
       `  ${paint(`! ${id}`, COLORS["!"], options.color)} was created by hostkit and is no ` +
@@ -134,7 +151,9 @@ export function formatPlan(plan: Plan, options: FormatOptions = {}): string {
   const lines: string[] = [];
   if (plan.direction === "down") lines.push(`Down plan for project ${visible(plan.project)}`);
   if (plan.hosts.length > 1) lines.push(summaryLine(plan.summary), "");
-  for (const host of plan.hosts) lines.push(...formatHost(host, resolved), "");
+  for (const host of plan.hosts) {
+    lines.push(...formatHost(host, resolved, plan.autoRollbackS), "");
+  }
   for (const note of plan.diagnostics) lines.push(`note: ${visible(note)}`);
   return lines.join("\n").trimEnd() + "\n";
 }

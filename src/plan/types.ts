@@ -205,6 +205,8 @@ export const HostPlanSchema = z.strictObject({
   orphans: z.array(z.string()).optional(),
   changes: z.array(ChangeSchema),
   summary: SummarySchema,
+  /** With automatic rollback: the changes it would not undo, and why. */
+  rollbackGaps: z.array(z.strictObject({ id: z.string(), reason: z.string() })).optional(),
   /** Set when the host could not be planned (unreachable, …). */
   error: z.string().optional(),
 });
@@ -236,6 +238,11 @@ export const PlanSchema = z.strictObject({
   hosts: z.array(HostPlanSchema),
   summary: SummarySchema,
   diagnostics: z.array(z.string()),
+  /**
+   * Apply arms automatic rollback for this many seconds (`--auto-rollback`): the host undoes
+   * the run unless hostkit confirms it over a new connection in time.
+   */
+  autoRollbackS: z.number().positive().optional(),
 });
 /** A whole plan: one HostPlan per host, in the versioned artifact format `hostkit plan --out` writes. */
 export type Plan = ReturnType<typeof PlanSchema.parse>;

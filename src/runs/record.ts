@@ -39,7 +39,8 @@ export const RunRecordSchema = z.strictObject({
   host: z.string(),
   startedAt: z.string(),
   finishedAt: z.string(),
-  status: z.enum(["applied", "failed"]),
+  /** `rolled_back`: automatic rollback undid it (its down run has the same id, `down`). */
+  status: z.enum(["applied", "failed", "rolled_back"]),
   /** The copied plan artifact on the host, when there is one. */
   plan: z.string().nullable(),
   /** Where previous file-like state was backed up on the host. */

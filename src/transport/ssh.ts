@@ -137,6 +137,8 @@ export function sshTarget(input: SshOptionsInput): Target & Forwarding {
     address: { host: options.host, port: options.port, user: options.user },
     sudo: options.sudo || options.sudoPassword !== undefined,
     forward: (host: string, port: number) => connect().then((t) => t.forward(host, port)),
+    // One attempt: a caller proving the host is reachable does its own waiting.
+    reopen: () => sshTarget({ ...options, retry: { ...options.retry, attempts: 1 } }),
     spawn,
     run: (command, runOptions) => collect(spawn(command, runOptions)),
     close: async () => {

@@ -75,6 +75,11 @@ export interface Target {
   run(command: string, options?: RunOptions): Promise<RunResult>;
   /** Releases the connection. Safe to call twice. */
   close(): Promise<void>;
+  /**
+   * The same host over a NEW connection (its own handshake and login), to prove the host can
+   * still be reached after a change (automatic rollback's disarm). Absent: no connection to renew.
+   */
+  reopen?(): Target;
 }
 
 /**
