@@ -261,13 +261,26 @@ async function offline(b: Bench, sizes: number[]): Promise<void> {
   for (const count of sizes) {
     const config = await writeConfig(b.work, `offline${count}`, {}, filesBody("/srv/off", count));
     const out = await new Deno.Command("/usr/bin/time", {
-      args: ["-f", "%e %U %S %M", Deno.execPath(), "run", "-A", `${REPO}/cli.ts`, "plan", config],
+      // A generous config time limit: 50,000 declarations on a loaded machine take a while.
+      args: [
+        "-f",
+        "%e %U %S %M",
+        Deno.execPath(),
+        "run",
+        "-A",
+        `${REPO}/cli.ts`,
+        "plan",
+        config,
+        "--timeout",
+        "600",
+      ],
       stdout: "null",
       stderr: "piped",
     }).output();
-    const last = new TextDecoder().decode(out.stderr).trim().split("\n").at(-1)!;
+    const stderr = new TextDecoder().decode(out.stderr).trim();
+    const last = stderr.split("\n").at(-1)!;
     const [wall, user, system, kb] = last.split(" ").map(Number);
-    if (out.code !== 0 || Number.isNaN(kb)) throw new Error(`offline plan ${count}: ${last}`);
+    if (out.code !== 0 || Number.isNaN(kb)) throw new Error(`offline plan ${count}: ${stderr}`);
     cpu[count] = user + system;
     const n = count.toLocaleString("en");
     b.rows.push({
@@ -314,14 +327,21 @@ async function main() {
   const b: Bench = { work, hosts, rows: [], ansible: values.ansible === true };
   const started = new Date().toISOString().slice(0, 16);
   let failure: unknown;
+  type Case = [string, () => Promise<void>];
+  const cases: Case[] = [
+    ["1,000 files", () => files(b, 1000, 3)],
+    ...(values.quick ? [] : [["10,000 files", () => files(b, 10_000, 1)] as Case]),
+    ["--track", () => tracked(b, 5000)],
+    ["service", () => service(b, 3)],
+    ["breakdown", () => breakdown(b)],
+    ["1, 4, 8 hosts", () => multiHost(b)],
+    ["offline plans", () => offline(b, values.quick ? [1000, 10_000] : [1000, 10_000, 50_000])],
+  ];
   try {
-    await files(b, 1000, 3);
-    if (!values.quick) await files(b, 10_000, 1);
-    await tracked(b, 5000);
-    await service(b, 3);
-    await breakdown(b);
-    await multiHost(b);
-    await offline(b, values.quick ? [1000, 10_000] : [1000, 10_000, 50_000]);
+    for (const [name, measure] of cases) {
+      console.error(`bench: ${name} (load average ${await loadAverage()})`);
+      await measure();
+    }
   } catch (error) {
     // The numbers taken so far still count.
     failure = error;
