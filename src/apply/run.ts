@@ -179,7 +179,8 @@ export async function runProgram(
         const step = program.steps[index];
         const status = fields[1] as "start" | "ok" | "fail";
         running = status === "start" ? index : undefined;
-        if (status === "ok") result.applied.push(...step.ids);
+        // One by one: a batch of 200,000 files has more ids than a call has arguments.
+        if (status === "ok") { for (const id of step.ids) result.applied.push(id); }
         if (status === "fail") {
           // The step's log lines follow this event; they land in this same array.
           const lines = output.get(index) ?? [];
