@@ -56,7 +56,7 @@ const KEY = join(STATE, "id_ed25519");
 const KNOWN_HOSTS = join(STATE, "known_hosts");
 const BASE = "/var/lib/machines/hostkit-base";
 /** Written into the base when it is complete; bump it when the base's configuration changes. */
-const BASE_VERSION = "hostkit-base 1\n";
+const BASE_VERSION = "hostkit-base 2\n";
 const SUITE = "bookworm";
 const BRIDGE = "br-hk";
 const NET = "10.213.0";

@@ -11,7 +11,8 @@ const { nopasswd, withPassword } = TEST_USERS;
 
 /**
  * Shell that creates the test users (`alice`: group sudo, sudo asks her password; `bob`:
- * NOPASSWD sudo), sets their passwords and lets sshd accept passwords and keys.
+ * NOPASSWD sudo), sets their passwords, lets sshd accept passwords and keys, and keeps
+ * logind from stopping user managers between logins.
  * Needs useradd, chpasswd, sudo and openssh-server on the host.
  */
 export function accountsScript(): string {
@@ -26,6 +27,12 @@ chmod 0440 /etc/sudoers.d/hostkit-test
 mkdir -p /etc/ssh/sshd_config.d
 printf '%s\\n' 'PasswordAuthentication yes' 'PubkeyAuthentication yes' \\
   'PermitRootLogin prohibit-password' >/etc/ssh/sshd_config.d/10-hostkit-test.conf
+# A login arriving while logind stops the user's manager (10 s after the last session) waits
+# for that stop, which in a container can hang ~2 min on "processes still around after final
+# SIGKILL": the new session's sshd answers nothing meanwhile (seen as "Keepalive timeout").
+# Keep user managers running instead.
+mkdir -p /etc/systemd/logind.conf.d
+printf '%s\n' '[Login]' 'UserStopDelaySec=infinity' >/etc/systemd/logind.conf.d/10-hostkit-test.conf
 `;
 }
 

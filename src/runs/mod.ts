@@ -114,7 +114,8 @@ export async function readRun(
 ): Promise<{ record: RunRecord; plan: Plan; problems: RecordProblem[] }> {
   const { records, problems } = await listRuns(target, runsRoot);
   const record = id === "last"
-    ? records.find((r) => r.direction === "up")
+    // A run automatic rollback already undid is not the one to undo again.
+    ? records.find((r) => r.direction === "up" && r.status !== "rolled_back")
     : records.find((r) => r.id === id);
   if (!record) {
     const known = records.slice(0, 5).map((r) => r.id).join(", ");
@@ -167,6 +168,7 @@ export async function pruneRuns(
     `${runsRoot}/runs/${id}.json`,
     `${runsRoot}/plans/${id}.plan.json`,
     `${backupsRoot}/${id}`,
+    `${runsRoot}/rollback/${id}`,
   ]);
   await exec(target, `rm -rf -- ${paths.map((p) => quote(p)).join(" ")}`, "pruning runs");
   return doomed;

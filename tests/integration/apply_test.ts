@@ -111,23 +111,31 @@ Deno.test("a stale plan is refused and nothing changes", async () => {
 });
 
 Deno.test("a second concurrent apply fails fast naming the first; a killed apply's lock is reported", async () => {
-  const dir = `/srv/it-lock-${unique()}`;
+  const tag = unique();
+  const dir = `/srv/it-lock-${tag}`;
+  const hold = `/tmp/it-hold-${tag}`;
+  // The first apply holds the lock until the test lets it go: no guessing how long it takes.
+  await root(`touch ${hold}`);
   const slow = await writeConfig(
     host,
     `
-  p.command("slow", { exec: ["/bin/sleep", "4"], phase: "always" });`,
+  p.command("slow", { exec: ["/bin/sh", "-c", "while [ -e ${hold} ]; do sleep 0.1; done"], phase: "always" });`,
   );
   const quick = await writeConfig(host, `  p.file("${dir}/x", { content: "x\\n" });`);
   const first = hostkit(["apply", slow, "--host", "it", "--confirm"]);
-  await new Promise((r) => setTimeout(r, 2000));
-  const started = Date.now();
+  for (let i = 0; i < 600; i++) {
+    if ((await sshExec(host, "root", "test -d /var/lib/hostkit/lock")).code === 0) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
   const second = await hostkit(["apply", quick, "--host", "it", "--confirm"]);
   assert.equal(second.code, 5, second.stdout + second.stderr);
   assert.match(
     second.stderr,
     /another apply holds the lock on it: pid=\d+ started=\S+ run=\S+ user=root/,
   );
-  assert.ok(Date.now() - started < 3500, "failed fast, without waiting for the lock");
+  // Fast: it gave up while the first still held the lock, rather than waiting for it.
+  assert.equal((await sshExec(host, "root", "test -d /var/lib/hostkit/lock")).code, 0);
+  await root(`rm -f ${hold}`);
   assert.equal((await first).code, 0);
 
   // A lock whose process is gone (a killed apply) is reported with the flag to break it.
