@@ -23,6 +23,7 @@ import {
   wordError,
 } from "./options.ts";
 import { callerOrigin } from "./origin.ts";
+import { miseDownload, miseToolKey } from "../packages/mise.ts";
 import { joinPath, projectRoot } from "./roots.ts";
 import { type ExecInput, flattenExec } from "./sections.ts";
 import { TimerScope } from "./timer.ts";
@@ -138,6 +139,11 @@ export interface CommandOptions {
   cwd?: string;
   /** Variables it runs with, e.g. `{ MIX_ENV: "prod" }` (shown in the plan; not for secrets). */
   env?: Record<string, string>;
+  /**
+   * `"mise"`: run inside `mise exec tool@version… --` with every mise tool declared before it
+   * (`s.mise(...)`); `{ mise: ["elixir"] }`: with those tools only.
+   */
+  runtime?: "mise" | { mise: string[] };
   /** Ids this must come after (`"directory:/srv/app"`), besides the inferred ones. */
   dependsOn?: string[];
 }
@@ -164,6 +170,10 @@ export interface MiseOptions {
   path?: string;
   /** Where tools are installed; default /usr/local/share/mise. */
   systemDataDir?: string;
+  /** Where the mise binary is downloaded from when missing (a mirror); needs `sha256`. */
+  url?: string;
+  /** The sha256 of the download at `url` (64 hex digits), checked before anything is installed. */
+  sha256?: string;
 }
 
 const dependsOn = z.array(
@@ -213,6 +223,10 @@ const COMMAND_OPTIONS: OptionShape<CommandOptions> = {
   user: is.nonEmpty,
   cwd: is.absolutePath,
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()),
+  runtime: z.union([
+    z.literal("mise"),
+    z.strictObject({ mise: z.array(z.string().min(1)).min(1) }),
+  ]),
   dependsOn,
 };
 
@@ -634,12 +648,24 @@ export class ResourceScope {
   command(name: string, options: CommandOptions, ...extra: never[]): void {
     noExtraArguments("command", 2, extra);
     checkArgument("command", "the name", name, is.nonEmpty);
-    const { exec, down, ...rest } = checkOptions("command", options, COMMAND_OPTIONS);
+    const { exec, down, runtime, dependsOn, ...rest } = checkOptions(
+      "command",
+      options,
+      COMMAND_OPTIONS,
+    );
     if (exec === undefined) throw wordError("command", `${name} needs exec`);
+    const mise = runtime === undefined
+      ? undefined
+      : miseToolsFor(this.draft.resources, name, runtime);
     this.add({
       kind: "command",
       name,
       exec: flattenExec("command exec", exec),
+      ...(mise && {
+        runtime: mise.runtime,
+        dependsOn: [...new Set([...(dependsOn ?? []), ...mise.ids])],
+      }),
+      ...(!mise && dependsOn && { dependsOn }),
       down: down === undefined
         ? undefined
         : down === "noop" || down === "irreversible"
@@ -684,7 +710,18 @@ export class ResourceScope {
     const o = checkOptions("mise", options, {
       path: is.absolutePath,
       systemDataDir: is.absolutePath,
+      url: is.nonEmpty,
+      sha256: is.nonEmpty,
     });
+    if ((o.url === undefined) !== (o.sha256 === undefined)) {
+      throw wordError("mise", "url and sha256 go together: the download is checked against it");
+    }
+    let download: { url: string; sha256: string } | undefined;
+    try {
+      download = o.url === undefined ? undefined : miseDownload(o.url, o.sha256!);
+    } catch (error) {
+      throw wordError("mise", (error as Error).message);
+    }
     runBody("mise", body, {
       tool: (name: string, version: string, ...more: never[]) => {
         noExtraArguments("tool", 2, more);
@@ -696,10 +733,49 @@ export class ResourceScope {
           version,
           miseBinary: o.path,
           systemDataDir: o.systemDataDir,
+          ...(download && { download }),
         });
       },
     });
   }
+}
+
+/** The mise tools a command's `runtime` names, as declared so far in the project. */
+function miseToolsFor(
+  resources: Record<string, unknown>[],
+  command: string,
+  runtime: "mise" | { mise: string[] },
+): { runtime: Record<string, unknown>; ids: string[] } {
+  const declared = resources.filter((r) => r.kind === "mise_tool");
+  const what = `${command}: runtime mise`;
+  if (declared.length === 0) {
+    throw wordError("command", `${what}: no mise tool is declared before it (s.mise(...))`);
+  }
+  const wanted = runtime === "mise" ? declared : runtime.mise.map((name) => {
+    const found = declared.find((r) => r.name === name || miseToolKey(String(r.name)) === name);
+    if (!found) {
+      throw wordError(
+        "command",
+        `${what}: tool ${JSON.stringify(name)} is not declared (declared: ${
+          declared.map((r) => r.name).join(", ")
+        }); declare it with s.mise(...) before the command`,
+      );
+    }
+    return found;
+  });
+  const homes = new Set(wanted.map((r) => JSON.stringify([r.miseBinary, r.systemDataDir])));
+  if (homes.size > 1) {
+    throw wordError("command", `${what}: its tools belong to different mise installations`);
+  }
+  return {
+    runtime: {
+      kind: "mise",
+      miseBinary: wanted[0].miseBinary ?? "/usr/local/bin/mise",
+      systemDataDir: wanted[0].systemDataDir ?? "/usr/local/share/mise",
+      tools: wanted.map((r) => ({ name: r.name, version: r.version })),
+    },
+    ids: wanted.map((r) => `mise_tool:${r.name}`),
+  };
 }
 
 function modeOf(word: string, mode: ModeInput | undefined): number | undefined {

@@ -72,11 +72,20 @@ function failure(target: Target, what: string, result: RunResult): HostkitError 
 export async function readFacts(
   target: Target,
   resources: Resource[],
-  options: { runsRoot?: string; runGuards?: boolean } = {},
+  options: {
+    runsRoot?: string;
+    runGuards?: boolean;
+    /** More probe lines (semantic packages' candidate names), in the same exec. */
+    extra?: string;
+    /** Receives the whole output (for the lines `extra` printed). */
+    output?: (text: string) => void;
+  } = {},
 ): Promise<Facts> {
   const result = await target.run(CLEAN_SH, { stdin: probeScript(resources, options) });
   if (result.code !== 0) throw failure(target, "reading the host", result);
-  return parseProbe(new TextDecoder().decode(result.stdout), resources);
+  const text = new TextDecoder().decode(result.stdout);
+  options.output?.(text);
+  return parseProbe(text, resources);
 }
 
 /** What apply re-reads to refuse a stale plan: a probe of the changed resources. */

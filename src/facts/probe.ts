@@ -114,7 +114,10 @@ hk_packages() {
   case $HK_PM in
     apt) dpkg-query -W -f='\${Package}\t\${db:Status-Abbrev}\t\${Version}\n' -- "$@" 2>/dev/null ;;
     dnf) rpm -q --qf '%{NAME}\tii \t%{VERSION}-%{RELEASE}\n' -- "$@" 2>/dev/null | grep "$(printf '\t')" ;;
-    apk) for p in "$@"; do v=$(apk info -e -- "$p" 2>/dev/null) && printf '%s\tii \t%s\n' "$p" "$v"; done ;;
+    apk) for p in "$@"; do
+        v=$(apk policy -- "$p" 2>/dev/null | awk '/^  [^ ].*:$/ { v = $1; sub(/:$/, "", v) } /^    .*\/installed$/ { print v; exit }')
+        [ -z "$v" ] || printf '%s\tii \t%s\n' "$p" "$v"
+      done ;;
     pacman) pacman -Q -- "$@" 2>/dev/null | awk '{ print $1 "\tii \t" $2 }' ;;
   esac | awk -v idx="$HK_PKG_IDX" -v names="$HK_PKG_NAMES" '
     BEGIN { n = split(idx, ix, " "); split(names, nm, " "); for (i = 1; i <= n; i++) want[nm[i]] = want[nm[i]] " " ix[i] }
@@ -197,6 +200,8 @@ export function probeScript(
     runsRoot?: string;
     /** Run command `unless` guards (shell the config chose); default no. */
     runGuards?: boolean;
+    /** More lines, run after the resources' own (see src/packages/host_probe.ts). */
+    extra?: string;
   } = {},
 ): string {
   const builder = new Builder(options.runGuards ?? false);
@@ -213,6 +218,7 @@ export function probeScript(
         `hk_packages ${packageNames.map((n) => quote(n)).join(" ")}`,
     );
   }
+  if (options.extra) others.push(options.extra);
   return [
     "export LC_ALL=C",
     ...(options.runsRoot ? [`HK_RUNS_ROOT=${quote(options.runsRoot)}`] : []),

@@ -11,12 +11,22 @@ import { quote } from "../transport/shell.ts";
 import type { KindHandler } from "./types.ts";
 import { downBase, NOT_A_PATH } from "./paths.ts";
 import { SYSTEMD_ACTIVATION } from "./systemd.ts";
+import { miseExecArgv, miseToolKey } from "../packages/mise.ts";
 
 /** What the probe says of an `unless` guard it was not allowed to run. */
 export const GUARD_NOT_EVALUATED = "not-evaluated";
 
 /** Why a command with a guard that planning did not run may still run. */
 export const MAY_RUN = "may run (guard not evaluated; --run-guards runs it while planning)";
+
+/** `runtime: "mise"`: the argv inside `mise exec tool@version… --`. */
+function runtimeArgv(runtime: NonNullable<Command["runtime"]>, argv: string[]): string[] {
+  return miseExecArgv(
+    { binary: runtime.miseBinary, systemDataDir: runtime.systemDataDir },
+    runtime.tools,
+    argv,
+  );
+}
 
 /** The `command` kind. */
 export const command: KindHandler<Command> = {
@@ -73,7 +83,8 @@ export const command: KindHandler<Command> = {
     }
     // Declared variables through env(1), so they reach the command under runuser/sudo too.
     const env = Object.entries(r.env).map(([k, v]) => `${k}=${v}`);
-    const argv = env.length ? ["env", "--", ...env, ...r.exec] : r.exec;
+    const exec = r.runtime ? runtimeArgv(r.runtime, r.exec) : r.exec;
+    const argv = env.length ? ["env", "--", ...env, ...exec] : exec;
     const run = `hk_as ${quote(r.user ?? "")} ${quote(r.cwd ?? "")} ${
       argv.map((a) => quote(a)).join(" ")
     }`;
@@ -103,6 +114,10 @@ export const command: KindHandler<Command> = {
       r.user && `as ${r.user}`,
       r.cwd && `in ${r.cwd}`,
       Object.keys(r.env).length && `with ${Object.keys(r.env).join(", ")}`,
+      r.runtime &&
+      `inside mise exec ${
+        r.runtime.tools.map((t) => `${miseToolKey(t.name)}@${t.version}`).join(" ")
+      } (${r.runtime.miseBinary})`,
     ].filter(Boolean).join(" ");
     return [
       `runs ${JSON.stringify(r.exec)}${where ? ` ${where}` : ""}`,

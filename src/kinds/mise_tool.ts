@@ -45,7 +45,15 @@ export const miseTool: KindHandler<MiseTool> = {
     context.step(
       [change.id],
       `mise ${r.name}@${r.version}`,
-      `hk_mise ${words(r.miseBinary, r.systemDataDir, r.name, r.version)}`,
+      `hk_mise ${
+        words(
+          r.miseBinary,
+          r.systemDataDir,
+          r.name,
+          r.version,
+          ...(r.download ? [r.download.url, r.download.sha256] : []),
+        )
+      }`,
     );
   },
   invert: (change) => {
@@ -54,9 +62,13 @@ export const miseTool: KindHandler<MiseTool> = {
     if (change.action === "update") return "cannot undo an update of a mise_tool";
     return change.action;
   },
-  explain: (
-    change,
-  ) => [
-    `${change.resource.miseBinary} install --system ${change.resource.name}@${change.resource.version}`,
-  ],
+  explain: (change) => {
+    const r = change.resource;
+    return [
+      `${r.miseBinary} install --system ${r.name}@${r.version}`,
+      ...(r.download
+        ? [`mise from ${r.download.url} (sha256 ${r.download.sha256}) if missing`]
+        : []),
+    ];
+  },
 };

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { HostkitError } from "../errors.ts";
 import { type Package, PackageSchema } from "../model/resource.ts";
 import { tagValue } from "../facts/parse.ts";
 import { quote } from "../transport/shell.ts";
@@ -11,10 +12,31 @@ import type { ActivationGroup, KindHandler } from "./types.ts";
 import { driftVerdict, IN_SYNC, MISSING, NOT_A_PATH, removeCreated } from "./paths.ts";
 import { pinnedManagerProbe } from "../packages/probe.ts";
 
-/** The name the package manager knows, with `=version` when pinned. */
-function packageSpec(r: Package): string {
+/**
+ * The name the package manager knows, with the pinned version in that manager's syntax:
+ * `name=version` (apt, apk), `name-version` (dnf). pacman installs only its repositories'
+ * version, so a pin there is refused rather than silently ignored.
+ *
+ * @example
+ * ```ts
+ * import { packageSpec } from "./package.ts";
+ * import { ResourceSchema, type Package } from "../model/resource.ts";
+ * const curl = ResourceSchema.parse({ kind: "package", name: "curl", version: "8.5.0-1" }) as Package;
+ * packageSpec(curl, "dnf"); // "curl-8.5.0-1"
+ * ```
+ */
+export function packageSpec(r: Package, manager = "apt"): string {
   const name = r.as ?? r.name;
-  return r.version ? `${name}=${r.version}` : name;
+  if (!r.version) return name;
+  if (manager === "dnf") return `${name}-${r.version}`;
+  if (manager === "pacman") {
+    throw new HostkitError(
+      "config",
+      `package ${r.name}${r.origin ? ` (${r.origin})` : ""}: pacman installs only the version ` +
+        `its repositories have, so version ${r.version} cannot be pinned; drop the version`,
+    );
+  }
+  return `${name}=${r.version}`;
 }
 
 const groups = new Map<string, ActivationGroup>();
@@ -29,7 +51,7 @@ function managerGroup(manager: string, remove: boolean): ActivationGroup {
       placement: "first_member",
       compile(members) {
         const rs = members.map((c) => c.resource as Package);
-        const names = rs.map(packageSpec);
+        const names = rs.map((r) => packageSpec(r, manager));
         const words = names.map((n) => quote(n)).join(" ");
         return {
           ids: members.map((c) => c.id),
@@ -84,6 +106,8 @@ export const packageKind: KindHandler<Package> = {
   },
   explain: (change) => {
     const r = change.resource;
-    return r.as || r.version ? [`package ${packageSpec(r)}`] : [];
+    return r.as || r.version
+      ? [`package ${r.as ?? r.name}${r.version ? `=${r.version}` : ""}`]
+      : [];
   },
 };

@@ -223,6 +223,20 @@ export const SystemdTimerSchema = z.strictObject({
 /** A program and its arguments, run without a shell. */
 export const ExecSchema = z.array(z.string()).min(1);
 
+/** Where a mise binary is downloaded from when missing: an http(s) URL and its sha256. */
+export const MiseDownloadSchema = z.strictObject({
+  url: z.string().max(2000).regex(/^https?:\/\/[^\s'"\\`$]+$/, "must be an http(s) URL"),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex digits"),
+});
+
+/** `runtime: "mise"` on a command: it runs inside `mise exec tool@version… --`. */
+export const MiseRuntimeSchema = z.strictObject({
+  kind: z.literal("mise"),
+  miseBinary: absolutePath,
+  systemDataDir: absolutePath,
+  tools: z.array(z.strictObject({ name: z.string().min(1), version: z.string().min(1) })).min(1),
+});
+
 export const CommandSchema = z.strictObject({
   kind: z.literal("command"),
   name: z.string().min(1),
@@ -240,6 +254,8 @@ export const CommandSchema = z.strictObject({
   env: z.record(envKey, z.string().refine((v) => !/[\n\0]/.test(v), "must be one line")).default(
     {},
   ),
+  /** Run inside mise-managed tools. */
+  runtime: MiseRuntimeSchema.optional(),
   ...common,
 });
 
@@ -261,6 +277,8 @@ export const MiseToolSchema = z.strictObject({
   version: z.string().min(1),
   miseBinary: absolutePath.default("/usr/local/bin/mise"),
   systemDataDir: absolutePath.default("/usr/local/share/mise"),
+  /** Where the mise binary comes from when missing (default: the pinned npm tarball on x86_64). */
+  download: MiseDownloadSchema.optional(),
   rollback: RollbackSchema.default("keep"),
   ...common,
 });

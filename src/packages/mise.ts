@@ -7,6 +7,7 @@
  */
 import { HostkitError } from "../errors.ts";
 import { quote } from "../transport/shell.ts";
+import { MiseDownloadSchema } from "../model/resource.ts";
 
 /** The mise version hostkit bootstraps unless told otherwise. */
 export const MISE_VERSION = "2026.9.15";
@@ -36,16 +37,16 @@ export const MISE_DOWNLOAD_X86_64: MiseDownload = {
  * ```
  */
 export function miseDownload(url: string, sha256: string): MiseDownload {
-  if (!/^https?:\/\/[^\s'"\\]+$/.test(url)) {
-    throw new HostkitError("config", `mise download URL ${JSON.stringify(url)} must be http(s)`);
-  }
-  if (!/^[0-9a-f]{64}$/.test(sha256)) {
+  const parsed = MiseDownloadSchema.safeParse({ url, sha256 });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = String(issue?.path[0] ?? "url");
     throw new HostkitError(
       "config",
-      `mise download sha256 ${JSON.stringify(sha256)} must be 64 lowercase hex digits`,
+      `mise download ${field} ${JSON.stringify(field === "url" ? url : sha256)} ${issue?.message}`,
     );
   }
-  return { url, sha256 };
+  return parsed.data;
 }
 
 /**

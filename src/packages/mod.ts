@@ -5,13 +5,13 @@
  *
  * @example
  * ```ts
- * import { planPackages } from "./mod.ts";
+ * import { preparePackages } from "./mod.ts";
  * import { project } from "../dsl/mod.ts";
  * import { Target } from "../transport/target.ts";
  *
  * const demo = project("demo", (p) => p.package("ca_certificates"));
  * const targets = [Target.local()];
- * const { resources, diagnostics } = await planPackages(demo.resources, targets, {
+ * const prepared = await preparePackages(demo.resources, targets.length > 0, {
  *   repo: "debian_12",
  *   repologyUrl: "http://127.0.0.1:8080",
  * });

@@ -1,7 +1,8 @@
 /**
- * Package resolution as planning needs it: find the target repository (a flag, the lock, or
- * the hosts' OS), resolve semantic names (lock or Repology), read the hosts' package
- * versions when a lock is written or used, and write the lock.
+ * Package resolution as planning needs it, within the one probe per host: resolve semantic
+ * names (lock or Repology) for every repository the plan may meet before any host is read,
+ * let each host's probe read every candidate name (and, for locks, the versions), then pick
+ * the host's repository from the same probe's OS facts; write the lock at the end.
  *
  * The network is used only here, only towards the operator's Repology URL (a flag or an
  * environment variable, never the config), and names from the config are validated first.
@@ -9,17 +10,27 @@
  * @module
  */
 import { HostkitError } from "../errors.ts";
-import type { Package, Resource } from "../model/resource.ts";
-import type { RunResult, Target } from "../transport/target.ts";
+import type { Facts } from "../facts/state.ts";
+import { packageKind } from "../kinds/package.ts";
+import { type Package, type Resource, resourceId } from "../model/resource.ts";
+import type { Target } from "../transport/target.ts";
 import { RepologyCache } from "./cache.ts";
 import { RepologyClient } from "./client.ts";
 import type { Clock } from "./clock.ts";
-import { type LockEntry, readLock, writeLock } from "./lock.ts";
-import { packageStateScript, parsePackageStates } from "./probe.ts";
-import { isSemantic, resolvePackages } from "./resolve.ts";
-import { managerOf, type PackageManager, repologyRepo } from "./target_repo.ts";
+import { candidateKey, type CandidateName, candidateProbe, readCandidates } from "./host_probe.ts";
+import { type LockEntry, type PackageLock, readLock, writeLock } from "./lock.ts";
+import { packageQuery, validatePackageName } from "./names.ts";
+import { choosePackage } from "./records.ts";
+import {
+  fetchProjects,
+  isSemantic,
+  type ProjectAnswer,
+  type Resolved,
+  resolvePackages,
+} from "./resolve.ts";
+import { isKnownRepo, managerOf, type PackageManager, repologyRepo } from "./target_repo.ts";
 
-/** Options of {@link planPackages} (the CLI's `--repology-*` and `--package-*` flags). */
+/** Options of {@link preparePackages} (the CLI's `--repology-*` and `--package-*` flags). */
 export interface PackagePlanning {
   /** `--package-repo`: the repository to resolve for, without asking the hosts. */
   repo?: string;
@@ -37,92 +48,61 @@ export interface PackagePlanning {
   clock?: Clock;
 }
 
-/** What {@link planPackages} returns. */
-export interface PlannedPackages {
+/** A host's resources and facts once its semantic packages are resolved for its repository. */
+export interface HostPackages {
   resources: Resource[];
-  diagnostics: string[];
-}
-
-const OS_SCRIPT =
-  `( . /etc/os-release 2>/dev/null; printf '%s %s\\n' "\${ID:-unknown}" "\${VERSION_ID:-}" )\n`;
-
-function text(result: RunResult): string {
-  return new TextDecoder().decode(result.stdout);
-}
-
-async function run(target: Target, what: string, script: string): Promise<string> {
-  const result = await target.run("sh -s", { stdin: script });
-  if (result.code !== 0) {
-    const stderr = new TextDecoder().decode(result.stderr).trim().split("\n").slice(-3).join("; ");
-    throw new HostkitError(
-      "unreachable",
-      `${what} on ${target.description} failed (exit ${result.code}): ${stderr || "no output"}`,
-    );
-  }
-  return text(result);
+  facts: Facts;
 }
 
 /**
- * A host that cannot be read here is left out: the plan's own read of it fails the same way and
- * reports it for that host, as for any unreachable host. Other errors end the plan.
+ * Semantic packages prepared before any host is read (see {@link preparePackages}): the probe
+ * fragment every host's one probe carries, and what turns a host's probe into its resources.
  */
-function hostFailure(error: unknown): boolean {
-  return error instanceof HostkitError && !["config", "input", "usage"].includes(error.kind);
-}
-
-/** The one repository every reachable target installs from (none reachable: undefined). */
-async function targetRepo(targets: Target[]): Promise<string | undefined> {
-  const settled = await Promise.allSettled(targets.map(async (t) => {
-    const [id = "unknown", version = ""] = (await run(t, "reading /etc/os-release", OS_SCRIPT))
-      .trim().split(" ");
-    return { target: t, repo: repologyRepo({ id, version }) };
-  }));
-  const repos = settled.flatMap((s) => s.status === "fulfilled" ? [s.value] : []);
-  for (const s of settled) {
-    if (s.status === "rejected" && !hostFailure(s.reason)) throw s.reason;
-  }
-  const distinct = [...new Set(repos.map((r) => r.repo))];
-  if (distinct.length > 1) {
-    throw new HostkitError(
-      "usage",
-      `semantic package names resolve for one repository per plan, but the hosts use ${
-        distinct.join(", ")
-      }: plan each group of hosts separately (or give the names with \`as\`)`,
-      { details: repos.map((r) => `${r.target.name}: ${r.repo}`) },
-    );
-  }
-  return distinct[0];
+export interface PreparedPackages {
+  /** Shell lines for each host's probe ("" when there is nothing to ask). */
+  probe: string;
+  /** The resources of an offline plan (resolved when the repository is known). */
+  offline(): Promise<Resource[]>;
+  /** After a host's probe (`output` is all of it): its resources and facts. */
+  forHost(target: Target, facts: Facts, output: string): Promise<HostPackages>;
+  /** Writes the lock, if asked, and returns the plan's notes. */
+  finish(): Promise<string[]>;
+  /** Whether `error` came from package resolution: it ends the plan, not one host's part. */
+  owns(error: unknown): boolean;
 }
 
 /**
- * Resolves the semantic packages of `resources` for `targets` (none: offline). Returns the
- * resources with `as` (and, from a lock, `version`) filled, and notes for the plan.
+ * Resolves the semantic packages of `resources` as far as possible before the hosts are read:
+ * for the one repository `--package-repo` names, the lock's repositories, or every supported
+ * repository Repology lists for the projects (one request per project answers for all). The
+ * returned probe fragment asks each host about every candidate name; `forHost` then picks the
+ * host's repository from the same probe's OS facts. So planning costs one exec per host,
+ * whatever the names.
  *
  * @example
  * ```ts
- * import { planPackages } from "./plan.ts";
+ * import { preparePackages } from "./plan.ts";
  * import { project } from "../dsl/mod.ts";
- * import { Target } from "../transport/target.ts";
  *
  * const demo = project("demo", (p) => p.package("ca_certificates"));
- * const targets = [Target.local()];
- * const { resources } = await planPackages(demo.resources, targets, {
+ * const prepared = await preparePackages(demo.resources, true, {
  *   repologyUrl: "http://127.0.0.1:8080",
  * });
+ * prepared.probe.includes("ca-certificates");
  * ```
  */
-export async function planPackages(
+export async function preparePackages(
   resources: Resource[],
-  targets: Target[],
+  online: boolean,
   options: PackagePlanning,
-): Promise<PlannedPackages> {
+): Promise<PreparedPackages> {
   const semantic = resources.filter(isSemantic);
   const prerequisites = misePrerequisites(resources);
-  if (semantic.length === 0 && !options.writeLock) return { resources, diagnostics: prerequisites };
+  if (semantic.length === 0 && !options.writeLock) return unchanged(resources, prerequisites);
   if (options.lock && options.writeLock) {
     throw new HostkitError("usage", "--package-lock and --write-package-lock exclude each other");
   }
-  if (options.writeLock && targets.length === 0) {
+  if (options.writeLock && !online) {
     throw new HostkitError(
       "usage",
       "--write-package-lock reads the versions from a host's package manager: give a target (--host, --local, --remote)",
@@ -131,54 +111,184 @@ export async function planPackages(
   const lock = options.lock
     ? { path: options.lock, lock: await readLock(options.lock) }
     : undefined;
-  let repo = options.repo;
-  if (!repo && targets.length) repo = await targetRepo(targets);
-  if (!repo && lock) {
-    const repos = Object.keys(lock.lock.repositories);
-    if (repos.length === 1) repo = repos[0];
-  }
-  if (!repo) {
-    return {
-      resources,
-      diagnostics: [
-        `semantic packages (${semantic.map((p) => p.name).join(", ")}) are not resolved ${
-          targets.length ? "(no host could be read)" : "in an offline plan"
-        }: name the repository with --package-repo (e.g. debian_12)`,
-      ],
-    };
-  }
   const cache = options.cacheDir === false || lock
     ? undefined
     : new RepologyCache({ dir: options.cacheDir, ttl: options.cacheTtl, clock: options.clock });
-  const resolved = await resolvePackages(resources, repo, {
-    lock,
-    client: lock
-      ? undefined
-      : new RepologyClient({ baseUrl: options.repologyUrl, clock: options.clock }),
-    cache,
-  });
-  if (targets.length && (lock || options.writeLock)) {
-    const names = new Set(semantic.map((p) => p.name));
-    const { entries, conflicts } = await hostVersions(
-      resolved.resources,
-      names,
-      targets,
-      repo,
-      lock?.path,
-    );
-    if (options.writeLock) await writeLock(options.writeLock, repo, entries);
-    resolved.diagnostics.push(...conflicts);
-  }
-  // The plan shows what apply installs: each semantic name with the package it became.
-  const notes = resolved.resolutions.map((r) =>
-    `package ${r.name} → ${r.package}${r.version ? `=${r.version}` : ""} (${repo}, from ${
-      r.source === "lock" ? lock!.path : r.source
-    })`
-  );
-  return {
-    resources: resolved.resources,
-    diagnostics: [...notes, ...resolved.diagnostics, ...prerequisites],
+  const client = lock
+    ? undefined
+    : new RepologyClient({ baseUrl: options.repologyUrl, clock: options.clock });
+  const answers = new Map<string, Promise<ProjectAnswer>>();
+  const resolutions = new Map<string, Promise<Resolved>>();
+  const resolveFor = (repo: string): Promise<Resolved> => {
+    if (!resolutions.has(repo)) {
+      resolutions.set(repo, resolvePackages(resources, repo, { lock, client, cache, answers }));
+    }
+    return resolutions.get(repo)!;
   };
+  // The plan shows what apply installs: each semantic name with the package it became.
+  const notes = new Set<string>();
+  const note = (repo: string, resolved: Resolved) => {
+    for (const r of resolved.resolutions) {
+      notes.add(
+        `package ${r.name} → ${r.package}${r.version ? `=${r.version}` : ""} (${repo}, from ${
+          r.source === "lock" ? lock!.path : r.source
+        })`,
+      );
+    }
+    for (const d of resolved.diagnostics) notes.add(d);
+  };
+  const owned = new WeakSet<object>();
+  const owning = async <T>(run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof Error) owned.add(error);
+      throw error;
+    }
+  };
+  const lockRepos = lock ? Object.keys(lock.lock.repositories) : [];
+  let probe = "";
+  const probed = new Set<string>();
+  if (online) {
+    if (client) await fetchProjects(resources, client, cache, answers);
+    const repos = options.repo ? [options.repo] : lock ? lockRepos : await listedRepos(answers);
+    const candidates = await candidateNames(semantic, repos, answers, lock?.lock);
+    for (const c of candidates) probed.add(candidateKey(c));
+    probe = candidateProbe(candidates, lock !== undefined || options.writeLock !== undefined);
+  }
+  const lockEntries = new Map<string, Record<string, LockEntry>>();
+  const conflicts: string[] = [];
+  return {
+    probe,
+    owns: (error) => error instanceof Error && owned.has(error),
+    offline: () =>
+      owning(async () => {
+        const repo = options.repo ?? (lockRepos.length === 1 ? lockRepos[0] : undefined);
+        if (semantic.length === 0) return resources;
+        if (!repo) {
+          notes.add(
+            `semantic packages (${
+              semantic.map((p) => p.name).join(", ")
+            }) are not resolved in an offline plan: name the repository with --package-repo (e.g. debian_12)`,
+          );
+          return resources;
+        }
+        const resolved = await resolveFor(repo);
+        note(repo, resolved);
+        return resolved.resources;
+      }),
+    forHost: (target, facts, output) =>
+      owning(async () => {
+        const repo = options.repo ?? repologyRepo(facts.os);
+        const resolved = await resolveFor(repo);
+        note(repo, resolved);
+        const found = readCandidates(output);
+        const states = { ...facts.states };
+        const observed = { ...facts.observed };
+        resolved.resources.forEach((r, i) => {
+          if (r.kind !== "package" || !isSemantic(resources[i])) return;
+          const key = candidateKey({ manager: r.manager, name: r.as! });
+          if (!probed.has(key)) {
+            throw new HostkitError(
+              "input",
+              `package ${r.name}${r.origin ? ` (${r.origin})` : ""}: Repology's package for ` +
+                `${repo} (${r.as}) was not among the names read on ${target.name}`,
+              { details: [`give the distribution's name with { as: "${r.as}" }`] },
+            );
+          }
+          const tags = found.tags.get(key) ?? [];
+          const id = resourceId(r);
+          states[id] = packageKind.parse(r, tags);
+          observed[id] = tags.map(([tag, value]) => `${tag}\t${value}`);
+        });
+        if (lock || options.writeLock) {
+          const entries = lockEntries.get(repo) ?? {};
+          lockEntries.set(repo, entries);
+          checkVersions(resolved.resources, resources, found, target, {
+            repo,
+            lockPath: lock?.path,
+            entries,
+            conflicts,
+          });
+        }
+        return { resources: resolved.resources, facts: { ...facts, states, observed } };
+      }),
+    finish: async () => {
+      if (options.writeLock) {
+        for (const [repo, entries] of lockEntries) {
+          await writeLock(options.writeLock, repo, entries);
+        }
+      }
+      return [...notes, ...conflicts, ...prerequisites];
+    },
+  };
+}
+
+/** Nothing to resolve: the resources as they are. */
+function unchanged(resources: Resource[], diagnostics: string[]): PreparedPackages {
+  return {
+    probe: "",
+    owns: () => false,
+    offline: () => Promise.resolve(resources),
+    forHost: (_target, facts) => Promise.resolve({ resources, facts }),
+    finish: () => Promise.resolve(diagnostics),
+  };
+}
+
+/** Every repository hostkit supports that Repology lists for any of the projects. */
+async function listedRepos(answers: Map<string, Promise<ProjectAnswer>>): Promise<string[]> {
+  const repos = new Set<string>();
+  for (const answer of answers.values()) {
+    for (const record of (await answer).records) {
+      if (isKnownRepo(record.repo)) repos.add(record.repo);
+    }
+  }
+  return [...repos].sort();
+}
+
+function validName(name: string): boolean {
+  try {
+    validatePackageName(name, "package");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Every binary name a semantic package may become on a host of `repos`: the lock's, or
+ * Repology's choice per repository, and the name itself for a plain name (it may be a binary
+ * of a differently named project, found after the probe through Repology's project-by).
+ */
+async function candidateNames(
+  semantic: Package[],
+  repos: string[],
+  answers: Map<string, Promise<ProjectAnswer>>,
+  lock: PackageLock | undefined,
+): Promise<CandidateName[]> {
+  const candidates: CandidateName[] = [];
+  for (const p of semantic) {
+    const names = new Set<string>();
+    if (lock) {
+      for (const repo of repos) {
+        const entry = lock.repositories[repo]?.[p.name];
+        if (entry) names.add(entry.package);
+      }
+    } else {
+      const query = packageQuery(p.name);
+      const records = (await answers.get(query.project))?.records ?? [];
+      for (const repo of repos) {
+        try {
+          names.add(choosePackage(records, query, repo).package);
+        } catch {
+          // Not in that repository, or ambiguous there: a host of it gets that error.
+        }
+      }
+      if (query.rule.kind === "same") names.add(query.project);
+    }
+    for (const name of names) if (validName(name)) candidates.push({ manager: p.manager, name });
+  }
+  return candidates;
 }
 
 /** What mise needs on a host where its binary is missing, when the config declares none of it. */
@@ -202,72 +312,58 @@ function misePrerequisites(resources: Resource[]): string[] {
 }
 
 /**
- * Reads the semantic packages' versions on every target (one exec per host); checks locked
- * versions are still offered and returns the lock entries: the installed version, else the
- * candidate the package manager would install.
+ * Checks a host's versions of the semantic packages against the lock (a locked version the
+ * package manager no longer offers is an error), or records them for the lock being written:
+ * the installed version, else the candidate the package manager would install.
  */
-async function hostVersions(
-  resources: Resource[],
-  semantic: Set<string>,
-  targets: Target[],
-  repo: string,
-  lockPath: string | undefined,
-): Promise<{ entries: Record<string, LockEntry>; conflicts: string[] }> {
-  const fallback: PackageManager = managerOf(repo) ?? "apt";
-  const packages = resources.filter((r): r is Package =>
-    r.kind === "package" && semantic.has(r.name)
+function checkVersions(
+  resolved: Resource[],
+  declared: Resource[],
+  found: ReturnType<typeof readCandidates>,
+  target: Target,
+  into: {
+    repo: string;
+    lockPath: string | undefined;
+    entries: Record<string, LockEntry>;
+    conflicts: string[];
+  },
+): void {
+  const fallback: PackageManager = managerOf(into.repo) ?? "apt";
+  const packages = resolved.filter((r, i): r is Package =>
+    r.kind === "package" && isSemantic(declared[i])
   );
-  const groups = new Map<PackageManager, string[]>();
   for (const p of packages) {
-    const manager = p.manager ?? fallback;
-    groups.set(manager, [...(groups.get(manager) ?? []), p.as!]);
-  }
-  const script = packageStateScript([...groups].map(([manager, names]) => ({ manager, names })));
-  const entries: Record<string, LockEntry> = {};
-  const conflicts: string[] = [];
-  for (const target of targets) {
-    let output: string;
-    try {
-      output = await run(target, "reading package versions", script);
-    } catch (error) {
-      if (hostFailure(error)) continue;
-      throw error;
-    }
-    const states = parsePackageStates(output, packages.map((p) => p.as!));
-    for (const p of packages) {
-      const state = states.get(p.as!)!;
-      const offered = state.available.length ? ` (it offers ${state.available.join(", ")})` : "";
-      if (lockPath) {
-        if (p.version && state.installed !== p.version && !state.available.includes(p.version)) {
-          throw new HostkitError(
-            "input",
-            `package ${p.name}: version ${p.version} of ${p.as} (from ${lockPath}) is not offered by ` +
-              `the package manager of ${target.name}${offered}`,
-            {
-              details: [
-                "update the lock with --write-package-lock, or refresh the host's package lists",
-              ],
-            },
-          );
-        }
-        continue;
-      }
-      const version = state.installed ?? state.candidate;
-      if (!version) {
+    const state = found.states(p.manager ?? "", [p.as!]).get(p.as!)!;
+    const offered = state.available.length ? ` (it offers ${state.available.join(", ")})` : "";
+    if (into.lockPath) {
+      if (p.version && state.installed !== p.version && !state.available.includes(p.version)) {
         throw new HostkitError(
           "input",
-          `package ${p.name}: ${p.as} is not known to the package manager of ${target.name} ` +
-            `(${p.manager ?? fallback}); are its package lists up to date?`,
+          `package ${p.name}: version ${p.version} of ${p.as} (from ${into.lockPath}) is not offered by ` +
+            `the package manager of ${target.name}${offered}`,
+          {
+            details: [
+              "update the lock with --write-package-lock, or refresh the host's package lists",
+            ],
+          },
         );
       }
-      const first = entries[p.name];
-      if (!first) entries[p.name] = { package: p.as!, version };
-      else if (first.version !== version) {
-        conflicts.push(
-          `package ${p.name}: ${target.name} has ${p.as} ${version}, the lock records ${first.version} (from the first host)`,
-        );
-      }
+      continue;
+    }
+    const version = state.installed ?? state.candidate;
+    if (!version) {
+      throw new HostkitError(
+        "input",
+        `package ${p.name}: ${p.as} is not known to the package manager of ${target.name} ` +
+          `(${p.manager ?? fallback}); are its package lists up to date?`,
+      );
+    }
+    const first = into.entries[p.name];
+    if (!first) into.entries[p.name] = { package: p.as!, version };
+    else if (first.version !== version) {
+      into.conflicts.push(
+        `package ${p.name}: ${target.name} has ${p.as} ${version}, the lock records ${first.version} (from the first host)`,
+      );
     }
   }
-  return { entries, conflicts };
 }

@@ -44,11 +44,20 @@ hk_pkgstate() { # manager names…
         awk -F '\t' 'NF == 2 { print "pkgstate\t" $1 "\tavailable\t" $2; last[$1] = $2 }
           END { for (n in last) print "pkgstate\t" n "\tcandidate\t" last[n] }' ;;
     apk)
+      # apk policy lists each version with the repositories that offer it (an "@tag" repository
+      # only on request) and "…/installed" under the installed one; the candidate is the highest
+      # untagged one, compared by apk itself.
       for p in "$@"; do
-        apk policy "$p" 2>/dev/null | awk -v name="$p" '
-          /^  [^ ].*:$/ { v = $1; sub(/:$/, "", v); print "pkgstate\t" name "\tavailable\t" v; last = v; next }
-          /^    .*lib\/apk\/db\/installed$/ { print "pkgstate\t" name "\tinstalled\t" v }
-          END { if (last != "") print "pkgstate\t" name "\tcandidate\t" last }'
+        out=$(apk policy -- "$p" 2>/dev/null | awk -v name="$p" '
+          /^  [^ ].*:$/ { v = $1; sub(/:$/, "", v); print "pkgstate\t" name "\tavailable\t" v; next }
+          /^    .*\/installed$/ { print "pkgstate\t" name "\tinstalled\t" v; next }
+          /^    [^@ ]/ { print "pkgstate\t" name "\tuntagged\t" v }')
+        printf '%s\n' "$out" | awk -F '\t' '$3 == "available" || $3 == "installed"'
+        best=
+        for v in $(printf '%s\n' "$out" | awk -F '\t' '$3 == "untagged" { print $4 }'); do
+          if [ -z "$best" ] || [ "$(apk version -t "$v" "$best")" = ">" ]; then best=$v; fi
+        done
+        [ -z "$best" ] || printf 'pkgstate\t%s\tcandidate\t%s\n' "$p" "$best"
       done ;;
     pacman)
       pacman -Q -- "$@" 2>/dev/null | awk '{ print "pkgstate\t" $1 "\tinstalled\t" $2 }'
@@ -117,8 +126,14 @@ export function parsePackageStates(output: string, names: string[]): Map<string,
  * const lines = pinnedManagerProbe(3, "apt", "curl");
  * ```
  */
-export function pinnedManagerProbe(index: number, manager: PackageManager, name: string): string {
+export function pinnedManagerProbe(
+  index: number | string,
+  manager: PackageManager,
+  name: string,
+): string {
   validatePackageName(name, "package");
   return `{\n${PACKAGE_STATE_FUNCTIONS}\nhk_pkgstate ${manager} ${quote(name)}\n} </dev/null | ` +
-    `awk -F '\\t' -v i=${index} '$3 == "installed" { print i "\\tpackage\\tii " $4 }'`;
+    `awk -F '\\t' -v i=${
+      quote(String(index))
+    } '$3 == "installed" { print i "\\tpackage\\tii " $4 }'`;
 }

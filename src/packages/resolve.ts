@@ -36,6 +36,8 @@ export interface ResolveOptions {
   client?: RepologyClient;
   /** The answer cache; none: every answer fetched. */
   cache?: RepologyCache;
+  /** Answers already fetched in this plan, by Repology project (shared across repositories). */
+  answers?: Map<string, Promise<ProjectAnswer>>;
 }
 
 /** What {@link resolvePackages} returns. */
@@ -77,7 +79,7 @@ export async function resolvePackages(
 ): Promise<Resolved> {
   const resolutions = new Map<string, Resolution>();
   const diagnostics: string[] = [];
-  const answers = new Map<string, Promise<Answer>>();
+  const answers = options.answers ?? new Map<string, Promise<ProjectAnswer>>();
   for (const resource of resources) {
     if (!isSemantic(resource) || resolutions.has(resource.name)) continue;
     const where = resource.origin ? ` (${resource.origin})` : "";
@@ -126,9 +128,42 @@ export async function resolvePackages(
   };
 }
 
-interface Answer {
+/** Repology's answer for one project, and where it came from. */
+export interface ProjectAnswer {
   records: RepologyRecord[];
   source: ResolutionSource;
+}
+
+/**
+ * Fetches (or reads from the cache) the Repology project of every semantic package into
+ * `answers`, so that resolving for several repositories asks once per project.
+ *
+ * @example
+ * ```ts
+ * import { fetchProjects, type ProjectAnswer } from "./resolve.ts";
+ * import { RepologyClient } from "./client.ts";
+ * import { project } from "../dsl/mod.ts";
+ *
+ * const demo = project("demo", (p) => p.package("ca_certificates"));
+ * const answers = new Map<string, Promise<ProjectAnswer>>();
+ * await fetchProjects(demo.resources, new RepologyClient({ baseUrl: "http://127.0.0.1:8080" }), undefined, answers);
+ * ```
+ */
+export async function fetchProjects(
+  resources: Resource[],
+  client: RepologyClient,
+  cache: RepologyCache | undefined,
+  answers: Map<string, Promise<ProjectAnswer>>,
+): Promise<void> {
+  for (const resource of resources) {
+    if (!isSemantic(resource)) continue;
+    const where = resource.origin ? ` (${resource.origin})` : "";
+    const query = withOrigin(() => packageQuery(resource.name), where);
+    if (!answers.has(query.project)) {
+      answers.set(query.project, fetchProject(query.project, client, cache));
+    }
+    await withOriginAsync(() => answers.get(query.project)!, where);
+  }
 }
 
 function sourceOf(source: "cache" | "network" | "stale-cache"): ResolutionSource {
@@ -139,7 +174,7 @@ async function fetchProject(
   project: string,
   client: RepologyClient,
   cache: RepologyCache | undefined,
-): Promise<Answer> {
+): Promise<ProjectAnswer> {
   if (!cache) return { records: await client.project(project), source: "repology" };
   const { value, source } = await cache.get("project", project, () => client.project(project));
   return { records: value ?? [], source: sourceOf(source) };
@@ -150,7 +185,7 @@ async function fetchByBinary(
   name: string,
   client: RepologyClient,
   cache: RepologyCache | undefined,
-): Promise<Answer | undefined> {
+): Promise<ProjectAnswer | undefined> {
   if (!cache) {
     const records = await client.projectByBinary(repo, name);
     return records && { records, source: "repology" };
@@ -168,7 +203,7 @@ async function choose(
   repo: string,
   client: RepologyClient,
   cache: RepologyCache | undefined,
-  answers: Map<string, Promise<Answer>>,
+  answers: Map<string, Promise<ProjectAnswer>>,
 ): Promise<Choice & { source: ResolutionSource }> {
   if (!answers.has(query.project)) {
     answers.set(query.project, fetchProject(query.project, client, cache));

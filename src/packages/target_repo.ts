@@ -74,6 +74,20 @@ export function validateRepo(repo: string, what: string): string {
 }
 
 /**
+ * Whether `repo` is a repository hostkit can resolve for (see {@link validateRepo}).
+ *
+ * @example
+ * ```ts
+ * import { isKnownRepo } from "./target_repo.ts";
+ * isKnownRepo("debian_12"); // true
+ * isKnownRepo("freebsd"); // false
+ * ```
+ */
+export function isKnownRepo(repo: string): boolean {
+  return REPO.test(repo);
+}
+
+/**
  * The package manager a repository's packages are installed with.
  *
  * @example

@@ -24,7 +24,8 @@ import { type Resource, resourceId } from "../model/resource.ts";
 import { handlerOf } from "../kinds/mod.ts";
 import type { Facts } from "../facts/state.ts";
 import type { Target } from "../transport/target.ts";
-import { type PackagePlanning, planPackages } from "../packages/plan.ts";
+import { type PackagePlanning, preparePackages } from "../packages/plan.ts";
+import { packagePlanningFromFlags } from "../packages/flags.ts";
 import { buildChanges, desiredStates } from "./build.ts";
 import { dependencies } from "./graph.ts";
 import {
@@ -62,7 +63,11 @@ export interface PlanOptions {
   runGuards?: boolean;
   /** Reads controller-side file sources (default: the config's source policy, see src/config/sources.ts). */
   readSource?: (path: string) => Uint8Array;
-  /** Resolve semantic package names (Repology or a lock); without it names stay as written. */
+  /**
+   * How semantic package names resolve (Repology or a lock). Without it, as the CLI without
+   * flags: Repology at `HOSTKIT_REPOLOGY_URL` or https://repology.org, cached 24 h under
+   * `.hostkit/cache/repology` of the working directory.
+   */
   packages?: PackagePlanning;
 }
 
@@ -120,10 +125,15 @@ function changedTextFiles(
 export async function plan(project: ProjectSpec, options: PlanOptions = {}): Promise<Plan> {
   // The project's source roots, regular files, size cap, no .git, no git-ignored files.
   const readSource = options.readSource ?? sourceReader(project);
-  // The one network step of planning: towards the operator's Repology only (or none: a lock).
-  const { resources, diagnostics } = options.packages
-    ? await planPackages(project.resources, options.targets ?? [], options.packages)
-    : { resources: project.resources, diagnostics: [] };
+  const targets = options.targets ?? [];
+  // The one network step of planning: towards the operator's Repology only (or none: a lock),
+  // before any host is read, so that each host's one probe reads every candidate name.
+  const packages = await preparePackages(
+    project.resources,
+    targets.length > 0,
+    options.packages ?? packagePlanningFromFlags({}, environment),
+  );
+  const resources = targets.length ? project.resources : await packages.offline();
   const ids = resources.map(resourceId);
   const desired = desiredStates(resources, readSource, ids);
   checkHostPaths(resources, ids);
@@ -135,7 +145,6 @@ export async function plan(project: ProjectSpec, options: PlanOptions = {}): Pro
       throw new HostkitError("usage", `--ignore ${id}: no such resource in ${project.name}`);
     }
   }
-  const targets = options.targets ?? [];
   let hosts: HostPlan[];
   if (targets.length === 0) {
     const changes = buildChanges(resources, desired, undefined, { ...options, deps, ids });
@@ -148,10 +157,15 @@ export async function plan(project: ProjectSpec, options: PlanOptions = {}): Pro
     hosts = await pool(targets, options.parallel ?? 10, async (target): Promise<HostPlan> => {
       const ref = targetRef(target);
       try {
-        const facts = await readFacts(target, resources, {
+        let output = "";
+        const probed = await readFacts(target, resources, {
           runsRoot: project.runsRoot,
           runGuards: options.runGuards,
+          extra: packages.probe,
+          output: (text) => output = text,
         });
+        // Semantic packages become this host's packages (its repository, from the same probe).
+        const { resources: hostResources, facts } = await packages.forHost(target, probed, output);
         const previews = await readPreviews(
           target,
           changedTextFiles(resources, ids, desired, facts),
@@ -163,7 +177,7 @@ export async function plan(project: ProjectSpec, options: PlanOptions = {}): Pro
               "from a plan for another host: create one (systemd-machine-id-setup)",
           );
         }
-        const changes = buildChanges(resources, desired, facts, {
+        const changes = buildChanges(hostResources, desired, facts, {
           ...options,
           previews,
           deps,
@@ -180,7 +194,9 @@ export async function plan(project: ProjectSpec, options: PlanOptions = {}): Pro
           summary: summarize(changes),
         };
       } catch (error) {
-        if (!(error instanceof HostkitError) || error.kind === "config") throw error;
+        if (!(error instanceof HostkitError) || error.kind === "config" || packages.owns(error)) {
+          throw error;
+        }
         return { target: ref, changes: [], summary: summarize([]), error: error.message };
       }
     });
@@ -195,8 +211,20 @@ export async function plan(project: ProjectSpec, options: PlanOptions = {}): Pro
     runsRoot: project.runsRoot,
     hosts,
     summary: addSummaries(hosts.map((h) => h.summary)),
-    diagnostics: [...diagnostics, ...guardNotes(resources, targets, options.runGuards ?? false)],
+    diagnostics: [
+      ...await packages.finish(),
+      ...guardNotes(resources, targets, options.runGuards ?? false),
+    ],
   };
+}
+
+/** An environment variable, or none where the program may not read the environment. */
+function environment(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -142,19 +142,65 @@ Deno.test("packages: mise is bootstrapped from a checked download and installs a
     ]);
     assert.equal(await root(argv.map((a) => quote(a)).join(" ")), "hkhello 1.0.0 from mise");
 
-    // s.mise through hostkit apply (mise present: the program only installs the tool).
-    const config = await writeConfig(
-      host,
-      `  p.service("tools", (s) => { s.mise({ path: "${BIN}", systemDataDir: "${DATA}" }, (m) => { m.tool(${
-        JSON.stringify(`http:hkhello[url=${base}/${v2}]`)
-      }, "2.0.0"); }); });`,
+    // s.mise through hostkit apply, the download from the config (a mirror): a wrong sha256
+    // fails the apply clearly and installs nothing.
+    await root(`rm -rf ${BIN}`);
+    const tool2 = JSON.stringify(`http:hkhello[url=${base}/${v2}]`);
+    const miseConfig = (sum: string) =>
+      writeConfig(
+        host,
+        `  p.service("tools", (s) => {
+    s.mise({ path: "${BIN}", systemDataDir: "${DATA}", url: "${base}/mise.tgz", sha256: "${sum}" }, (m) => {
+      m.tool(${tool2}, "2.0.0");
+    });
+    s.command("greet", {
+      exec: ["sh", "-c", "hkhello through hostkit > /run/hk-mise-greeting"],
+      runtime: "mise",
+      creates: "/run/hk-mise-greeting",
+    });
+  });`,
+      );
+    const wrong = await hostkit([
+      "apply",
+      await miseConfig("f".repeat(64)),
+      "--host",
+      "it",
+      "--confirm",
+    ]);
+    assert.notEqual(wrong.code, 0, wrong.stdout + wrong.stderr);
+    assert.match(
+      wrong.stdout + wrong.stderr,
+      new RegExp(`expected ${"f".repeat(64)}: not installed`),
+    );
+    assert.equal((await sshExec(host, "root", `test -e ${BIN}`)).code, 1, "no mise binary");
+    assert.equal((await sshExec(host, "root", "test -e /run/hk-mise-greeting")).code, 1);
+
+    const config = await miseConfig(MISE_DOWNLOAD_X86_64.sha256);
+    const planned = await hostkit(["plan", config, "--host", "it"]);
+    assert.equal(planned.code, 0, planned.stdout + planned.stderr);
+    assert.match(
+      planned.stdout,
+      /inside mise exec http:hkhello@2\.0\.0 \(\/usr\/local\/bin\/mise\)/,
     );
     const applied = await hostkit(["apply", config, "--host", "it", "--confirm"]);
     assert.equal(applied.code, 0, applied.stdout + applied.stderr);
+    assert.match(
+      await root(`${BIN} --version`),
+      new RegExp(`^${MISE_VERSION.replaceAll(".", "\\.")} `),
+    );
     const after = parseMiseInstalled(await root("sh -s", miseInstalledScript(BIN, DATA)), DATA);
+    // 1.0.0 is the one hk_mise installed above (only the binary was removed).
     assert.deepEqual(after?.get("http:hkhello")?.sort(), ["1.0.0", "2.0.0"]);
+    // The command ran inside mise exec: the offline http: tool was on its PATH.
+    assert.equal(await root("cat /run/hk-mise-greeting"), "hkhello 2.0.0 through hostkit");
+    const again = await hostkit(["plan", config, "--host", "it", "--json"]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(
+      JSON.parse(again.stdout).summary.create + JSON.parse(again.stdout).summary.update,
+      0,
+    );
   } finally {
-    await sshExec(host, "root", `rm -rf ${BIN} ${DATA}`);
+    await sshExec(host, "root", `rm -rf ${BIN} ${DATA} /run/hk-mise-greeting`);
     await repology.close();
     await server.shutdown();
     await Deno.remove(dir, { recursive: true });

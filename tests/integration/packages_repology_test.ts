@@ -6,8 +6,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { resetHost, sshExec, testHosts } from "./hosts.ts";
-import { hostkit, writeConfig } from "./hostkit.ts";
-import { startFakeRepology } from "../packages/fake_repology.ts";
+import { countingTarget, hostkit, writeConfig } from "./hostkit.ts";
+import { fakeClock, startFakeRepology } from "../packages/fake_repology.ts";
+import { load } from "../../src/config/mod.ts";
+import { plan } from "../../src/plan/mod.ts";
 
 const hosts = await testHosts();
 const host = hosts[1] ?? hosts[0];
@@ -126,6 +128,33 @@ Deno.test("packages: semantic names resolve through Repology, lock the host's ve
       gone.stderr,
       /package pv: version 0\.0\.1-hk of pv \(from .*hostkit\.package\.lock\) is not offered by the package manager of it \(it offers /,
     );
+  } finally {
+    await repology.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("packages: semantic names plan in one exec per host, through Repology and with locks", async () => {
+  const repology = startFakeRepology();
+  const dir = await Deno.makeTempDir({ prefix: "hostkit-it-pkg1-" });
+  try {
+    const project = await load(await writeConfig(host, CONFIG));
+    const lock = join(dir, "hostkit.package.lock");
+    const base = { repologyUrl: repology.url, cacheDir: join(dir, "cache"), clock: fakeClock() };
+    for (const packages of [base, { ...base, writeLock: lock }, { lock }]) {
+      const target = countingTarget(host);
+      try {
+        const result = await plan(project, { targets: [target], packages });
+        assert.equal(result.hosts[0].error, undefined);
+        const names = result.hosts[0].changes.map((c) =>
+          c.resource.kind === "package" ? c.resource.as : undefined
+        );
+        assert.deepEqual(names, ["pv", "hello"]);
+        assert.equal(target.execs, 1, `one exec with ${Object.keys(packages).join(", ")}`);
+      } finally {
+        await target.close();
+      }
+    }
   } finally {
     await repology.close();
     await Deno.remove(dir, { recursive: true });

@@ -85,8 +85,14 @@ Deno.test("mise downloads for mirrors are checked", () => {
     url: "http://10.0.0.1/mise.tgz",
     sha256: "a".repeat(64),
   });
-  assert.throws(() => miseDownload("file:///etc/shadow", "a".repeat(64)), /must be http/);
-  assert.throws(() => miseDownload("http://x/'; rm -rf /", "a".repeat(64)), /must be http/);
+  assert.throws(
+    () => miseDownload("file:///etc/shadow", "a".repeat(64)),
+    /must be an http\(s\) URL/,
+  );
+  assert.throws(
+    () => miseDownload("http://x/'; rm -rf /", "a".repeat(64)),
+    /must be an http\(s\) URL/,
+  );
   assert.throws(() => miseDownload("http://x/m", "abc"), /64 lowercase hex/);
 });
 
