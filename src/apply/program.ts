@@ -14,6 +14,7 @@ import type { ActivationGroup, CompileContext, StagedFile } from "../kinds/types
 import { NOTIFY_KEY, notifyGroup, recordTriggers } from "../kinds/notify.ts";
 import { quote } from "../transport/shell.ts";
 import { tarBytes, type TarEntry } from "../transport/tar.ts";
+import { parentsOf } from "../kinds/paths.ts";
 import type { Change, HostPlan } from "../plan/types.ts";
 import { REMOTE_LIB, RUN_SH } from "./remote.ts";
 import { recordTemplate, type Tracking } from "../runs/record.ts";
@@ -35,8 +36,15 @@ export interface Step {
 export interface Program {
   /** The steps in the order they run. */
   steps: Step[];
-  /** run.sh, lib.sh, apply.sh, probe.sh, expected and payload files, for one tar stream. */
+  /** run.sh, lib.sh, apply.sh, probe.sh, expected and payload files: the stream's first tar. */
   entries: TarEntry[];
+  /**
+   * Each batch's files as one tar named by their stage paths (relative to /), sent after
+   * `entries` in the same stream. After the lock and the stale check the host unpacks each
+   * straight into its stage directories, or keeps it in the apply dir until its step when an
+   * earlier step must come first (see `hk_receive`).
+   */
+  batches: TarEntry[];
   /** Index → id for stale-check lines. */
   checked: string[];
   /** Set when the program arms automatic rollback. */
@@ -114,9 +122,9 @@ export async function compileProgram(host: HostPlan, options: ProgramOptions): P
   const slots: Slot[] = [];
   const starting: Slot[] = [];
   const payload: TarEntry[] = [];
-  // Consecutive content writes share one step: an inner tar, unpacked by root after the lock
-  // and stale check, stages every file next to its destination (owner and mode set); then all
-  // are flushed and renamed into place (hk_commit). A failure while staging renames nothing.
+  // Consecutive content writes share one step: a tar of their own, unpacked by root after the
+  // lock and stale check, stages every file next to its destination (owner and mode set); then
+  // all are flushed and renamed into place (hk_commit). A failure while staging renames nothing.
   const batches = new Map<Step, StagedFile[]>();
   let batch: StagedFile[] | undefined;
   const groups = new Map<string, { group: ActivationGroup; members: Change[] }>();
@@ -180,8 +188,25 @@ export async function compileProgram(host: HostPlan, options: ProgramOptions): P
       steps.push(slot);
     }
   }
+  // A batch stages right after the stale check unless another change of this plan works at or
+  // under one of its directories (a directory, a symlink made first), or makes its owners.
+  const stagedPaths = new Set(
+    [...batches.values()].flatMap((files) => files.map((f) => f.path)),
+  );
+  const touched = new Set<string>();
+  const makes = new Set<string>();
+  for (const c of changes) {
+    if (c.resource.kind === "account") makes.add(c.resource.name);
+    const at = handlerOf(c.resource).hostPath(c.resource);
+    if (at === undefined || stagedPaths.has(at)) continue;
+    touched.add(at);
+    for (const parent of parentsOf(at)) touched.add(parent);
+  }
+  const received: string[] = [];
+  const batchTars: TarEntry[] = [];
   for (const [step, files] of batches) {
-    const name = `b/${payload.length}.tar`;
+    // Numbered among the payload files (b/N.tar, b/N.backup never meet).
+    const number = payload.length + batchTars.length;
     const stageDir = (path: string) =>
       `${path.slice(0, path.lastIndexOf("/")) || ""}/.hostkit-stage.${options.runId}`;
     const entries = files.map((f) => ({
@@ -191,16 +216,27 @@ export async function compileProgram(host: HostPlan, options: ProgramOptions): P
       uname: f.owner,
       gname: f.group,
     }));
-    payload.push({ name, data: await tarBytes(entries) });
+    const tar = await tarBytes(entries);
+    batchTars.push({ name: `b/${number}.tar`, data: tar });
     const dirs = [...new Set(files.map((f) => stageDir(f.path)))];
     const users = [...new Set(files.flatMap((f) => f.owner ? [f.owner] : []))];
     const groupNames = [...new Set(files.flatMap((f) => f.group ? [f.group] : []))];
+    const ids = [...users.map((u) => quote(`u:${u}`)), ...groupNames.map((g) => quote(`g:${g}`))];
+    const early = files.every((f) =>
+      !touched.has(f.path.slice(0, f.path.lastIndexOf("/")) || "/") &&
+      (!f.owner || !makes.has(f.owner)) && (!f.group || !makes.has(f.group))
+    );
+    received.push(
+      `hk_receive ${number} ${tar.length} ${early ? 1 : 0} ${ids.length} ${
+        [...ids, ...dirs.map((d) => quote(d))].join(" ")
+      }`,
+    );
     // One backup pass for the whole batch: the old files are replaced by rename, so hard
     // links keep them intact at no copy (hk_backup_list copies where links cannot work).
     const backedUp = files.filter((f) => f.backup);
     const backups: string[] = [];
     if (backedUp.length) {
-      const list = `b/${payload.length}.backup`;
+      const list = `b/${payload.length + batchTars.length}.backup`;
       payload.push({
         name: list,
         data: encoder.encode(backedUp.map((f) => `${f.path}\0`).join("")),
@@ -225,17 +261,12 @@ export async function compileProgram(host: HostPlan, options: ProgramOptions): P
     const triggers = files.flatMap((f) => f.triggers);
     step.label = files.length === 1 ? `write ${files[0].path}` : `write ${files.length} files`;
     step.command = [
-      `hk_ids ${
-        [...users.map((u) => quote(`u:${u}`)), ...groupNames.map((g) => quote(`g:${g}`))].join(
-          " ",
-        )
-      }`,
+      `hk_ids ${ids.join(" ")}`,
       ...backups,
-      `hk_stage ${dirs.map((d) => quote(d)).join(" ")}`,
-      `tar -x -m -p --no-overwrite-dir -f "$D/${name}" -C /`,
+      `hk_unpack ${number} ${dirs.map((d) => quote(d)).join(" ")}`,
       ...checks,
       ...(triggers.length ? [recordTriggers(triggers)] : []),
-      "hk_commit",
+      `hk_commit ${number}`,
     ].join(" &&\n");
   }
 
@@ -292,6 +323,8 @@ export async function compileProgram(host: HostPlan, options: ProgramOptions): P
     "hk_lock",
     "hk_check_stale",
     "hk_event checked",
+    ...received,
+    "exec 3<&-",
     "hk_track_start",
     ...(rollback ? ["hk_arm"] : []),
     ...(undoing ? ["hk_touched"] : []),
@@ -318,6 +351,7 @@ export async function compileProgram(host: HostPlan, options: ProgramOptions): P
   return {
     steps,
     entries,
+    batches: batchTars,
     checked: undoing ? [] : check.ids,
     ...(rollback ? { rollback: rollback.armed } : {}),
   };

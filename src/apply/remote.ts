@@ -18,6 +18,8 @@ import { ROLLBACK_FUNCTIONS } from "./remote_rollback.ts";
  */
 export const RUN_SH = String.raw`
 d=$1
+# The rest of the stream (the batches' tars) is the program's to read, after the stale check.
+exec 3<&0
 : > "$d/events.log"
 # Apply dirs stay for their events log; a week is long enough to read it.
 find /var/tmp -maxdepth 1 -name 'hostkit-apply.*' -mtime +7 -exec rm -rf {} + 2>/dev/null
@@ -57,6 +59,7 @@ hk_finish() {
 }
 hk_abort() { # the program died before hk_finish (set -u, a killed command): still clean up
   [ -f "$D/status" ] && return
+  hk_unstage
   hk_event error "the apply program stopped unexpectedly"
   hk_finish 1
 }
@@ -195,27 +198,77 @@ hk_ids() { # u:USER… g:GROUP…: tar would silently fall back to root for an u
     esac
   done
 }
-hk_stage() { # stage dirs…: remembered first, so a failure can remove them (hk_unstage)
+hk_receive() { # batch size early count ids… stage dirs…: take a batch's tar off the stream (fd 3)
+  r_b=$1 r_size=$2 r_early=$3 r_n=$4; shift 4
+  # Shipped with the program (a rollback armed ahead of time): nothing follows on the stream.
+  if [ -f "$D/b/$r_b.tar" ]; then hk_event received "$r_b" kept; return 0; fi
+  while [ "$r_n" -gt 0 ]; do
+    [ "$r_early" = 0 ] || hk_ids "$1" >/dev/null 2>&1 || r_early=0
+    shift; r_n=$((r_n - 1))
+  done
+  mkdir -p "$D/b" || hk_finish 3
+  # Straight into the stage dirs when nothing before the batch's step has to run first (the
+  # controller's early flag, owners that exist). Parents made for them go again on failure.
+  if [ "$r_early" = 1 ]; then
+    for r_s in "$@"; do
+      r_p=\${r_s%/*} r_top=
+      while [ -n "$r_p" ] && [ ! -d "$r_p" ]; do r_top=$r_p; r_p=\${r_p%/*}; done
+      [ -z "$r_top" ] || printf '%s\0' "$r_top" >> "$D/made"
+    done
+    if HK_STAGES=$D/stages.$r_b && hk_stage "$@" > "$D/out" 2>&1; then
+      if head -c "$r_size" <&3 | tar -x -m -p --no-overwrite-dir -f - -C / > "$D/out" 2>&1; then
+        : > "$D/b/$r_b.staged"
+        HK_STAGES=
+        hk_event received "$r_b" staged
+        return 0
+      fi
+      hk_event error "receiving the files of step $r_b failed: $(tail -n 3 "$D/out" | tr '\n' ' ')"
+      hk_unstage; hk_finish 3
+    fi
+    # Left for its step, which reports why it cannot stage (e.g. a name already taken).
+    [ -s "$D/stages.$r_b" ] && xargs -0 rm -rf -- < "$D/stages.$r_b"
+    rm -f -- "$D/stages.$r_b"
+  fi
+  HK_STAGES=
+  head -c "$r_size" <&3 > "$D/b/$r_b.tar"
+  if [ "$(wc -c < "$D/b/$r_b.tar")" -ne "$r_size" ]; then
+    hk_event error "the files of step $r_b did not arrive (the connection was lost?)"; hk_finish 3
+  fi
+  hk_event received "$r_b" kept
+}
+hk_unpack() { # batch stage dirs…: stage a batch that hk_receive kept for its step
+  [ -f "$D/b/$1.staged" ] && return 0
+  u_b=$1; shift
+  HK_STAGES=$D/stages.$u_b
+  hk_stage "$@" && tar -x -m -p --no-overwrite-dir -f "$D/b/$u_b.tar" -C /
+}
+hk_stage() { # stage dirs…: remembered first (in HK_STAGES), so a failure can remove them (hk_unstage)
+  list=\${HK_STAGES:-$D/stages}
   for s in "$@"; do
     # mkdir is atomic and never follows a symlink planted at this name.
     p=\${s%/*}
     [ -d "\${p:-/}" ] || mkdir -p -- "\${p:-/}" || return 1
     mkdir -m 700 -- "$s" || { echo "cannot create $s"; return 1; }
-    printf '%s\0' "$s" >> "$D/stages"
+    printf '%s\0' "$s" >> "$list"
   done
 }
-hk_commit() { # flush the staged files, then rename each over its destination
-  [ -s "$D/stages" ] || return 0
-  xargs -0 sync -f -- < "$D/stages" 2>/dev/null || sync
-  xargs -0 sh -c 'for s; do d=\${s%/*}; find "$s" -mindepth 1 -maxdepth 1 -exec mv -f -t "\${d:-/}" -- {} + && rmdir -- "$s" || exit 1; done' sh < "$D/stages"
+hk_commit() { # [batch]: flush the batch's staged files, then rename each over its destination
+  list=$D/stages\${1:+.$1}
+  [ -s "$list" ] || return 0
+  xargs -0 sync -f -- < "$list" 2>/dev/null || sync
+  xargs -0 sh -c 'for s; do d=\${s%/*}; find "$s" -mindepth 1 -maxdepth 1 -exec mv -f -t "\${d:-/}" -- {} + && rmdir -- "$s" || exit 1; done' sh < "$list"
   rc=$?
   # After a failed rename the rest stays staged for hk_unstage to remove.
-  [ "$rc" -ne 0 ] || rm -f "$D/stages"
+  [ "$rc" -ne 0 ] || rm -f "$list"
   return $rc
 }
-hk_unstage() { # a failed batch renames nothing: drop what it staged
-  [ -s "$D/stages" ] && xargs -0 rm -rf -- < "$D/stages"
-  rm -f "$D/stages"
+hk_unstage() { # a failed apply renames nothing more: drop what every batch staged, and parents made for it
+  for list in "$D/stages" "$D"/stages.*; do
+    [ -s "$list" ] && xargs -0 rm -rf -- < "$list"
+    rm -f -- "$list"
+  done
+  [ -s "$D/made" ] && xargs -0 sh -c 'for m; do find "$m" -depth -type d -empty -delete; done' sh < "$D/made" 2>/dev/null
+  rm -f -- "$D/made"
 }
 hk_dir() { # path owner group mode
   mkdir -p -- "$1" && hk_own "$1" "$2" "$3" "$4"

@@ -141,7 +141,8 @@ export async function rollbackArchive(
   const dir = `${options.runsRoot}/rollback/${options.runId}`;
   const unit = `hostkit-rollback-${options.runId}`;
   const archive = await tarBytes([
-    ...program.entries.map((e) => ({ ...e, name: `program/${e.name}` })),
+    // The batches too: the program runs later, with no stream to read them from.
+    ...[...program.entries, ...program.batches].map((e) => ({ ...e, name: `program/${e.name}` })),
     { name: "fire.sh", data: new TextEncoder().encode(FIRE_SH) },
   ]);
   return {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { tarStream } from "../transport/tar.ts";
+import { tarBytes } from "../transport/tar.ts";
 import type { Target } from "../transport/target.ts";
 import type { Program } from "./program.ts";
 import type { RollbackOutcome } from "./rollback.ts";
@@ -113,9 +113,24 @@ export interface HostResult {
   rollbackOutput?: string[];
 }
 
-/** The remote command: unpack the tar stream into a private dir, then run the launcher. */
+/**
+ * The remote command: the stream is a line with the size of the program's tar, that tar
+ * (unpacked into a private dir) and the batches' tars, which the program reads itself (after
+ * the lock and the stale check, straight into their stage dirs).
+ */
 export const REMOTE_COMMAND =
-  'umask 077; d=$(mktemp -d /var/tmp/hostkit-apply.XXXXXX) && tar -x -C "$d" && exec sh "$d/run.sh" "$d"';
+  'umask 077; d=$(mktemp -d /var/tmp/hostkit-apply.XXXXXX) && read -r n && head -c "$n" | tar -x -C "$d" && exec sh "$d/run.sh" "$d"';
+
+/** The one stream for {@link REMOTE_COMMAND}: the program's tar by size, then the batches. */
+async function applyStream(program: Program): Promise<ReadableStream<Uint8Array>> {
+  const control = await tarBytes(program.entries);
+  const parts = [
+    new TextEncoder().encode(`${control.length}\n`),
+    control,
+    ...program.batches.map((b) => b.data),
+  ];
+  return ReadableStream.from(parts);
+}
 
 /**
  * Sends the program and runs it. Never throws for host-side outcomes (failed
@@ -164,7 +179,8 @@ export async function runProgram(
         const step = program.steps[index];
         const status = fields[1] as "start" | "ok" | "fail";
         running = status === "start" ? index : undefined;
-        if (status === "ok") result.applied.push(...step.ids);
+        // One by one: a batch of 200,000 files has more ids than a call has arguments.
+        if (status === "ok") { for (const id of step.ids) result.applied.push(id); }
         if (status === "fail") {
           // The step's log lines follow this event; they land in this same array.
           const lines = output.get(index) ?? [];
@@ -263,7 +279,7 @@ export async function runProgram(
     }
   };
 
-  const process = target.spawn(REMOTE_COMMAND, { stdin: tarStream(program.entries) });
+  const process = target.spawn(REMOTE_COMMAND, { stdin: await applyStream(program) });
   const stderrText = new Response(process.stderr).text();
   let pending = "";
   const decoder = new TextDecoder();

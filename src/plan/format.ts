@@ -128,7 +128,9 @@ function formatHost(
       lines.push(`      ${visible(line)}`);
     }
     if (change.after?.restart) lines.push("      then restart");
-    if (change.diff) lines.push(...formatDiff(change.diff, options.color));
+    if (change.diff) {
+      for (const line of formatDiff(change.diff, options.color)) lines.push(line);
+    }
   }
   return lines;
 }
@@ -152,7 +154,9 @@ export function formatPlan(plan: Plan, options: FormatOptions = {}): string {
   if (plan.direction === "down") lines.push(`Down plan for project ${visible(plan.project)}`);
   if (plan.hosts.length > 1) lines.push(summaryLine(plan.summary), "");
   for (const host of plan.hosts) {
-    lines.push(...formatHost(host, resolved, plan.autoRollbackS), "");
+    // Not push(...lines): a host of 50,000 changes has more lines than a call has arguments.
+    for (const line of formatHost(host, resolved, plan.autoRollbackS)) lines.push(line);
+    lines.push("");
   }
   for (const note of plan.diagnostics) lines.push(`note: ${visible(note)}`);
   return lines.join("\n").trimEnd() + "\n";

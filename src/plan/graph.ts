@@ -12,6 +12,35 @@ import { handlerOf } from "../kinds/mod.ts";
 import type { GraphIndex, ServiceRole } from "../kinds/types.ts";
 import { parentsOf } from "../kinds/paths.ts";
 
+/**
+ * The work the graph builder did since {@link resetGraphWork}: map and set lookups and
+ * pairwise comparisons (ordering rules between two resources of a service). Tests assert
+ * these grow linearly with the resources, a guard no clock can give on a shared machine.
+ *
+ * @example
+ * ```ts
+ * import { dependencies, graphWork, resetGraphWork } from "./graph.ts";
+ * resetGraphWork();
+ * dependencies([]);
+ * graphWork.lookups; // 0
+ * ```
+ */
+export const graphWork = { lookups: 0, comparisons: 0 };
+
+/**
+ * Sets the counters of {@link graphWork} to zero.
+ *
+ * @example
+ * ```ts
+ * import { resetGraphWork } from "./graph.ts";
+ * resetGraphWork();
+ * ```
+ */
+export function resetGraphWork(): void {
+  graphWork.lookups = 0;
+  graphWork.comparisons = 0;
+}
+
 /** A service's resources by role, so ordering rules visit only the roles they name. */
 interface ServiceMembers {
   all: Member[];
@@ -27,6 +56,7 @@ interface Member {
 
 /** Whether `r` (of `role`) waits for `other` of its service. */
 function waitsFor(r: Resource, role: ServiceRole, other: Member): boolean {
+  graphWork.comparisons++;
   if (role === "package") return false;
   if (other.role === "package") return true;
   if (other.role === "tool") return role !== "tool";
@@ -71,6 +101,7 @@ export function dependencies(
     if (at !== undefined) paths.set(at, id);
     if (r.kind === "account") accounts.set(r.name, id);
     if (!r.service) return;
+    graphWork.lookups++;
     let members = services.get(r.service);
     if (!members) {
       members = { all: [], setup: [] };
@@ -83,11 +114,15 @@ export function dependencies(
       (r.kind === "command" && r.phase === "before_start")
     ) members.setup.push(member);
   });
+  const lookup = <T>(value: T): T => {
+    graphWork.lookups++;
+    return value;
+  };
   const graph: GraphIndex = {
-    has: (id) => known.has(id),
-    directoryAt: (path) => directories.get(path),
-    account: (name) => accounts.get(name),
-    at: (path) => paths.get(path),
+    has: (id) => lookup(known.has(id)),
+    directoryAt: (path) => lookup(directories.get(path)),
+    account: (name) => lookup(accounts.get(name)),
+    at: (path) => lookup(paths.get(path)),
   };
   const deps = new Map<string, string[]>();
   resources.forEach((r, i) => {
@@ -97,12 +132,12 @@ export function dependencies(
     const path = handler.hostPath(r);
     if (path) {
       for (const parent of parentsOf(path)) {
-        const dir = directories.get(parent);
+        const dir = lookup(directories.get(parent));
         if (dir) out.add(dir);
       }
     }
     for (const dep of handler.edges(r, graph)) out.add(dep);
-    const members = r.service ? services.get(r.service) : undefined;
+    const members = r.service ? lookup(services.get(r.service)) : undefined;
     if (members && handler.role !== "package") {
       // A command waits for its whole service; the rest only for packages, tools, commands.
       const others = handler.role === "command" ? members.all : members.setup;
@@ -113,7 +148,7 @@ export function dependencies(
       }
     }
     for (const dep of r.dependsOn) {
-      if (!known.has(dep)) {
+      if (!lookup(known.has(dep))) {
         throw new HostkitError(
           "config",
           `${id} depends on ${dep}, which is not declared${r.origin ? ` (${r.origin})` : ""}`,
@@ -143,7 +178,12 @@ export function order(ids: string[], deps: Map<string, string[]>): string[] {
   const visiting: string[] = [];
   const onPath = new Set<string>();
   const out: string[] = [];
+  const lookup = (value: boolean) => {
+    graphWork.lookups++;
+    return value;
+  };
   const visit = (id: string) => {
+    graphWork.lookups++;
     if (done.has(id)) return;
     if (onPath.has(id)) {
       const cycle = [...visiting.slice(visiting.indexOf(id)), id];
@@ -151,7 +191,7 @@ export function order(ids: string[], deps: Map<string, string[]>): string[] {
     }
     visiting.push(id);
     onPath.add(id);
-    const mine = (deps.get(id) ?? []).filter((d) => position.has(d));
+    const mine = (deps.get(id) ?? []).filter((d) => lookup(position.has(d)));
     for (const dep of mine.sort((a, b) => position.get(a)! - position.get(b)!)) visit(dep);
     visiting.pop();
     onPath.delete(id);

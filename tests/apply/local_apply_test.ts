@@ -496,7 +496,7 @@ Deno.test("files with long, quoted names are applied through one batch archive",
     secrets,
   });
   assert.deepEqual(program.steps.map((s) => s.label), ["write 3 files"]);
-  const { members } = await readTar(program.entries.find((e) => e.name === "b/0.tar")!.data);
+  const { members } = await readTar(program.batches[0].data);
   const stagedAs = (path: string) => {
     const slash = path.lastIndexOf("/");
     return `${path.slice(1, slash)}/.hostkit-stage.20260614-101148-e2e-up-ab12${path.slice(slash)}`;

@@ -45,13 +45,12 @@ function payload(program: Program): Record<string, string> {
   );
 }
 
-/** Names of the batch archives (`b/N.tar`) the program ships. */
-const batchNames = (program: Program) =>
-  program.entries.map((e) => e.name).filter((n) => n.startsWith("b/"));
+/** Names of the batch archives (`b/N.tar`) the program ships after its own files. */
+const batchNames = (program: Program) => program.batches.map((b) => b.name);
 
 /** The members of one batch archive, read by the real tar. */
 async function batch(program: Program, name: string): Promise<TarMember[]> {
-  const found = program.entries.find((e) => e.name === name);
+  const found = program.batches.find((e) => e.name === name);
   assert.ok(found, `${name} is shipped`);
   const { listing, members } = await readTar(found.data);
   // Regular files only (tar creates the stage dirs itself), one listing line per member.
@@ -65,9 +64,6 @@ const member = (m: TarMember) => [m.name, m.text, m.mode.toString(8)];
 
 /** The stage dir of a destination dir, as its tar member path (no leading slash). */
 const staged = (dir: string, name: string) => `${dir.slice(1)}/.hostkit-stage.${RUN}/${name}`;
-
-/** The tar step of batch `n`. */
-const untar = (n: number) => `tar -x -m -p --no-overwrite-dir -f "$D/b/${n}.tar" -C /`;
 
 const commands = (program: Program) => program.steps.map((s) => s.command);
 
@@ -129,9 +125,9 @@ Deno.test("only files whose bytes change are shipped; consecutive writes share o
   // a metadata-only change ends the batch and goes through hk_write with `-` (no payload).
   const stage = `/srv/.hostkit-stage.${RUN}`;
   assert.deepEqual(commands(program), [
-    `hk_ids u:www-data g:adm &&\nhk_stage ${stage} &&\n${untar(1)} &&\nhk_commit`,
+    `hk_ids u:www-data g:adm &&\nhk_unpack 1 ${stage} &&\nhk_commit 1`,
     "hk_write /srv/meta - root root 0600",
-    `hk_ids  &&\nhk_stage ${stage} &&\n${untar(2)} &&\nhk_commit`,
+    `hk_ids  &&\nhk_unpack 2 ${stage} &&\nhk_commit 2`,
     "hk_write /srv/kept f/0 '' '' 0644",
   ]);
   assert.deepEqual(program.steps.map((s) => s.label), [
@@ -180,8 +176,8 @@ Deno.test("a batch stages each file beside its destination, one stage dir per di
   assert.equal(
     program.steps[0].command,
     "hk_ids u:app u:svc g:app g:web &&\n" +
-      `hk_stage /.hostkit-stage.${RUN} /etc/app/.hostkit-stage.${RUN} ` +
-      `'/srv/it'\\''s here/.hostkit-stage.${RUN}' &&\n${untar(0)} &&\nhk_commit`,
+      `hk_unpack 0 /.hostkit-stage.${RUN} /etc/app/.hostkit-stage.${RUN} ` +
+      `'/srv/it'\\''s here/.hostkit-stage.${RUN}' &&\nhk_commit 0`,
   );
 });
 
@@ -217,7 +213,7 @@ Deno.test({
       }),
     ]);
     const { listing, members } = await readTar(
-      program.entries.find((e) => e.name === "b/0.tar")!.data,
+      program.batches[0].data,
     );
     assert.deepEqual(members.map((m) => [m.name, `${m.uname}:${m.gname}`]), [
       [staged("/srv", "both"), "app:web"],
@@ -273,7 +269,9 @@ Deno.test("secrets are resolved into exactly the env file that needs them", asyn
   );
   assert.deepEqual(asked, ["TOKEN"], "the unchanged env file is not rendered");
   // The secret travels only inside the batch archive, and there only in the env file's member.
-  const holding = program.entries.filter((e) => decoder.decode(e.data).includes("s3cr3t-value"));
+  const holding = [...program.entries, ...program.batches].filter((e) =>
+    decoder.decode(e.data).includes("s3cr3t-value")
+  );
   assert.deepEqual(holding.map((e) => e.name), ["b/0.tar"]);
   assert.deepEqual(payload(program), {});
   const members = await batch(program, "b/0.tar");
@@ -287,7 +285,7 @@ Deno.test("secrets are resolved into exactly the env file that needs them", asyn
     staged("/etc/app", "app.env"),
   ]);
   assert.deepEqual(commands(program), [
-    `hk_ids g:app &&\nhk_stage /etc/app/.hostkit-stage.${RUN} &&\n${untar(0)} &&\nhk_commit`,
+    `hk_ids g:app &&\nhk_unpack 0 /etc/app/.hostkit-stage.${RUN} &&\nhk_commit 0`,
   ]);
   assert.equal(program.steps[0].label, "write 2 files");
   assert.ok(!JSON.stringify(program.steps).includes("s3cr3t"));
@@ -327,7 +325,9 @@ Deno.test("a secret env file written on its own ships the secret only in its pay
     { before: MISSING, after: textAfter("c\n") },
   );
   const program = await compile([env, config], { secrets: { TOKEN: "s3cr3t-value" } });
-  const holding = program.entries.filter((e) => decoder.decode(e.data).includes("s3cr3t-value"));
+  const holding = [...program.entries, ...program.batches].filter((e) =>
+    decoder.decode(e.data).includes("s3cr3t-value")
+  );
   assert.deepEqual(holding.map((e) => e.name), ["f/0"]);
   assert.match(entry(program, "f/0")!, /^TOKEN=s3cr3t-value$/m);
   assert.deepEqual((await batch(program, "b/1.tar")).map(member), [
@@ -335,7 +335,7 @@ Deno.test("a secret env file written on its own ships the secret only in its pay
   ]);
   assert.deepEqual(commands(program), [
     "hk_write /etc/app/app.env f/0 '' '' 0600",
-    `hk_ids  &&\nhk_stage /etc/app/.hostkit-stage.${RUN} &&\n${untar(1)} &&\nhk_commit`,
+    `hk_ids  &&\nhk_unpack 1 /etc/app/.hostkit-stage.${RUN} &&\nhk_commit 1`,
   ]);
   assert.ok(!JSON.stringify(program.steps).includes("s3cr3t"));
 });
@@ -434,7 +434,7 @@ Deno.test("units: one activation after the last unit file, before after_start co
   ]);
   assert.equal(
     program.steps[1].command,
-    `hk_ids  &&\nhk_stage /etc/systemd/system/.hostkit-stage.${RUN} &&\n${untar(0)} &&\nhk_commit` +
+    `hk_ids  &&\nhk_unpack 0 /etc/systemd/system/.hostkit-stage.${RUN} &&\nhk_commit 0` +
       // New units go into the host's inventory of what hostkit created.
       " &&\nhk_created systemd_service:app.service systemd_timer:app.timer",
   );
@@ -555,7 +555,7 @@ Deno.test("tracking backs up before updates and deletes and ships the record and
   // staged (they are replaced by rename, so hard links keep the old files intact).
   assert.deepEqual(commands(tracked), [
     'hk_ids u:root g:root &&\nhk_backup_list "$D/b/1.backup" &&\n' +
-    `hk_stage /srv/.hostkit-stage.${RUN} &&\n${untar(0)} &&\nhk_commit`,
+    `hk_unpack 0 /srv/.hostkit-stage.${RUN} &&\nhk_commit 0`,
     "hk_backup /srv/meta && hk_write /srv/meta - '' '' 0600",
     "hk_backup /srv/gone && hk_rm /srv/gone",
     "hk_rmdir /srv/old",
@@ -597,7 +597,7 @@ Deno.test("tracking backs up before updates and deletes and ships the record and
   assert.ok(commands(untracked).every((c) => !c.includes("hk_backup")));
   assert.equal(
     commands(untracked)[0],
-    `hk_ids u:root g:root &&\nhk_stage /srv/.hostkit-stage.${RUN} &&\n${untar(0)} &&\nhk_commit`,
+    `hk_ids u:root g:root &&\nhk_unpack 0 /srv/.hostkit-stage.${RUN} &&\nhk_commit 0`,
   );
   assert.match(entry(untracked, "apply.sh")!, /^HK_TRACK=0$/m);
   assert.equal(entry(untracked, "record.json"), undefined);

@@ -57,16 +57,22 @@ Deno.test("a compiled program unpacks into the files the launcher expects", asyn
   assert.equal(code, 0, stderr);
   const names: string[] = [];
   for await (const e of Deno.readDir(dir.path)) names.push(e.name);
-  assert.deepEqual(names.sort(), ["apply.sh", "b", "expected", "lib.sh", "probe.sh", "run.sh"]);
-  // The batch is an archive inside the archive, unpacked by the program after its checks.
-  const { members } = await readTar(await Deno.readFile(join(dir.path, "b/0.tar")));
+  assert.deepEqual(names.sort(), ["apply.sh", "expected", "lib.sh", "probe.sh", "run.sh"]);
+  // The batch is an archive of its own, sent after the program's and read by the program
+  // after its checks: straight into the stage dirs (hk_receive), renamed at its step.
+  const [batch] = program.batches;
+  assert.equal(batch.name, "b/0.tar");
+  const { members } = await readTar(batch.data);
   assert.deepEqual(members.map((m) => [m.name, m.text, m.mode]), [
     ["srv/.hostkit-stage.20260614-101148-demo-up-ab12/a", "hello\n", 0o644],
   ]);
-  assert.equal((await Deno.stat(join(dir.path, "b/0.tar"))).mode! & 0o777, 0o600);
   const script = await Deno.readTextFile(join(dir.path, "apply.sh"));
+  assert.match(
+    script,
+    new RegExp(`^hk_receive 0 ${batch.data.length} 1 0 /srv/\\.hostkit-stage\\.\\S+$`, "m"),
+  );
   assert.match(script, /^hk_step 0 /m);
-  assert.ok(script.includes('-f "$D/b/0.tar" -C /'), script);
+  assert.ok(script.indexOf("hk_check_stale") < script.indexOf("hk_receive"), script);
 });
 
 Deno.test("long names and names with spaces, quotes and newlines survive the real tar", async () => {

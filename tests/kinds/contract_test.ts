@@ -65,7 +65,7 @@ const FIXTURES: { [K in ResourceKind]: Fixture } = {
       action: "update",
       drift: ["content"],
     },
-    compiles: /hk_stage \/etc\/\.hostkit-stage/,
+    compiles: /hk_unpack \d+ \/etc\/\.hostkit-stage/,
   },
   symlink: {
     resource: { kind: "symlink", path: "/srv/current", target: "/srv/v2" },
@@ -247,7 +247,8 @@ for (const [kind, fixture] of Object.entries(FIXTURES)) {
       "a step applies the change",
     );
     const text = program.steps.map((s) => s.command).join("\n") +
-      program.entries.map((e) => new TextDecoder().decode(e.data)).join("\n");
+      [...program.entries, ...program.batches].map((e) => new TextDecoder().decode(e.data))
+        .join("\n");
     assert.match(text, fixture.compiles);
 
     const { plan: rollback, skipped } = down(upPlan([changed]), {
