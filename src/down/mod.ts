@@ -77,7 +77,9 @@ function downHost(
     // Down changes run in reverse order of the up plan; dependencies are reversed with them.
     changes.push({ ...inverted, dependsOn: [] });
   }
-  return { ...host, changes, summary: summarize(changes) };
+  // What the up plan's automatic rollback would not undo says nothing about this plan.
+  const { rollbackGaps: _, ...rest } = host;
+  return { ...rest, changes, summary: summarize(changes) };
 }
 
 /**
@@ -119,9 +121,11 @@ export function down(plan: Plan, options: DownOptions = {}): DownResult {
     ...warnings,
     ...skipped.map((s) => `skipped ${s.id}: ${s.reason}`),
   ];
+  // A down plan is itself the rollback: the up plan's automatic rollback does not carry over.
+  const { autoRollbackS: _, ...up } = plan;
   return {
     plan: {
-      ...plan,
+      ...up,
       generatedAt: new Date().toISOString(),
       direction: "down",
       hosts,

@@ -186,3 +186,16 @@ Deno.test("disarm and fire race on one marker: whoever makes it first decides; t
   assert.ok(clock.t > 30_000);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("a down plan of a plan armed for automatic rollback is not armed itself", async () => {
+  const { plan } = await import("../../src/plan/mod.ts");
+  const { down } = await import("../../src/down/mod.ts");
+  const armedUp = withAutoRollback(
+    await plan(project("d", (p) => p.command("x", { exec: ["/bin/true"], down: "irreversible" }))),
+    60,
+  );
+  assert.ok(armedUp.hosts[0].rollbackGaps?.length);
+  const { plan: downPlan } = down(armedUp);
+  assert.equal(downPlan.autoRollbackS, undefined);
+  assert.equal(downPlan.hosts[0].rollbackGaps, undefined);
+});
