@@ -43,7 +43,8 @@ export const ROLLBACK_FLAGS: Record<string, FlagSpec> = {
     value: "DURATION",
     description: "Arm automatic rollback (e.g. 60s, 2m; implies --track): unless hostkit " +
       "confirms the apply over a NEW connection within DURATION of its end, the host applies " +
-      "the run's down plan itself; a failed apply rolls back at once",
+      "the run's down plan itself; a failed apply rolls back at once. A firewall reload " +
+      "(--nft-reload) always arms it, for 60 s unless given",
   },
 };
 
