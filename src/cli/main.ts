@@ -45,8 +45,10 @@ async function overview(): Promise<string> {
     ...modules.map((m) => `  ${m.spec.name.padEnd(10)} ${m.spec.summary}`),
     "",
     "Exit codes: 0 ok, 1 internal error, 2 config error (or changes with --detailed-exitcode),",
-    "3 apply step (or monitor check) failed, 4 stale plan, 5 host locked, 64 usage, 65 bad data file,",
-    "69 host unreachable, 76 host key, 77 authentication, 78 missing input (secret).",
+    "3 apply step (or monitor check, or readiness) failed, 4 stale plan, 5 host locked,",
+    "6 not confirmed over a new connection: the host rolled itself back, 7 firewall lock-out,",
+    "64 usage, 65 bad data file, 69 host unreachable, 76 host key, 77 authentication,",
+    "78 missing input (secret).",
   ].join("\n");
 }
 

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { parsePlan } from "../../src/plan/artifact.ts";
+import { ExitCode } from "../../src/errors.ts";
 import { EXAMPLES, lines, ROOT, runCli, tempDir, writeFiles } from "../helpers.ts";
 
 const TOYS = join(EXAMPLES, "toys.ts");
@@ -22,6 +23,11 @@ Deno.test("hostkit with no command prints the overview and exits 64; --help exit
   const help = await runCli(["--help"]);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /Exit codes: 0 ok/);
+  // Every exit code hostkit can return is explained there.
+  const explained = help.stdout.slice(help.stdout.indexOf("Exit codes:"));
+  for (const code of new Set(Object.values(ExitCode))) {
+    assert.match(explained, new RegExp(`(^|[\\s,:])${code} `), `exit code ${code} in --help`);
+  }
   const version = await runCli(["--version"]);
   assert.equal(version.code, 0);
   assert.match(version.stdout, /^hostkit \d+\.\d+\.\d+/);
