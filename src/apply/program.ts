@@ -285,11 +285,14 @@ export async function compileProgram(host: HostPlan, options: ProgramOptions): P
   // reads the up plan's resources to find what the run touched, and refuses nothing.
   const undoing = options.undoing;
   const check = undoing?.check ?? staleCheck(changes);
-  const stepLine = (s: Step) => {
-    if (!undoing) return `hk_step ${s.index} ${quote(s.command)}`;
-    const keys = [...new Set(s.ids.flatMap((id) => undoing.keys.get(id) ?? []))].join(" ");
-    return `hk_step_if ${s.index} ${quote(keys)} ${quote(s.command)}`;
-  };
+  const stepLine = (s: Step) =>
+    `${undoing ? "hk_step_if" : "hk_step"} ${s.index} ${quote(s.command)}`;
+  // A rollback's steps and the touch keys that make each run, decided on the host in one pass.
+  const stepKeys = undoing
+    ? steps.map((s) =>
+      [s.index, ...new Set(s.ids.flatMap((id) => undoing.keys.get(id) ?? []))].join(" ") + "\n"
+    ).join("")
+    : undefined;
   const rollback = options.autoRollbackS === undefined
     ? undefined
     : await (await import("./rollback.ts")).rollbackArchive(host, steps, check, options);
@@ -340,6 +343,7 @@ export async function compileProgram(host: HostPlan, options: ProgramOptions): P
     { name: "expected", data: encoder.encode(check.expected) },
     ...payload,
     ...(rollback ? [{ name: "rollback.tar", data: rollback.archive }] : []),
+    ...(stepKeys === undefined ? [] : [{ name: "keys", data: encoder.encode(stepKeys) }]),
   ];
   if (tracking) {
     entries.push({

@@ -74,13 +74,13 @@ hk_touched() { # what the undone run changed: c<i> (a resource no longer as plan
   [ -f "$HK_UNDO/steps.ok" ] && sed 's/^/s/' "$HK_UNDO/steps.ok" >> "$D/touched"
   [ -f "$HK_UNDO/steps.failed" ] && sed 's/^/f/' "$HK_UNDO/steps.failed" >> "$D/touched"
   hk_event touched $(wc -l < "$D/touched")
+  # One pass decides every step (keys: "STEP KEY…" per line): HK_RUN_<n> is 1 for those to run.
+  awk 'NR == FNR { touched[$1] = 1; next }
+    { run = ""; for (i = 2; i <= NF; i++) if ($i in touched) run = 1; print "HK_RUN_" $1 "=" run }' \
+    "$D/touched" "$D/keys" > "$D/run.vars" && . "$D/run.vars"
 }
-hk_step_if() { # n keys command: a down step runs only when the run touched one of its changes
-  n=$1; keys=$2; shift 2
-  for k in $keys; do
-    if grep -qxF -- "$k" "$D/touched"; then hk_step "$n" "$@"; return; fi
-  done
-  hk_event step "$n" skip
+hk_step_if() { # n command: a down step runs only when the run touched one of its changes
+  if eval "[ -n \"\$HK_RUN_$1\" ]"; then hk_step "$@"; else hk_event step "$1" skip; fi
 }
 `.replaceAll("\\${", "${");
 
