@@ -7,6 +7,8 @@
 import { join } from "node:path";
 import { ProjectSchema, type ProjectSpec } from "../src/model/project.ts";
 import { type Resource, ResourceSchema } from "../src/model/resource.ts";
+import type { Target } from "../src/transport/target.ts";
+import type { Forwarding } from "../src/transport/ssh.ts";
 
 /** The repository root, with a trailing slash. */
 export const ROOT = decodeURIComponent(new URL("../", import.meta.url).pathname);
@@ -113,4 +115,32 @@ export function lineOfMarker(fileUrl: string, marker: string): number {
   const index = text.split("\n").findIndex((line) => line.includes(marker));
   if (index < 0) throw new Error(`marker ${marker} not found in ${fileUrl}`);
   return index + 1;
+}
+
+/**
+ * A target that runs everything through `inner` and counts its execs (`spawn` and `run`), so a
+ * test can assert round trips; SSH forwarding passes through uncounted when `inner` has it.
+ */
+export function countExecs(
+  inner: Target & Partial<Forwarding>,
+  name: string = inner.name,
+): Target & Partial<Forwarding> & { execs: number } {
+  const counted = {
+    execs: 0,
+    description: inner.description,
+    name,
+    address: inner.address,
+    sudo: inner.sudo,
+    ...(inner.forward ? { forward: inner.forward.bind(inner) } : {}),
+    spawn: (command: string, options?: Parameters<Target["spawn"]>[1]) => {
+      counted.execs++;
+      return inner.spawn(command, options);
+    },
+    run: (command: string, options?: Parameters<Target["run"]>[1]) => {
+      counted.execs++;
+      return inner.run(command, options);
+    },
+    close: () => inner.close(),
+  };
+  return counted;
 }

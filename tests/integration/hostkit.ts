@@ -7,6 +7,7 @@
 import { fileURLToPath } from "node:url";
 import type { TestHost } from "./hosts.ts";
 import { sshTarget } from "../../src/transport/ssh.ts";
+import { countExecs } from "../helpers.ts";
 import type { Target } from "../../src/transport/target.ts";
 
 const CLI = fileURLToPath(new URL("../../cli.ts", import.meta.url));
@@ -109,23 +110,5 @@ export function countingTarget(host: TestHost, login: HostLogin = {}): Target & 
     knownHostsFiles: [host.knownHostsFile],
     agent: false,
   });
-  const counted = {
-    execs: 0,
-    get description() {
-      return inner.description;
-    },
-    name: inner.name,
-    address: inner.address,
-    sudo: inner.sudo,
-    spawn: (command: string, options?: Parameters<Target["spawn"]>[1]) => {
-      counted.execs++;
-      return inner.spawn(command, options);
-    },
-    run: (command: string, options?: Parameters<Target["run"]>[1]) => {
-      counted.execs++;
-      return inner.run(command, options);
-    },
-    close: () => inner.close(),
-  };
-  return counted;
+  return countExecs(inner);
 }

@@ -9,9 +9,8 @@ import { project } from "../../src/dsl/mod.ts";
 import { HostkitError } from "../../src/errors.ts";
 import { type MonitorCheck, monitorChecks, runChecks } from "../../src/ops/monitor.ts";
 import { openSsh, type SshTarget } from "../../src/transport/ssh.ts";
-import type { Target } from "../../src/transport/target.ts";
 import { localTarget } from "../../src/transport/local.ts";
-import { tempDir } from "../helpers.ts";
+import { countExecs, tempDir } from "../helpers.ts";
 import {
   loopbackSkipReason,
   type LoopbackSshd,
@@ -78,25 +77,7 @@ function healthServer(): Deno.HttpServer<Deno.NetAddr> {
 }
 
 /** Counts the execs a target runs (shell checks must share one). */
-function counting(target: SshTarget): Target & { forward: SshTarget["forward"]; execs: number } {
-  const counted = {
-    execs: 0,
-    description: target.description,
-    name: "mon",
-    address: target.address,
-    forward: (host: string, port: number) => target.forward(host, port),
-    spawn: (command: string, options?: Parameters<Target["spawn"]>[1]) => {
-      counted.execs++;
-      return target.spawn(command, options);
-    },
-    run: (command: string, options?: Parameters<Target["run"]>[1]) => {
-      counted.execs++;
-      return target.run(command, options);
-    },
-    close: () => target.close(),
-  };
-  return counted;
-}
+const counting = (target: SshTarget) => countExecs(target, "mon");
 
 async function connect(sshd: LoopbackSshd): Promise<SshTarget> {
   return await openSsh({

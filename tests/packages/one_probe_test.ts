@@ -10,26 +10,10 @@ import { plan } from "../../src/plan/mod.ts";
 import { staleCheck } from "../../src/facts/mod.ts";
 import { CLEAN_SH } from "../../src/facts/mod.ts";
 import { Target } from "../../src/transport/target.ts";
-import { tempDir } from "../helpers.ts";
+import { countExecs, tempDir } from "../helpers.ts";
 import { fakeClock, startFakeRepology } from "./fake_repology.ts";
 
-function counting(inner: Target): Target & { execs: number } {
-  const counted = {
-    execs: 0,
-    description: inner.description,
-    name: inner.name,
-    spawn: (command: string, options?: Parameters<Target["spawn"]>[1]) => {
-      counted.execs++;
-      return inner.spawn(command, options);
-    },
-    run: (command: string, options?: Parameters<Target["run"]>[1]) => {
-      counted.execs++;
-      return inner.run(command, options);
-    },
-    close: () => inner.close(),
-  };
-  return counted;
-}
+const counting = (inner: Target) => countExecs(inner);
 
 async function sh(command: string, stdin?: string): Promise<string> {
   const result = await Target.local().run(stdin === undefined ? command : CLEAN_SH, {
