@@ -199,3 +199,44 @@ Deno.test("a down plan of a plan armed for automatic rollback is not armed itsel
   assert.equal(downPlan.autoRollbackS, undefined);
   assert.equal(downPlan.hosts[0].rollbackGaps, undefined);
 });
+
+Deno.test("hostile rollback inputs are refused, naming what was wrong: the flag, the monitor timeout, a hand-edited plan", async () => {
+  const { autoRollbackS } = await import("../../src/cli/common.ts");
+  for (const value of ["abc", "-5s", "5 s; rm -rf /", "1.5s", "99999999999s"]) {
+    assert.throws(() => autoRollbackS({ "auto-rollback": value }), /--auto-rollback/, value);
+  }
+  assert.equal(autoRollbackS({ "auto-rollback": "2m" }), 120);
+  for (const timeout of ["soon", "0s", "2h", "-1s"]) {
+    assert.throws(
+      () =>
+        project("t", (p) =>
+          p.daemon("web.service", (d) => {
+            d.execStart(["/bin/sleep", "infinity"]);
+            d.monitor("http", { url: "http://127.0.0.1:8080/", timeout });
+          })),
+      /monitor timeout/,
+      timeout,
+    );
+  }
+  const { parsePlan, plan } = await import("../../src/plan/mod.ts");
+  const armed = withAutoRollback(
+    await plan(project("h", (p) => p.command("x", { exec: ["/bin/true"], down: "irreversible" }))),
+    60,
+  );
+  const edited = (change: (p: Record<string, unknown>) => void) => {
+    const copy = JSON.parse(JSON.stringify(armed));
+    change(copy);
+    return JSON.stringify(copy);
+  };
+  assert.throws(() => parsePlan(edited((p) => p.autoRollbackS = -1), "up.json"), /up\.json/);
+  assert.throws(() => parsePlan(edited((p) => p.autoRollbackS = "60"), "up.json"), /up\.json/);
+  assert.throws(
+    () =>
+      parsePlan(
+        edited((p) => (p.hosts as { rollbackGaps: unknown[] }[])[0].rollbackGaps.push({ id: "x" })),
+        "up.json",
+      ),
+    /up\.json/,
+  );
+  assert.equal(parsePlan(JSON.stringify(armed), "up.json").autoRollbackS, 60);
+});
