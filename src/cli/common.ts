@@ -6,7 +6,7 @@
 import { HostkitError } from "../errors.ts";
 import type { ProjectSpec } from "../model/project.ts";
 import { type Flags, type FlagSpec, listFlag, numberFlag, stringFlag } from "./args.ts";
-import { parseDuration } from "../packages/cache.ts";
+import { parseDurationMs } from "../text/duration.ts";
 
 /** Longest timer a runtime holds, in seconds (setTimeout takes a signed 32-bit delay in ms). */
 const MAX_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
@@ -52,9 +52,16 @@ export const ROLLBACK_FLAGS: Record<string, FlagSpec> = {
 export function autoRollbackS(flags: Flags): number | undefined {
   const value = stringFlag(flags, "auto-rollback");
   if (value === undefined) return undefined;
-  const ms = parseDuration(value, "--auto-rollback");
-  if (ms > MAX_TIMEOUT_SECONDS * 1000) {
+  const ms = parseDurationMs(value);
+  if (ms !== undefined && ms > MAX_TIMEOUT_SECONDS * 1000) {
     throw new HostkitError("usage", `--auto-rollback ${value} is more than a timer holds`);
+  }
+  // The host's timer counts whole seconds.
+  if (ms === undefined || ms % 1000 !== 0) {
+    throw new HostkitError(
+      "usage",
+      `--auto-rollback ${JSON.stringify(value)}: expected whole seconds such as 60s or 2m`,
+    );
   }
   return ms / 1000;
 }

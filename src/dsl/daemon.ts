@@ -38,6 +38,7 @@ import {
   timespan,
   unitReference,
 } from "./sections.ts";
+import { parseDurationMs } from "../text/duration.ts";
 
 export type { ExecInput };
 
@@ -1025,10 +1026,7 @@ function profileDirectives(
 
 /** A short duration in seconds: `"5s"`, `"500ms"`, `"2m"` or a number of seconds, up to 1 h. */
 function seconds(word: string, value: string | number): number {
-  const match = typeof value === "number"
-    ? [String(value), String(value), "s"]
-    : /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min)?\s*$/.exec(value);
-  const result = match ? Number(match[1]) * ({ ms: 0.001, m: 60, min: 60 }[match[2]] ?? 1) : NaN;
+  const result = typeof value === "number" ? value : (parseDurationMs(value) ?? NaN) / 1000;
   if (!(result >= 0 && result <= 3600)) {
     throw new TypeError(
       `${word} needs a duration up to 1 h such as "5s" or "0s", got ${JSON.stringify(value)}`,

@@ -9,6 +9,7 @@
  */
 import { join } from "node:path";
 import { HostkitError } from "../errors.ts";
+import { parseDurationMs } from "../text/duration.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { validatePackageName } from "./names.ts";
 import { RepologyProjectSchema, type RepologyRecord } from "./records.ts";
@@ -29,7 +30,8 @@ const EntrySchema = z.object({
 export type CacheSource = "cache" | "network" | "stale-cache";
 
 /**
- * Parses a duration such as `24h`, `30m`, `90s`, `2d` or `0` into milliseconds.
+ * Parses a duration flag such as `24h`, `30m`, `90s`, `2d` or `0` into milliseconds (the
+ * grammar of {@link parseDurationMs}); `what` names the flag in the error.
  *
  * @example
  * ```ts
@@ -38,15 +40,14 @@ export type CacheSource = "cache" | "network" | "stale-cache";
  * ```
  */
 export function parseDuration(value: string, what: string): number {
-  const match = /^([0-9]+)(ms|s|m|h|d)?$/.exec(value.trim());
-  if (!match) {
+  const ms = parseDurationMs(value);
+  if (ms === undefined || !Number.isFinite(ms)) {
     throw new HostkitError(
       "usage",
       `${what} ${JSON.stringify(value)}: expected a duration such as 24h, 30m, 90s or 2d`,
     );
   }
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] ?? "s"]!;
-  return Number(match[1]) * unit;
+  return ms;
 }
 
 /**
