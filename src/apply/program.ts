@@ -30,6 +30,11 @@ export interface Step {
   label: string;
   /** The shell line(s) that run it (for --dry-run). */
   command: string;
+  /**
+   * A check that runs before any change and can refuse the apply: its command's exit 7 ends
+   * the program with 7 (`ExitCode.lockout`, as the plan's refusal) instead of a failed step's 3.
+   */
+  refuses?: "lockout";
 }
 
 /** The compiled program for one host. */
@@ -286,7 +291,7 @@ export async function compileProgram(host: HostPlan, options: ProgramOptions): P
   const undoing = options.undoing;
   const check = undoing?.check ?? staleCheck(changes);
   const stepLine = (s: Step) =>
-    `${undoing ? "hk_step_if" : "hk_step"} ${s.index} ${quote(s.command)}`;
+    `${undoing ? "hk_step_if" : s.refuses ? "hk_guard" : "hk_step"} ${s.index} ${quote(s.command)}`;
   // A rollback's steps and the touch keys that make each run, decided on the host in one pass.
   const stepKeys = undoing
     ? steps.map((s) =>

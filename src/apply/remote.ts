@@ -163,8 +163,14 @@ hk_step() {
     hk_unstage
     hk_event step "$n" fail $(( $(hk_ms) - t0 )) "$rc"
     tail -n 40 "$D/out" | while IFS= read -r line; do hk_event log "$n" "$line"; done
+    if [ "$rc" = 7 ] && [ "$n" = "\${HK_GUARD:-}" ]; then hk_event refused "$n"; hk_finish 7; fi
     hk_finish 3
   fi
+}
+hk_guard() { # n command: a check before any change; its exit 7 refuses the apply (exit 7, as the plan's refusal), any other failure fails it (3)
+  HK_GUARD=$1
+  hk_step "$@"
+  HK_GUARD=
 }
 hk_own() { # path owner group mode (never through a symlink)
   if [ -L "$1" ]; then echo "$1 is a symlink: not changing its target's owner or mode"; return 1; fi

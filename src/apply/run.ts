@@ -78,7 +78,8 @@ export interface HostResult {
    * `applied` (all steps ran), `nothing` (no changes), `failed` (a step failed),
    * `stale` (the host changed since the plan: re-plan), `locked` (another apply
    * holds the lock), `unreachable`, `dry-run`, or `rolled_back` (the apply ended, but no
-   * new connection could confirm it, so the host applied the run's down plan).
+   * new connection could confirm it, so the host applied the run's down plan), or `lockout`
+   * (the host's lock-out check refused before any change: `failed` holds its step and message).
    */
   status:
     | "applied"
@@ -88,7 +89,8 @@ export interface HostResult {
     | "locked"
     | "unreachable"
     | "dry-run"
-    | "rolled_back";
+    | "rolled_back"
+    | "lockout";
   /** Ids of changes applied (steps that finished ok). */
   applied: string[];
   /** The failing step, its exit code and last output lines. */
@@ -166,6 +168,7 @@ export async function runProgram(
   let done: number | undefined;
   let running: number | undefined;
   let error: string | undefined;
+  let refused = false;
   const handle = (line: string) => {
     const [tag, kind, ...fields] = line.split("\t");
     if (tag !== "hk") return;
@@ -223,6 +226,9 @@ export async function runProgram(
         break;
       case "error":
         error = fields.join(" ");
+        break;
+      case "refused": // a guard step refused the apply (see hk_guard)
+        refused = true;
         break;
       case "stale": {
         const id = program.checked[Number(fields[0])] ?? `#${fields[0]}`;
@@ -333,6 +339,8 @@ export async function runProgram(
       stderr || (result.log ? "it was killed (no exit status, no message)" : "no output"),
     );
   }
+  // A refusal by the host's lock-out check ends the program with 7, as the plan's refusal does.
+  if (done === 7 && refused && result.failed) return { ...result, status: "lockout" };
   if (done === 3 && !result.failed && error) return { ...result, status: "failed", message: error };
   if (done !== 0 && ![3, 4, 5].includes(done) && !result.failed) {
     return died(error ?? `exit ${done}`);

@@ -140,6 +140,16 @@ function report(results: HostResult[]): number {
         console.error(`[${r.host}] ${r.message}`);
         code ||= ExitCode.unreachable;
         break;
+      case "lockout":
+        // The host's lock-out check refused before any change, as the plan would have.
+        console.error(`[${r.host}] REFUSED on the host by "${r.failed?.label}":`);
+        for (const line of r.failed?.output ?? []) console.error(`    | ${line}`);
+        if (r.log) console.error(`  its events on the host: ${r.log}`);
+        if (r.rollback?.outcome === "rollback_failed") {
+          console.error(`  its automatic rollback FAILED (events: ${r.rollback.log})`);
+        }
+        code ||= ExitCode.lockout;
+        break;
     }
   }
   return code;

@@ -99,6 +99,8 @@ const FIREWALL_GUARD: ActivationGroup = {
       ids: members.map((c) => c.id),
       label: "firewall: lock-out check",
       command: `hk_nft_guard ${guardRules(r.policy).map((w) => quote(w)).join(" ")}`,
+      // Its refusal is a lock-out (exit 7), as at plan time, not a failed step.
+      refuses: "lockout",
     };
   },
 };

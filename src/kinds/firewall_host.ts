@@ -233,17 +233,17 @@ hk_nft_verdict() { # rule…: first match wins (see guardRules); the connection 
     }
     print "accept no rule"; exit 0 }' "$@"
 }
-hk_nft_guard() { # rule…: refuse (nothing changed yet) when they drop a new SSH connection from where this one comes
+hk_nft_guard() { # rule…: refuse (exit 7, nothing changed yet) when they drop a new SSH connection from where this one comes
   HK_SSH=$(hk_ssh_client)
   if [ -z "$HK_SSH" ]; then
     echo "lock-out check: cannot tell where hostkit's SSH connection comes from (no SSH_CONNECTION in this session's processes); nothing was changed. f.allowLockout() goes ahead without the check"
-    return 1
+    return 7
   fi
   v=$(HK_SSH=$HK_SSH hk_nft_verdict "$@") || return 1
   set -- $HK_SSH
   case $v in
     accept*) return 0 ;;
-    *) echo "lock-out: \${v#drop } would drop new SSH connections to port $4 from $1, the address this host sees hostkit connecting from: refused, nothing was changed. Allow it first, or, if you mean it, f.allowLockout()"; return 1 ;;
+    *) echo "lock-out: \${v#drop } would drop new SSH connections to port $4 from $1, the address this host sees hostkit connecting from: refused, nothing was changed. Allow it first, or, if you mean it, f.allowLockout()"; return 7 ;;
   esac
 }
 hk_nft_load() { # ruleset confirmed unit unit-file: load it (its own table only), then keep it for boot

@@ -100,7 +100,9 @@ export interface ActivationGroup {
   key: string;
   placement: Placement;
   /** The one step of all members, or undefined when there is nothing to do. */
-  compile(members: Change[]): { label: string; command: string; ids: string[] } | undefined;
+  compile(members: Change[]):
+    | { label: string; command: string; ids: string[]; refuses?: "lockout" }
+    | undefined;
 }
 
 /** What a kind's compile may do: add steps, stage files, join activation groups. */

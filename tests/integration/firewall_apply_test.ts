@@ -156,9 +156,12 @@ Deno.test({
         good,
         "--confirm",
       ]);
-      assert.equal(guarded.code, 3, guarded.stdout + guarded.stderr);
+      // Exit 7 (a lock-out), as the plan's refusal, not a failed step's 3.
+      assert.equal(guarded.code, 7, guarded.stdout + guarded.stderr);
+      assert.match(guarded.stderr, /REFUSED on the host by "firewall: lock-out check"/);
+      assert.doesNotMatch(guarded.stderr, /FAILED at/);
       assert.match(
-        guarded.stdout + guarded.stderr,
+        guarded.stderr,
         new RegExp(
           `lock-out: the default \\(deny all\\) would drop new SSH connections to port ${host.port} from ${
             me.replaceAll(".", "\\.")

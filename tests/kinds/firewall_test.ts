@@ -270,6 +270,12 @@ Deno.test("an unchanged file that was never loaded is a reload under --nft-reloa
   );
   // The guard runs before anything else, the load after everything else.
   assert.ok(program.steps[0].command.startsWith("hk_nft_guard"));
+  // As a guard: its refusal ends the program with 7 (a lock-out), not a failed step's 3.
+  assert.equal(program.steps[0].refuses, "lockout");
+  const applySh = new TextDecoder().decode(
+    program.entries.find((e) => e.name === "apply.sh")!.data,
+  );
+  assert.match(applySh, /^hk_guard 0 'hk_nft_guard /m);
   assert.ok(program.steps.at(-1)!.command.startsWith("hk_nft_load"));
   const unit = program.entries.map((e) => new TextDecoder().decode(e.data)).join("\n");
   assert.match(unit, /ExecStart=\/usr\/sbin\/nft -f \/var\/lib\/hostkit\/firewall\/hostkit\.nft/);
