@@ -81,11 +81,12 @@ Deno.test("a dropped SSH connection mid-apply does not leave the host half-appli
     assert.equal((await sshExec(host, "root", `test -e ${dir}/after-sleep`)).code, 1, what);
 
     // The program goes on without the connection: once the sleep ends, it writes the file and
-    // finishes. `tail --pid` returns when the program (found by its command line) has exited.
+    // finishes. `tail --pid` returns when the program has exited: the oldest process with its
+    // command line (its steps run in subshells, which share it).
     const program = `sh ${applyDir}/apply.sh ${applyDir}`;
     assert.ok(await running(program), `the apply program runs detached\n${what}`);
     await root(
-      `pid=$(pgrep -x -f '${program}') && pkill -x -f '${sleep}' && tail -s 0.1 --pid="$pid" -f /dev/null`,
+      `pid=$(pgrep -o -x -f '${program}') && pkill -x -f '${sleep}' && tail -s 0.1 --pid="$pid" -f /dev/null`,
     );
     assert.equal(await root(`cat ${dir}/after-sleep`), "written after the sleep");
     const events = await root(`cat ${applyDir}/events.log`);
