@@ -28,10 +28,11 @@ import {
 } from "./targets.ts";
 import { progress } from "./progress.ts";
 import { hasPackageFlags, PACKAGE_FLAGS, packagePlanningFromFlags } from "../packages/flags.ts";
+import { COMMANDS } from "./commands.ts";
 
 export const spec: CommandSpec = {
   name: "apply",
-  summary: "make hosts match a plan (one round trip per host)",
+  summary: COMMANDS.apply.summary,
   usage:
     "hostkit apply (CONFIG [--host NAME…|--local|--remote HOST…] | --plan FILE) (--confirm | --dry-run)",
   flags: {

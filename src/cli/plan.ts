@@ -32,10 +32,11 @@ import {
   TARGET_FLAGS,
 } from "./targets.ts";
 import { PACKAGE_FLAGS, packagePlanningFromFlags, WRITE_LOCK_FLAG } from "../packages/flags.ts";
+import { COMMANDS } from "./commands.ts";
 
 export const spec: CommandSpec = {
   name: "plan",
-  summary: "show what apply would change (one read per host); save it with --out",
+  summary: COMMANDS.plan.summary,
   usage:
     "hostkit plan CONFIG [--local | --host NAME… | --all-hosts | --remote HOST …] [--out FILE]",
   flags: {
