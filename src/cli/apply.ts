@@ -180,6 +180,10 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
   }
   const packages = planFile ? undefined : packagePlanningFromFlags(flags);
   const project = positionals[0] ? await loadFromFlags(positionals[0], flags) : undefined;
+  // Resolved first: the hosts' handshakes then run while the planner and apply modules load.
+  const early = !planFile && hasTargetFlags(flags)
+    ? await resolveTargets(flags, project)
+    : undefined;
   const planning = await import("../plan/mod.ts");
   const { apply, rollbackSeconds } = await import("../apply/mod.ts");
   let plan: Plan;
@@ -215,13 +219,13 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
       ? await resolveTargets(flags, project)
       : await targetsForRefs(plan.hosts.map((h) => h.target), flags, project);
   } else {
-    if (!hasTargetFlags(flags)) {
+    if (!early) {
       throw new HostkitError(
         "usage",
         "apply needs a target: --host NAME, --local or --remote HOST",
       );
     }
-    targets = await resolveTargets(flags, project);
+    targets = early;
     plan = await planning.plan(project!, {
       targets: targets.targets,
       ignore: listFlag(flags, "ignore"),
