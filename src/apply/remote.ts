@@ -43,7 +43,16 @@ set -u
 # The launcher unpacked the payload with umask 077; what apply creates gets the usual default.
 umask 022
 export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-hk_ms() { t=$(date +%s%3N 2>/dev/null); case $t in *[!0-9]*|'') echo 0 ;; *) echo "$t" ;; esac; }
+# HK_MS: a monotonic clock for durations, from /proc/uptime (centiseconds) without starting a
+# process (a date a step is ~5 ms on a busy host); date where /proc is missing.
+hk_clock() {
+  hk_up=; { read -r hk_up _; } 2>/dev/null < /proc/uptime
+  case $hk_up in
+    *[!0-9.]* | '') hk_up=$(date +%s%3N 2>/dev/null); case $hk_up in *[!0-9]* | '') hk_up=0 ;; esac; HK_MS=$hk_up ;;
+    *.[0-9][0-9]) HK_MS=$(( \${hk_up%.*} * 1000 + 1\${hk_up#*.} * 10 - 1000 )) ;;
+    *) HK_MS=$(( \${hk_up%.*} * 1000 )) ;;
+  esac
+}
 hk_event() { printf 'hk'; for f in "$@"; do printf '\t%s' "$f"; done; printf '\n'; }
 hk_finish() {
   echo "$1" > "$D/status"
@@ -100,7 +109,7 @@ hk_backup_list() { # file of NUL-separated paths that a batch replaces by rename
   fi
   (cd / && xargs -0 cp -a --remove-destination --parents -t "$dest" -- < "$1")
 }
-hk_boot_id() { cat /proc/sys/kernel/random/boot_id 2>/dev/null; }
+hk_boot_id() { hk_b=; { read -r hk_b; } 2>/dev/null < /proc/sys/kernel/random/boot_id; echo "$hk_b"; }
 hk_lock() {
   HK_LOCK="$HK_RUNS_ROOT/lock"
   mkdir -p "$HK_RUNS_ROOT" || { hk_event error "cannot create $HK_RUNS_ROOT"; hk_finish 3; }
@@ -151,17 +160,17 @@ hk_check_stale() {
 hk_step() {
   n=$1; shift
   hk_event step "$n" start
-  t0=$(hk_ms)
+  hk_clock; t0=$HK_MS
   if ( eval "$*" ) > "$D/out" 2>&1 < /dev/null; then
     echo "$n" >> "$D/steps.ok"
     [ "\${HK_RB_ARMED:-0}" = 1 ] && echo "$n" >> "$HK_RB/steps.ok"
-    hk_event step "$n" ok $(( $(hk_ms) - t0 ))
+    hk_clock; hk_event step "$n" ok $(( HK_MS - t0 ))
   else
     rc=$?
     echo "$n" >> "$D/steps.failed"
     [ "\${HK_RB_ARMED:-0}" = 1 ] && echo "$n" >> "$HK_RB/steps.failed"
     hk_unstage
-    hk_event step "$n" fail $(( $(hk_ms) - t0 )) "$rc"
+    hk_clock; hk_event step "$n" fail $(( HK_MS - t0 )) "$rc"
     tail -n 40 "$D/out" | while IFS= read -r line; do hk_event log "$n" "$line"; done
     if [ "$rc" = 7 ] && [ "$n" = "\${HK_GUARD:-}" ]; then hk_event refused "$n"; hk_finish 7; fi
     hk_finish 3
@@ -358,7 +367,9 @@ hk_gate_event() { # start MAX_MS UNITS | ok MS | fail MS: the settle window is i
 # most single samples of ActiveState. A oneshot is judged by its Result; other units (timers)
 # only need to be active. A unit still activating has HK_START_TIMEOUT tenths of a second.
 hk_gate() { # UNIT[=MS]…
-  t0=$(hk_ms); since=$(( t0 / 1000 - 1 )); i=0; max=0; units=
+  hk_clock; t0=$HK_MS; i=0; max=0; units=
+  # The journal's --since wants the wall clock.
+  since=$(date +%s 2>/dev/null); case $since in *[!0-9]* | '') since=1 ;; esac; since=$((since - 1))
   for w in "$@"; do
     i=$((i + 1)); u=\${w%%=*}; ms=1000
     case $w in *=*) ms=\${w#*=} ;; esac
@@ -370,7 +381,7 @@ hk_gate() { # UNIT[=MS]…
   count=$i; [ "$max" -gt 0 ] && hk_gate_event start "$max" "\${units# }"
   tick=0; failed=; pending=1
   while [ -n "$pending" ]; do
-    pending=; elapsed=$(( $(hk_ms) - t0 )); i=0
+    pending=; hk_clock; elapsed=$(( HK_MS - t0 )); i=0
     state=$(hk_units_state $units)
     while read -r active sub result restarts inv type; do
       i=$((i + 1))
@@ -410,10 +421,10 @@ EOF
   if [ -n "$failed" ]; then
     journalctl --sync 2>/dev/null || :
     for i in $failed; do eval "HK_SINCE=\$since hk_journal \"\$g_u$i\" \$g_seen$i"; done
-    [ "$max" -gt 0 ] && hk_gate_event fail $(( $(hk_ms) - t0 ))
+    hk_clock; [ "$max" -gt 0 ] && hk_gate_event fail $(( HK_MS - t0 ))
     return 1
   fi
-  [ "$max" -gt 0 ] && hk_gate_event ok $(( $(hk_ms) - t0 ))
+  hk_clock; [ "$max" -gt 0 ] && hk_gate_event ok $(( HK_MS - t0 ))
   return 0
 }
 hk_deactivate() { # units… (stop and disable before their files are removed)

@@ -28,10 +28,11 @@ import {
 } from "./targets.ts";
 import { progress } from "./progress.ts";
 import { hasPackageFlags, PACKAGE_FLAGS, packagePlanningFromFlags } from "../packages/flags.ts";
+import { COMMANDS } from "./commands.ts";
 
 export const spec: CommandSpec = {
   name: "apply",
-  summary: "make hosts match a plan (one round trip per host)",
+  summary: COMMANDS.apply.summary,
   usage:
     "hostkit apply (CONFIG [--host NAME…|--local|--remote HOST…] | --plan FILE) (--confirm | --dry-run)",
   flags: {
@@ -189,6 +190,10 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
   }
   const packages = planFile ? undefined : packagePlanningFromFlags(flags);
   const project = positionals[0] ? await loadFromFlags(positionals[0], flags) : undefined;
+  // Resolved first: the hosts' handshakes then run while the planner and apply modules load.
+  const early = !planFile && hasTargetFlags(flags)
+    ? await resolveTargets(flags, project)
+    : undefined;
   const planning = await import("../plan/mod.ts");
   const { apply, rollbackSeconds } = await import("../apply/mod.ts");
   let plan: Plan;
@@ -224,13 +229,13 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
       ? await resolveTargets(flags, project)
       : await targetsForRefs(plan.hosts.map((h) => h.target), flags, project);
   } else {
-    if (!hasTargetFlags(flags)) {
+    if (!early) {
       throw new HostkitError(
         "usage",
         "apply needs a target: --host NAME, --local or --remote HOST",
       );
     }
-    targets = await resolveTargets(flags, project);
+    targets = early;
     plan = await planning.plan(project!, {
       targets: targets.targets,
       ignore: listFlag(flags, "ignore"),

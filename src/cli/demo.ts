@@ -4,10 +4,11 @@
  * @module
  */
 import type { CommandSpec, Flags } from "./args.ts";
+import { COMMANDS } from "./commands.ts";
 
 export const spec: CommandSpec = {
   name: "demo",
-  summary: "load examples/toys.ts, plan it against this machine read-only, render its unit",
+  summary: COMMANDS.demo.summary,
   usage: "hostkit demo [--offline]",
   flags: {
     offline: { type: "boolean", description: "Plan without reading this machine" },

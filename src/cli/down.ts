@@ -8,10 +8,11 @@ import type { Plan } from "../plan/types.ts";
 import { type CommandSpec, type Flags, listFlag, stringFlag } from "./args.ts";
 import { CONFIG_FLAGS, loadFromFlags, RUNS_FLAGS, runsRootOf } from "./common.ts";
 import { hasTargetFlags, resolveTargets, TARGET_FLAGS } from "./targets.ts";
+import { COMMANDS } from "./commands.ts";
 
 export const spec: CommandSpec = {
   name: "down",
-  summary: "derive the rollback of an applied plan (from a plan file or a tracked run)",
+  summary: COMMANDS.down.summary,
   usage:
     "hostkit down PLAN [--out FILE] | hostkit down [CONFIG] TARGET (--last | --run ID) [--out FILE]",
   flags: {

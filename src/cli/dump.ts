@@ -7,10 +7,11 @@ import { HostkitError } from "../errors.ts";
 import { resourceId } from "../model/resource.ts";
 import { type CommandSpec, expectPositionals, type Flags, stringFlag } from "./args.ts";
 import { CONFIG_FLAGS, loadFromFlags } from "./common.ts";
+import { COMMANDS } from "./commands.ts";
 
 export const spec: CommandSpec = {
   name: "dump",
-  summary: "print the project a config declares, as data",
+  summary: COMMANDS.dump.summary,
   usage: "hostkit dump CONFIG [--require FILE] [--format json|text]",
   flags: {
     ...CONFIG_FLAGS,

@@ -8,10 +8,11 @@ import type { CheckResult, MonitorReport } from "../ops/monitor.ts";
 import type { CommandSpec, Flags } from "./args.ts";
 import { CONFIG_FLAGS, loadFromFlags } from "./common.ts";
 import { hasTargetFlags, preloadTransport, resolveTargets, TARGET_FLAGS } from "./targets.ts";
+import { COMMANDS } from "./commands.ts";
 
 export const spec: CommandSpec = {
   name: "monitor",
-  summary: "run the config's monitor checks (systemd, http, file, port) against hosts",
+  summary: COMMANDS.monitor.summary,
   usage: "hostkit monitor CONFIG (--host NAME…|--all-hosts|--local) [--json]",
   flags: {
     ...CONFIG_FLAGS,

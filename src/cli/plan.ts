@@ -32,10 +32,12 @@ import {
   TARGET_FLAGS,
 } from "./targets.ts";
 import { PACKAGE_FLAGS, packagePlanningFromFlags, WRITE_LOCK_FLAG } from "../packages/flags.ts";
+import { COMMANDS } from "./commands.ts";
+import { firewallReloadIn } from "../kinds/firewall_host.ts";
 
 export const spec: CommandSpec = {
   name: "plan",
-  summary: "show what apply would change (one read per host); save it with --out",
+  summary: COMMANDS.plan.summary,
   usage:
     "hostkit plan CONFIG [--local | --host NAME… | --all-hosts | --remote HOST …] [--out FILE]",
   flags: {
@@ -104,6 +106,9 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
   preloadTransport(flags);
   const packages = packagePlanningFromFlags(flags);
   const project = onlyServices(await loadFromFlags(config, flags), listFlag(flags, "service"));
+  const rollbackS = autoRollbackS(flags);
+  // Resolved first: the hosts' handshakes then run while the planner loads.
+  const targets = hasTargetFlags(flags) ? await resolveTargets(flags, project) : undefined;
   const planning = await import("../plan/mod.ts");
   if (flags["show-graph"]) {
     const deps = planning.dependencies(project.resources);
@@ -113,8 +118,6 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
     );
     return 0;
   }
-  const rollbackS = autoRollbackS(flags);
-  const targets = hasTargetFlags(flags) ? await resolveTargets(flags, project) : undefined;
   try {
     const planned = await planning.plan(project, {
       targets: targets?.targets,
@@ -125,7 +128,10 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
       packages,
     });
     // A firewall reload always runs under automatic rollback: the plan says so, and for how long.
-    const seconds = await (await import("../apply/mod.ts")).rollbackSeconds(planned, rollbackS);
+    // (apply's modules load only then: a plain plan never needs them.)
+    const seconds = rollbackS === undefined && !planned.hosts.some(firewallReloadIn)
+      ? undefined
+      : await (await import("../apply/mod.ts")).rollbackSeconds(planned, rollbackS);
     const result = seconds === undefined
       ? planned
       : (await import("../down/mod.ts")).withAutoRollback(planned, seconds);

@@ -5,10 +5,11 @@
  */
 import { type CommandSpec, expectPositionals, type Flags } from "./args.ts";
 import { CONFIG_FLAGS, loadFromFlags } from "./common.ts";
+import { COMMANDS } from "./commands.ts";
 
 export const spec: CommandSpec = {
   name: "render",
-  summary: "print the file hostkit would write for one resource",
+  summary: COMMANDS.render.summary,
   usage: "hostkit render CONFIG KIND NAME [--require FILE]",
   flags: { ...CONFIG_FLAGS },
   notes: [

@@ -8,10 +8,11 @@ import type { RunRecord } from "../runs/record.ts";
 import { type CommandSpec, type Flags, stringFlag } from "./args.ts";
 import { CONFIG_FLAGS, loadFromFlags, RUNS_FLAGS, runsRootOf } from "./common.ts";
 import { hasTargetFlags, resolveTargets, TARGET_FLAGS } from "./targets.ts";
+import { COMMANDS } from "./commands.ts";
 
 export const spec: CommandSpec = {
   name: "runs",
-  summary: "list tracked runs on a host (newest first); prune old ones",
+  summary: COMMANDS.runs.summary,
   usage:
     "hostkit runs [CONFIG] TARGET [--verbose] [--latest] [--id ID] [--format json] [--prune --keep N]",
   flags: {

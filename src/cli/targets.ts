@@ -335,5 +335,7 @@ export async function resolveTargets(
     });
   }
   const targets = inputs.map((input) => sshTarget(input));
+  // The first hosts' handshakes run while the caller loads the planner (as many as run at once).
+  for (const target of targets.slice(0, numberFlag(flags, "parallel", 10))) target.open?.();
   return { targets, close: async () => void await Promise.all(targets.map((t) => t.close())) };
 }

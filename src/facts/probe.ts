@@ -41,23 +41,27 @@ hk_p() {
     if [ "$3" = e ] && [ -f "$2" ] && [ ! -r "$2" ]; then
       printf '%s\terror\tcannot read the file\n' "$1"
     elif [ "$3" = e ] && [ -f "$2" ]; then
-      # Lines are compared here, on the host, against the declared hashes ($5 lists
-      # KEY:HASH): only same / different / present leaves it, never a hash of a value that
-      # may be secret (or was, before the config changed). Secret keys ($4) are not hashed.
+      # Lines are compared on the host, against the declared hashes ($5 lists KEY:HASH): only
+      # same / different / present leaves it, never a hash of a value that may be secret (or
+      # was, before the config changed). Secret keys ($4) are not hashed. Each line to hash
+      # goes to its own file: hk_stats hashes them all with ONE sha256sum (no process a line).
       while IFS= read -r line || [ -n "$line" ]; do
         case $line in ''|'#'*) continue ;; esac
         key=\${line%%=*}
+        d=
         case " $4 " in
-          *" $key "*) v=present ;;
+          *" $key "*) ;;
           *)
             case " $5 " in
               *" $key:"*)
-                h=$(printf '%s' "$line" | sha256sum | cut -c1-64)
-                case " $5 " in *" $key:$h "*) v=same ;; *) v=different ;; esac ;;
-              *) v=present ;;
+                d=" $5 "; d=\${d#*" $key:"}; d=\${d%% *}
+                hk_env_n=$((hk_env_n + 1))
+                printf '%s' "$line" > "$HK/e.$hk_env_n"
+                printf '%s\n' "$HK/e.$hk_env_n" >&8 ;;
             esac ;;
         esac
-        printf '%s\tenv\t%s %s\n' "$1" "$key" "$v"
+        # In the file's order; an empty declared hash: present only.
+        printf '%s\t%s\t%s\n' "$1" "$d" "$key" >&9
       done < "$2"
     fi
   else
@@ -71,35 +75,79 @@ hk_p() {
     fi
   fi
 }
-hk_stats() {
+hk_stats() { # ONE stat, ONE sha256sum (files and env lines) and ONE awk, however many paths
   [ -s "$HK/paths" ] || return 0
   xargs -0 stat -c '%F|%U|%G|%a|%s' -- < "$HK/paths" > "$HK/stats" 2>/dev/null
-  if [ "$(wc -l < "$HK/stats")" -ne "$(wc -l < "$HK/pidx")" ]; then
-    # Some path could not be read: one stat per path, so each failure stays with its resource.
+  : > "$HK/sums"; : > "$HK/esums"
+  [ -s "$HK/files" ] && xargs -0 sha256sum -- < "$HK/files" > "$HK/sums" 2>/dev/null
+  [ -s "$HK/enames" ] && xargs sha256sum -- < "$HK/enames" > "$HK/esums" 2>/dev/null
+  hk_join; r=$?
+  [ "$r" = 0 ] && return 0
+  # Some path could not be read: one command per path, so each failure stays with its resource.
+  if [ $((r & 1)) = 1 ]; then
     xargs -0 -n 1 sh -c 'stat -c "%F|%U|%G|%a|%s" -- "$1" 2>/dev/null || echo ERR' sh \
       < "$HK/paths" > "$HK/stats"
   fi
-  paste "$HK/pidx" "$HK/stats" | awk -F '\t' '{
-    split($2, f, "|"); t = f[1]
-    if (t == "ERR") { print $1 "\terror\tcannot stat it (permission denied?)"; next }
-    t = t ~ /^regular/ ? "file" : t == "directory" ? "directory" : t == "symbolic link" ? "symlink" : "other"
-    print $1 "\tpath\t" t " " f[2] " " f[3] " " f[4] " " (t == "file" ? f[5] : 0) }'
-  [ -s "$HK/files" ] || return 0
-  xargs -0 sha256sum -- < "$HK/files" > "$HK/sums" 2>/dev/null
-  if [ "$(wc -l < "$HK/sums")" -ne "$(wc -l < "$HK/fidx")" ]; then
+  if [ $((r & 2)) = 2 ]; then
     xargs -0 -n 1 sh -c 'sha256sum < "$1" 2>/dev/null || echo "ERR -"' sh < "$HK/files" > "$HK/sums"
   fi
-  paste -d ' ' "$HK/fidx" "$HK/sums" | awk '{ h = $2; sub(/^\\/, "", h)
-    if (h == "ERR") print $1 "\terror\tcannot read the file"; else print $1 "\tsha256\t" h }'
+  hk_join
 }
-hk_account() {
-  if e=$(getent passwd "$2"); then
-    printf '%s\taccount\t%s\n' "$1" "$e"
-    printf '%s\tgroup\t%s\n' "$1" "$(id -gn -- "$2")"
-    printf '%s\tgroups\t%s\n' "$1" "$(id -Gn -- "$2")"
-  else
-    printf '%s\taccount\tmissing\n' "$1"
+hk_join() { # prints the path, sha256 and env lines; exits 1 / 2 / 3 when stats / sums are short
+  awk -F '\t' '
+    part == 1 { pidx[++np] = $0; next }
+    part == 2 { stat[++ns] = $0; next }
+    part == 3 { fidx[++nf] = $0; next }
+    part == 4 { sum[++nh] = $0; next }
+    # The key last: the host file holds it (the text up to "="), and it may hold tabs.
+    part == 5 { eidx[++ne] = $1; edecl[ne] = $2; k = $0; sub(/^[^\t]*\t[^\t]*\t/, "", k); ekey[ne] = k; next }
+    part == 6 { esum[++nx] = $0; next }
+    END {
+      bad = (ns != np ? 1 : 0) + (nh != nf ? 2 : 0)
+      if (bad) exit bad
+      for (i = 1; i <= np; i++) {
+        split(stat[i], f, "|"); t = f[1]
+        if (t == "ERR") { print pidx[i] "\terror\tcannot stat it (permission denied?)"; continue }
+        t = t ~ /^regular/ ? "file" : t == "directory" ? "directory" : t == "symbolic link" ? "symlink" : "other"
+        print pidx[i] "\tpath\t" t " " f[2] " " f[3] " " f[4] " " (t == "file" ? f[5] : 0)
+      }
+      for (i = 1; i <= nf; i++) {
+        split(sum[i], w, " "); h = w[1]; sub(/^\\/, "", h)
+        if (h == "ERR") print fidx[i] "\terror\tcannot read the file"; else print fidx[i] "\tsha256\t" h
+      }
+      # A line without its hash (a short sha256sum) counts as different: apply rewrites the file.
+      for (i = 1; i <= ne; i++) {
+        if (edecl[i] == "") { print eidx[i] "\tenv\t" ekey[i] " present"; continue }
+        split(esum[++j], w, " ")
+        print eidx[i] "\tenv\t" ekey[i] " " (j <= nx && w[1] == edecl[i] ? "same" : "different")
+      }
+    }' part=1 "$HK/pidx" part=2 "$HK/stats" part=3 "$HK/fidx" part=4 "$HK/sums" \
+    part=5 "$HK/elist" part=6 "$HK/esums"
+}
+hk_accounts() { # names…, their indexes in HK_ACCT_IDX: ONE getent and ONE id for all accounts
+  getent passwd -- "$@" > "$HK/passwd" 2>/dev/null
+  set --
+  while IFS=: read -r name _; do set -- "$@" "$name"; done < "$HK/passwd"
+  : > "$HK/groups"
+  [ "$#" -gt 0 ] && id -Gn -- "$@" > "$HK/groups" 2>/dev/null
+  n=0; while IFS= read -r _; do n=$((n + 1)); done < "$HK/groups"
+  if [ "$n" -ne "$#" ]; then
+    # An id that takes one user at a time (busybox): a line per user, even an empty one.
+    for name in "$@"; do g=$(id -Gn -- "$name" 2>/dev/null); printf '%s\n' "$g"; done > "$HK/groups"
   fi
+  awk -v idx="$HK_ACCT_IDX" -v names="$HK_ACCT_NAMES" '
+    part == 1 { line[++n] = $0; split($0, f, ":"); at[f[1]] = n; next }
+    part == 2 { groups[++g] = $0; next }
+    END {
+      k = split(idx, ix, " "); split(names, nm, " ")
+      for (i = 1; i <= k; i++) {
+        if (!(nm[i] in at)) { print ix[i] "\taccount\tmissing"; continue }
+        j = at[nm[i]]; split(groups[j], gs, " ")
+        print ix[i] "\taccount\t" line[j]
+        print ix[i] "\tgroup\t" gs[1]
+        print ix[i] "\tgroups\t" groups[j]
+      }
+    }' part=1 "$HK/passwd" part=2 "$HK/groups"
 }
 hk_units() {
   if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
@@ -137,7 +185,8 @@ for pm in apt-get:apt dnf:dnf apk:apk pacman:pacman; do
 done
 printf 'host\tpm\t%s\n' "$HK_PM"
 if [ -d /run/systemd/system ]; then printf 'host\tsystemd\tyes\n'; else printf 'host\tsystemd\tno\n'; fi
-printf 'host\tmachine\t%s\n' "$(cat /etc/machine-id 2>/dev/null)"
+hk_machine=; { read -r hk_machine; } 2>/dev/null < /etc/machine-id
+printf 'host\tmachine\t%s\n' "$hk_machine"
 if [ -n "\${HK_RUNS_ROOT:-}" ] && [ -r "$HK_RUNS_ROOT/triggers" ]; then
   while read -r a u; do printf 'host\ttrigger\t%s %s\n' "$a" "$u"; done < "$HK_RUNS_ROOT/triggers"
 fi
@@ -155,6 +204,8 @@ class Builder implements ProbeBuilder {
   unitNames: string[] = [];
   packages: number[] = [];
   packageNames: string[] = [];
+  accounts: number[] = [];
+  accountNames: string[] = [];
 
   path(
     index: number,
@@ -176,6 +227,10 @@ class Builder implements ProbeBuilder {
   package(index: number, name: string): void {
     this.packages.push(index);
     this.packageNames.push(name);
+  }
+  account(index: number, name: string): void {
+    this.accounts.push(index);
+    this.accountNames.push(name);
   }
   shell(lines: string): void {
     this.others.push(lines);
@@ -209,7 +264,15 @@ export function probeScript(
 ): string {
   const builder = new Builder(options.runGuards ?? false);
   resources.forEach((resource, index) => handlerOf(resource).probe(resource, index, builder));
-  const { paths, others, units, unitNames, packages, packageNames } = builder;
+  const { paths, others, units, unitNames, packages, packageNames, accounts, accountNames } =
+    builder;
+  if (accounts.length) {
+    others.unshift(
+      `HK_ACCT_IDX=${quote(accounts.join(" "))} HK_ACCT_NAMES=${
+        quote(accountNames.join(" "))
+      } hk_accounts ${accountNames.map((n) => quote(n)).join(" ")}`,
+    );
+  }
   if (units.length) {
     others.push(
       `HK_UNIT_IDX=${quote(units.join(" "))} hk_units ${unitNames.map((n) => quote(n)).join(" ")}`,
@@ -230,9 +293,10 @@ export function probeScript(
     HOST_FACTS,
     "HK=$(mktemp -d) || exit 1",
     "trap 'rm -rf \"$HK\"' EXIT",
+    "hk_env_n=0",
     "{ :",
     ...paths,
-    '} 4>"$HK/paths" 5>"$HK/pidx" 6>"$HK/files" 7>"$HK/fidx"',
+    '} 4>"$HK/paths" 5>"$HK/pidx" 6>"$HK/files" 7>"$HK/fidx" 8>"$HK/enames" 9>"$HK/elist"',
     "hk_stats",
     ...others,
     "}",

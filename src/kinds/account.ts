@@ -48,7 +48,7 @@ export const account: KindHandler<Account> = {
   schema: AccountSchema,
   name: (r) => r.name,
   ...NOT_A_PATH,
-  probe: (r, index, probe) => probe.shell(`hk_account ${index} ${quote(r.name)}`),
+  probe: (r, index, probe) => probe.account(index, r.name),
   parse: (_r, tags) => {
     const state = accountState(tags);
     return state ? { account: state } : {};

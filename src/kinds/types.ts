@@ -48,6 +48,8 @@ export interface ProbeBuilder {
   unit(index: number, name: string): void;
   /** An installed package and its version (the host's manager, or the pinned one). */
   package(index: number, name: string): void;
+  /** An account: its passwd entry, primary group and groups (one lookup for all accounts). */
+  account(index: number, name: string): void;
   /** Shell lines printing `INDEX<TAB>TAG<TAB>VALUE` for this resource. */
   shell(lines: string): void;
 }

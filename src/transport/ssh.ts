@@ -141,6 +141,7 @@ export function sshTarget(input: SshOptionsInput): Target & Forwarding {
     reopen: () => sshTarget({ ...options, retry: { ...options.retry, attempts: 1 } }),
     spawn,
     run: (command, runOptions) => collect(spawn(command, runOptions)),
+    open: () => void connect().catch(() => {}),
     close: async () => {
       const pending = connection;
       connection = undefined;

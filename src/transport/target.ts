@@ -76,6 +76,11 @@ export interface Target {
   /** Releases the connection. Safe to call twice. */
   close(): Promise<void>;
   /**
+   * Starts connecting now rather than on first use, so the handshake overlaps the caller's
+   * own work. A failure is not reported here: the first command reports it (and retries).
+   */
+  open?(): void;
+  /**
    * The same host over a NEW connection (its own handshake and login), to prove the host can
    * still be reached after a change (automatic rollback's disarm). Absent: no connection to renew.
    */

@@ -282,3 +282,18 @@ Deno.test("a host's password secret must be set before anything connects", async
   assert.equal(code, 78);
   assert.match(stderr, /HOSTKIT_SSH_PASSWORD is not set \(needed for SSH password of host prod\)/);
 });
+
+Deno.test("the compiled binary includes every command's module (the CLI imports them by URL)", async () => {
+  const { COMMANDS } = await import("../../src/cli/commands.ts");
+  const config = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
+  const included = [...config.tasks.compile.matchAll(/--include (\S+)/g)].map((m) => m[1]);
+  for (const { module } of Object.values(COMMANDS)) {
+    assert.ok(
+      included.includes(`src/cli/${module.replace("./", "")}`),
+      `deno task compile must --include ${module}`,
+    );
+    // The module exists and is a command (its spec carries the overview's summary).
+    const loaded = await import(new URL(module, new URL("../../src/cli/", import.meta.url)).href);
+    assert.equal(typeof loaded.run, "function");
+  }
+});

@@ -289,7 +289,7 @@ Deno.test("each kind's part of the probe quotes what it is given", () => {
   ]);
   const lines = script.split("\n");
   assert.ok(lines.includes("hk_p 0 /srv/app d"));
-  assert.ok(lines.includes("hk_account 1 app"));
+  assert.ok(lines.some((l) => l.startsWith("HK_ACCT_IDX=1 HK_ACCT_NAMES=app hk_accounts app")));
   assert.ok(lines.includes("hk_p 3 '/srv/it'\\''s here' f"));
   assert.ok(lines.some((l) => l.startsWith("HK_PKG_IDX=2 HK_PKG_NAMES=x hk_packages x")));
 });

@@ -36,7 +36,7 @@ const hex = (text: string) =>
 const FIXTURES: { [K in ResourceKind]: Fixture } = {
   account: {
     resource: { kind: "account", name: "app", groups: ["docker"] },
-    probes: /^hk_account 0 app$/m,
+    probes: /^HK_ACCT_IDX=0 HK_ACCT_NAMES=app hk_accounts app$/m,
     missing: { lines: ["account\tmissing"], action: "create" },
     drifted: {
       lines: ["account\tapp:x:998:998::/home/app:/bin/sh", "group\tapp", "groups\tapp"],
