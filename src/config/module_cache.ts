@@ -16,6 +16,8 @@ import type { ModuleSource } from "./graph.ts";
 
 /** Bumped when the transpiler or the shape of an entry changes: old entries become misses. */
 const FORMAT = "hostkit-module-v1 sucrase-3.35";
+/** Entries not used for this long are removed (when a run writes new ones). */
+const UNUSED_MS = 30 * 24 * 3600 * 1000;
 
 /** Read and written by the loader only; no config reaches it. */
 export interface ModuleCache {
@@ -81,12 +83,17 @@ function trusted(entry: unknown, path: string): entry is ModuleSource {
  */
 export function moduleCache(dir: string | undefined = cacheRoot()): ModuleCache {
   const modules = dir === undefined ? undefined : join(dir, "modules");
+  let pruned = false;
   return {
     async get(path, text) {
       if (!modules) return undefined;
       try {
-        const entry = JSON.parse(await Deno.readTextFile(join(modules, await keyOf(path, text))));
-        return trusted(entry, path) ? entry : undefined;
+        const file = join(modules, await keyOf(path, text));
+        const entry = JSON.parse(await Deno.readTextFile(file));
+        if (!trusted(entry, path)) return undefined;
+        // Used now: pruning keeps it.
+        Deno.utime(file, new Date(), new Date()).catch(() => {});
+        return entry;
       } catch {
         return undefined;
       }
@@ -95,6 +102,10 @@ export function moduleCache(dir: string | undefined = cacheRoot()): ModuleCache 
       if (!modules || !trusted(module, module?.path)) return;
       try {
         await Deno.mkdir(modules, { recursive: true, mode: 0o700 });
+        if (!pruned) {
+          pruned = true;
+          await prune(modules);
+        }
         const file = join(modules, await keyOf(module.path, text));
         // Written aside and renamed: a reader never sees half an entry.
         const temp = `${file}.${crypto.randomUUID()}.tmp`;
@@ -103,4 +114,14 @@ export function moduleCache(dir: string | undefined = cacheRoot()): ModuleCache 
       } catch { /* best effort: the next run transpiles again */ }
     },
   };
+}
+
+/** Removes entries (and temp files a killed run left) unused for {@link UNUSED_MS}. */
+async function prune(modules: string): Promise<void> {
+  const before = Date.now() - UNUSED_MS;
+  for await (const entry of Deno.readDir(modules)) {
+    const file = join(modules, entry.name);
+    const { mtime } = await Deno.stat(file).catch(() => ({ mtime: null }));
+    if (mtime && mtime.getTime() < before) await Deno.remove(file).catch(() => {});
+  }
 }

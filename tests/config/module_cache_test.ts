@@ -107,3 +107,20 @@ Deno.test("a cache that cannot be written still loads the config", async () => {
   assert.equal(spec.resources.length, 1);
   assert.equal(await cache.get(config, await Deno.readTextFile(config)), undefined);
 });
+
+Deno.test("entries unused for 30 days are removed when a run writes new ones", async () => {
+  await using dir = await tempDir();
+  const config = await writeFiles(dir.path, CONFIG);
+  const cacheDir = join(dir.path, "cache");
+  await load(config, { cache: moduleCache(cacheDir) });
+  const modules = join(cacheDir, "modules");
+  const stale = join(modules, "0".repeat(64));
+  await Deno.writeTextFile(stale, "{}");
+  const old = new Date(Date.now() - 31 * 24 * 3600 * 1000);
+  await Deno.utime(stale, old, old);
+  // A hit keeps its entries fresh; a miss writes, and prunes first.
+  await Deno.writeTextFile(join(dir.path, "lib/port.ts"), "export const port = 1;\n");
+  await load(config, { cache: moduleCache(cacheDir) });
+  assert.ok(!(await Deno.stat(stale).then(() => true, () => false)), "the stale entry is gone");
+  assert.equal([...Deno.readDirSync(modules)].length, 4);
+});
