@@ -8,8 +8,11 @@
  * line); configs see neither: before any config code runs, the channel is
  * captured here and every way to reach the controller's facts is removed.
  *
- * Protocol: child `ready` → loader `start` → child `read` / loader `file`
- * (repeated; the loader decides what may be read) → child `done`.
+ * Protocol: child `up` → loader `start` → child `ready` → child `read` /
+ * loader `file` (repeated; the loader decides what may be read) and a child
+ * `module` for each module transpiled → child `done`. When `start` carries
+ * every module (the loader's cache), there are no reads and the transpiler is
+ * never loaded.
  *
  * @module
  */
@@ -19,9 +22,6 @@ import { ProjectError, setDefaultConventions } from "../dsl/project.ts";
 import { ConfigError } from "./error.ts";
 import { DSL_SPECIFIER, type ModuleSource, readGraph } from "./graph.ts";
 import type { ChildMessage, ChildResponse, LoaderMessage } from "./protocol.ts";
-// Loaded with the DSL, before the lock-down: afterwards nothing may reach the module loader.
-import "sucrase";
-import * as lexer from "es-module-lexer";
 
 const IMPORT_HOOK = "__hostkitImport";
 
@@ -270,21 +270,28 @@ export async function serveChild(): Promise<void> {
   };
   const next = channel(Deno.stdin.readable);
   const exit = Deno.exit;
-  await lexer.init;
-  lockDown((text) => send({ type: "log", text }));
-  send({ type: "ready" });
+  send({ type: "up" });
   const start = await next();
   if (start.type !== "start") throw new Error("expected start");
   const { entry, requires } = start;
+  if (!start.modules) {
+    // Before the lock-down: afterwards nothing may reach the module loader.
+    await import("sucrase");
+    await (await import("es-module-lexer")).init;
+  }
+  lockDown((text) => send({ type: "log", text }));
+  send({ type: "ready" });
   let response: ChildResponse;
   let pathOf = new Map<string, string>();
   try {
-    const modules = await readGraph([...requires, entry], async (path, from) => {
+    const modules = start.modules ?? await readGraph([...requires, entry], async (path, from) => {
       send({ type: "read", path, ...(from ? { from } : {}) });
       const file = await next();
       if (file.type !== "file" || file.path !== path) throw new Error("unexpected message");
       return file.text;
     });
+    // Before any code of the config runs: what the loader caches is the transpiler's own work.
+    if (!start.modules) { for (const module of modules) send({ type: "module", module }); }
     const urls = link(modules);
     installImportHook(modules, urls);
     pathOf = new Map([...urls].filter(([p]) => p !== DSL_SPECIFIER).map(([p, u]) => [u, p]));

@@ -14,7 +14,9 @@ import { syntaxErrorSite } from "./syntax.ts";
 
 /** One transpiled module and the places its import specifiers stand. */
 export interface ModuleSource {
+  /** The module's absolute path. */
   path: string;
+  /** Its JavaScript, line for line with the source. */
   code: string;
   /** Import specifiers to rewrite: byte range in `code` and what it refers to. */
   imports: { start: number; end: number; target: string }[];

@@ -11,6 +11,8 @@ import { HostkitError } from "../errors.ts";
 import type { ProjectSpec } from "../model/project.ts";
 import { visible } from "../text/visible.ts";
 import { ConfigError } from "./error.ts";
+import { DSL_SPECIFIER, type ModuleSource } from "./graph.ts";
+import { type ModuleCache, moduleCache } from "./module_cache.ts";
 import { CHILD_SUBCOMMAND, type ChildMessage, type ChildResponse } from "./protocol.ts";
 import { MODULE_LIMIT, projectRootOf, SourcePolicy, SourceRefused } from "./sources.ts";
 
@@ -26,6 +28,8 @@ export interface LoadOptions {
   sourceRoots?: string[];
   /** Where the config's console output goes (default: stderr, made visible). */
   onLog?: (text: string) => void;
+  /** Transpiled modules kept between runs (default: the user's cache dir; see module_cache.ts). */
+  cache?: ModuleCache;
 }
 
 /** The config did not finish in time. */
@@ -140,7 +144,8 @@ export async function load(path: string, options: LoadOptions = {}): Promise<Pro
     ((text: string) => console.error(`config: ${visible(text)}`));
   // The schema (zod) loads here while the child starts.
   const validation = import("./validate.ts");
-  const response = await evaluate(entry, requires, policy, { timeoutMs, memoryMb, onLog });
+  const cache = options.cache ?? moduleCache();
+  const response = await evaluate(entry, requires, policy, { timeoutMs, memoryMb, onLog, cache });
   // Every failure names the config, even one no line of it can be blamed for.
   if (!response.ok) throw new ConfigError(response.message, response.origin ?? entry);
   const spec = (await validation).validateSpec(response.spec, entry);
@@ -152,6 +157,7 @@ interface Limits {
   timeoutMs: number;
   memoryMb: number;
   onLog: (text: string) => void;
+  cache: ModuleCache;
 }
 
 /** A started child process, before it is given a config. */
@@ -285,11 +291,21 @@ async function evaluate(
     () =>
       new ConfigError(`the config sandbox did not start within ${START_LIMIT_MS / 1000} s`, entry),
   );
-  const decoder = new TextDecoder("utf-8", { fatal: true });
+  const readModule = moduleReader(entry, requires, policy);
+  // Looked up while the child starts: a config that did not change needs no transpiler.
+  const served = new Map<string, string>();
+  const cached = cachedGraph([...requires, entry], readModule, limits.cache);
+  const writes: Promise<void>[] = [];
   const conversation = async (): Promise<ChildResponse | undefined> => {
     for await (const line of linesOf(child.stdout)) {
       const message = JSON.parse(line) as ChildMessage;
-      if (message.type === "ready") {
+      if (message.type === "up") {
+        const modules = await cached;
+        await send({ type: "start", entry, requires, ...(modules ? { modules } : {}) });
+      } else if (message.type === "module") {
+        const text = served.get(message.module?.path);
+        if (text !== undefined) writes.push(limits.cache.put(message.module, text));
+      } else if (message.type === "ready") {
         // The config's time starts now: starting the runtime is not the config's doing.
         arm(limits.timeoutMs, () =>
           new ConfigTimeoutError(
@@ -297,24 +313,11 @@ async function evaluate(
               "(an endless loop?); raise the limit with --timeout SECONDS",
             entry,
           ));
-        await send({ type: "start", entry, requires });
       } else if (message.type === "read") {
-        let text: string;
-        try {
-          // The config and --require files are the operator's choice, even when git ignores them.
-          const named = message.path === entry || requires.includes(message.path);
-          text = decoder.decode(
-            policy.read(String(message.path), MODULE_LIMIT, { ignoredToo: named }),
-          );
-        } catch (error) {
-          const why = error instanceof SourceRefused
-            ? error.reason
-            : error instanceof TypeError
-            ? "not UTF-8 text"
-            : String(error);
-          throw new ConfigError(`cannot read config module ${message.path}: ${why}`, message.from);
-        }
-        await send({ type: "file", path: message.path, text });
+        const path = String(message.path);
+        const text = readModule(path, message.from);
+        served.set(path, text);
+        await send({ type: "file", path, text });
       } else if (message.type === "log") {
         limits.onLog(String(message.text));
       } else if (message.type === "done") {
@@ -338,7 +341,64 @@ async function evaluate(
     clearTimeout(timer);
     dispose(sandbox);
     await child.status;
+    await Promise.all(writes);
   }
+}
+
+/** Reads a config module under the source policy; a refusal is the config's error. */
+function moduleReader(
+  entry: string,
+  requires: string[],
+  policy: SourcePolicy,
+): (path: string, from?: string) => string {
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  return (path, from) => {
+    try {
+      // The config and --require files are the operator's choice, even when git ignores them.
+      const named = path === entry || requires.includes(path);
+      return decoder.decode(policy.read(path, MODULE_LIMIT, { ignoredToo: named }));
+    } catch (error) {
+      const why = error instanceof SourceRefused
+        ? error.reason
+        : error instanceof TypeError
+        ? "not UTF-8 text"
+        : String(error);
+      throw new ConfigError(`cannot read config module ${path}: ${why}`, from);
+    }
+  };
+}
+
+/**
+ * Every module of the config from the cache, dependencies first (as the child's own reading
+ * orders them), or undefined when any module is missing, changed or unreadable: the child then
+ * reads and transpiles them all, and reports a refused read itself.
+ */
+async function cachedGraph(
+  entries: string[],
+  read: (path: string) => string,
+  cache: ModuleCache,
+): Promise<ModuleSource[] | undefined> {
+  const seen = new Set<string>();
+  const ordered: ModuleSource[] = [];
+  const visit = async (path: string): Promise<boolean> => {
+    if (seen.has(path)) return true;
+    seen.add(path);
+    let text: string;
+    try {
+      text = read(path);
+    } catch {
+      return false;
+    }
+    const module = await cache.get(path, text);
+    if (!module) return false;
+    for (const target of new Set(Object.values(module.resolved))) {
+      if (target !== DSL_SPECIFIER && !await visit(target)) return false;
+    }
+    ordered.push(module);
+    return true;
+  };
+  for (const entry of entries) if (!await visit(entry)) return undefined;
+  return ordered;
 }
 
 function crashError(
