@@ -246,7 +246,8 @@ async function breakdown(b: Bench): Promise<void> {
     b.rows.push({ case: `  breakdown: ${name}`, hostkit: ms, goal: "", unit: "ms" });
   row("process start (runtime until the first module runs)", phases.processStart);
   row("module loading (config loader, ssh, plan, apply)", phases.modules);
-  row("config sandbox evaluation", phases.sandbox);
+  row("config sandbox with its start, a new config", phases.sandbox);
+  row("config sandbox with its start, unchanged (module cache)", phases.sandboxCached);
   row("SSH handshake + first exec", phases.handshake);
   row("probe (plan's one read)", phases.probe);
   row("apply program, whole (stream, lock, steps, settle)", phases.program);
