@@ -75,10 +75,38 @@ hk_p() {
     fi
   fi
 }
+hk_fast() { # "IDX<TAB>TYPE<TAB>PATH" lines (no control characters) on stdin: ONE stat for all
+  awk -F '\t' -v P="$HK/fp" -v L="$HK/fl" '{ print $3 > P; print > L }'
+  [ -s "$HK/fp" ] || return 0
+  tr '\n' '\000' < "$HK/fp" | xargs -0 stat -c '%F|%U|%G|%a|%s|%n' -- > "$HK/fs" 2> "$HK/fe"
+  # A path stat did not print is missing when every error said so; else hk_p sorts them out.
+  awk -F '\t' -v F="$HK/ff" -v I="$HK/ffi" -v M="$HK/fm" '
+    part == 1 { s = $0; for (k = 0; k < 5; k++) sub(/^[^|]*[|]/, "", s); st[s] = $0; next }
+    part == 2 { if ($0 !~ /No such file or directory$/) other++; next }
+    !($3 in st) { missing[++nm] = $0; next }
+    {
+      split(st[$3], f, "|"); t = f[1]
+      t = t ~ /^regular/ ? "file" : t == "directory" ? "directory" : t == "symbolic link" ? "symlink" : "other"
+      print $1 "\tpath\t" t " " f[2] " " f[3] " " f[4] " " (t == "file" ? f[5] : 0)
+      if ($2 == "f" && t == "file") { print $3 > F; print $1 > I }
+    }
+    END {
+      for (i = 1; i <= nm; i++) {
+        if (other) { print missing[i] > M; continue }
+        split(missing[i], m, "\t"); print m[1] "\tpath\tmissing"
+      }
+    }' part=1 "$HK/fs" part=2 "$HK/fe" part=3 "$HK/fl"
+  # Files to hash join the ones hk_p found (fds 6 and 7); the rest go through hk_p.
+  [ -s "$HK/ff" ] && { tr '\n' '\000' < "$HK/ff" >&6; cat "$HK/ffi" >&7; }
+  if [ -s "$HK/fm" ]; then
+    while IFS="$HK_TAB" read -r i t p; do hk_p "$i" "$p" "$t"; done < "$HK/fm"
+  fi
+  return 0
+}
 hk_stats() { # ONE stat, ONE sha256sum (files and env lines) and ONE awk, however many paths
-  [ -s "$HK/paths" ] || return 0
-  xargs -0 stat -c '%F|%U|%G|%a|%s' -- < "$HK/paths" > "$HK/stats" 2>/dev/null
-  : > "$HK/sums"; : > "$HK/esums"
+  [ -s "$HK/paths" ] || [ -s "$HK/files" ] || return 0
+  : > "$HK/stats"; : > "$HK/sums"; : > "$HK/esums"
+  [ -s "$HK/paths" ] && xargs -0 stat -c '%F|%U|%G|%a|%s' -- < "$HK/paths" > "$HK/stats" 2>/dev/null
   [ -s "$HK/files" ] && xargs -0 sha256sum -- < "$HK/files" > "$HK/sums" 2>/dev/null
   [ -s "$HK/enames" ] && xargs sha256sum -- < "$HK/enames" > "$HK/esums" 2>/dev/null
   hk_join; r=$?
@@ -195,10 +223,14 @@ if [ -n "\${HK_RUNS_ROOT:-}" ] && [ -r "$HK_RUNS_ROOT/created" ]; then
 fi
 `.replaceAll("\\${", "${");
 
+/** A path hk_fast can read: one line of its input, and a name stat prints as given. */
+const PLAIN_PATH = /^\/[^\x00-\x1f\x7f]*$/;
+
 /** Collects each resource's part of the probe: batched paths, units and packages, and shell lines. */
 class Builder implements ProbeBuilder {
   constructor(readonly runGuards: boolean) {}
   paths: string[] = [];
+  plain: string[] = [];
   others: string[] = [];
   units: number[] = [];
   unitNames: string[] = [];
@@ -218,7 +250,10 @@ class Builder implements ProbeBuilder {
         quote(Object.entries(env?.lineHashes ?? {}).map(([k, h]) => `${k}:${h}`).join(" "))
       }`
       : "";
-    this.paths.push(`hk_p ${index} ${quote(path)} ${type}${extra}`);
+    // Plain files and directories are read by ONE stat (hk_fast); the others one by one.
+    if ((type === "f" || type === "d") && PLAIN_PATH.test(path)) {
+      this.plain.push(`${index}\t${type}\t${path}`);
+    } else this.paths.push(`hk_p ${index} ${quote(path)} ${type}${extra}`);
   }
   unit(index: number, name: string): void {
     this.units.push(index);
@@ -246,7 +281,7 @@ class Builder implements ProbeBuilder {
  * ```ts
  * import { probeScript } from "./probe.ts";
  * const script = probeScript([{ kind: "directory", path: "/srv/app", dependsOn: [], rollback: "keep" }]);
- * script.includes("hk_p 0 /srv/app d"); // true
+ * script.includes("0\td\t/srv/app"); // true: read by hk_fast
  * ```
  */
 export function probeScript(
@@ -264,8 +299,8 @@ export function probeScript(
 ): string {
   const builder = new Builder(options.runGuards ?? false);
   resources.forEach((resource, index) => handlerOf(resource).probe(resource, index, builder));
-  const { paths, others, units, unitNames, packages, packageNames, accounts, accountNames } =
-    builder;
+  const { paths, plain, others, units, unitNames, packages, packageNames, accounts } = builder;
+  const { accountNames } = builder;
   if (accounts.length) {
     others.unshift(
       `HK_ACCT_IDX=${quote(accounts.join(" "))} HK_ACCT_NAMES=${
@@ -294,7 +329,10 @@ export function probeScript(
     "HK=$(mktemp -d) || exit 1",
     "trap 'rm -rf \"$HK\"' EXIT",
     "hk_env_n=0",
+    "HK_TAB=$(printf '\\t')",
     "{ :",
+    // Quoted: the shell expands nothing in it; every line holds a tab, so none ends it.
+    ...(plain.length ? ["hk_fast <<'HK_PLAIN_PATHS'", ...plain, "HK_PLAIN_PATHS"] : []),
     ...paths,
     '} 4>"$HK/paths" 5>"$HK/pidx" 6>"$HK/files" 7>"$HK/fidx" 8>"$HK/enames" 9>"$HK/elist"',
     "hk_stats",

@@ -286,12 +286,17 @@ Deno.test("each kind's part of the probe quotes what it is given", () => {
     resource({ kind: "account", name: "app" }),
     resource({ kind: "package", name: "x" }),
     raw({ kind: "file", path: "/srv/it's here" }),
+    raw({ kind: "file", path: "/srv/two\nlines $(x)" }),
   ]);
   const lines = script.split("\n");
-  assert.ok(lines.includes("hk_p 0 /srv/app d"));
+  // Plain paths are data lines of a quoted here-document (nothing in them is expanded)...
+  assert.ok(lines.includes("hk_fast <<'HK_PLAIN_PATHS'"));
+  assert.ok(lines.includes("0\td\t/srv/app"));
+  assert.ok(lines.includes("3\tf\t/srv/it's here"));
   assert.ok(lines.some((l) => l.startsWith("HK_ACCT_IDX=1 HK_ACCT_NAMES=app hk_accounts app")));
-  assert.ok(lines.includes("hk_p 3 '/srv/it'\\''s here' f"));
   assert.ok(lines.some((l) => l.startsWith("HK_PKG_IDX=2 HK_PKG_NAMES=x hk_packages x")));
+  // ...and any other path is a quoted argument of hk_p.
+  assert.ok(script.includes("hk_p 4 '/srv/two\nlines $(x)' f"));
 });
 
 Deno.test("a probe with no resources still reads the host", async () => {

@@ -47,7 +47,7 @@ const FIXTURES: { [K in ResourceKind]: Fixture } = {
   },
   directory: {
     resource: { kind: "directory", path: "/srv/app", mode: 0o750 },
-    probes: /^hk_p 0 \/srv\/app d$/m,
+    probes: /^0\td\t\/srv\/app$/m,
     missing: { lines: ["path\tmissing"], action: "create" },
     drifted: {
       lines: ["path\tdirectory root root 700 0"],
@@ -58,7 +58,7 @@ const FIXTURES: { [K in ResourceKind]: Fixture } = {
   },
   file: {
     resource: { kind: "file", path: "/etc/app.conf", content: { text: "new\n" } },
-    probes: /^hk_p 0 \/etc\/app\.conf f$/m,
+    probes: /^0\tf\t\/etc\/app\.conf$/m,
     missing: { lines: ["path\tmissing"], action: "create" },
     drifted: {
       lines: ["path\tfile root root 644 4", `sha256\t${sha256("old\n")}`],
@@ -189,7 +189,7 @@ const FIXTURES: { [K in ResourceKind]: Fixture } = {
       confirmedPath: "/var/lib/hostkit/firewall/hostkit.nft",
       unit: "hostkit-firewall.service",
     },
-    probes: /^hk_p 0 \/etc\/nftables\.d\/hostkit\.nft f$/m,
+    probes: /^0\tf\t\/etc\/nftables\.d\/hostkit\.nft$/m,
     missing: {
       lines: ["path\tmissing", "table\tno", "ssh\t192.0.2.7 51000 192.0.2.1 22"],
       action: "create",
