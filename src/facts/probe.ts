@@ -224,6 +224,8 @@ fi
 `.replaceAll("\\${", "${");
 
 /** A path hk_fast can read: one line of its input, and a name stat prints as given. */
+// Control characters are what it excludes.
+// deno-lint-ignore no-control-regex
 const PLAIN_PATH = /^\/[^\x00-\x1f\x7f]*$/;
 
 /** Collects each resource's part of the probe: batched paths, units and packages, and shell lines. */
