@@ -44,6 +44,9 @@ function overview(): string {
     "6 not confirmed over a new connection: the host rolled itself back, 7 firewall lock-out,",
     "64 usage, 65 bad data file, 69 host unreachable, 76 host key, 77 authentication,",
     "78 missing input (secret).",
+    "",
+    "Environment: HOSTKIT_CACHE_DIR (transpiled config modules; default $XDG_CACHE_HOME/hostkit",
+    "or ~/.cache/hostkit), HOSTKIT_RUN_GUARDS=1 (as --run-guards).",
   ].join("\n");
 }
 
