@@ -98,13 +98,12 @@ hk_backup() { # path: copy previous content and metadata, on the host
 hk_backup_list() { # file of NUL-separated paths that a batch replaces by rename: back them all up at once
   dest=$HK_BACKUPS/files
   mkdir -p -- "$dest" || return 1
-  first=$(head -z -n 1 -- "$1" | tr -d '\000')
   # A hard link copies nothing, and the rename that follows leaves the linked inode as it
-  # was. Across filesystems, or on overlayfs (where a link copies up anyway), copy instead;
-  # --remove-destination so a copy never writes through a link a failed pass left behind.
+  # was. On overlayfs a link copies up only a file still in a lower layer: never more than
+  # the copy it saves (files hostkit wrote are in the upper layer). Across filesystems, copy
+  # instead; --remove-destination so a copy never writes through a link a failed pass left.
   # (From /: cp --parents -a names the parents it recreates relative to the working dir.)
-  if [ "$(stat -f -c %T -- "$first" 2>/dev/null)" != overlayfs ] &&
-    (cd / && xargs -0 cp -a -l --parents -t "$dest" -- < "$1" 2>/dev/null); then
+  if (cd / && xargs -0 cp -a -l --parents -t "$dest" -- < "$1" 2>/dev/null); then
     return 0
   fi
   (cd / && xargs -0 cp -a --remove-destination --parents -t "$dest" -- < "$1")
