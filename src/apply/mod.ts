@@ -25,8 +25,8 @@ import type { Target } from "../transport/target.ts";
 import { compileProgram, type Step } from "./program.ts";
 import { type ApplyEvent, type HostResult, runProgram } from "./run.ts";
 import { type ArmedRollback, confirmRollback } from "./rollback.ts";
-import { firewallReloadIn } from "../kinds/firewall_host.ts";
-import { awaitReadiness, readinessChecks, readinessWindowS, verdictScript } from "./readiness.ts";
+import { awaitReadiness, readinessChecks, verdictScript } from "./readiness.ts";
+import { checkRollbackTimeout, rollbackSeconds } from "./rollback_time.ts";
 
 export { compileProgram } from "./program.ts";
 export type { Program, ProgramOptions, Step, Undoing } from "./program.ts";
@@ -34,6 +34,7 @@ export { REMOTE_COMMAND, runProgram } from "./run.ts";
 export type { ApplyEvent, HostResult } from "./run.ts";
 export { rollbackRunId } from "./rollback.ts";
 export type { ArmedRollback, RollbackOutcome } from "./rollback.ts";
+export { FIREWALL_ROLLBACK_S, minimumRollbackS, rollbackSeconds } from "./rollback_time.ts";
 
 /** Options of {@link apply}. */
 export interface ApplyOptions {
@@ -185,82 +186,6 @@ export async function apply(plan: Plan, options: ApplyOptions): Promise<HostResu
       : ready;
   });
   return results;
-}
-
-/** How long a firewall reload's automatic rollback waits when the operator names no time. */
-export const FIREWALL_ROLLBACK_S = 60;
-
-/**
- * The automatic-rollback timeout an apply of this plan uses: the one asked for, else, when a
- * host reloads its firewall (which always runs under automatic rollback), at least
- * {@link FIREWALL_ROLLBACK_S} and 30 s more than {@link minimumRollbackS}; else none.
- *
- * @example
- * ```ts
- * import { rollbackSeconds } from "./mod.ts";
- * import { project } from "../dsl/mod.ts";
- * import { plan } from "../plan/mod.ts";
- *
- * const offline = await plan(project("demo", (p) => p.directory("/srv/app")));
- * await rollbackSeconds(offline, undefined); // undefined: nothing asks for it
- * await rollbackSeconds(offline, 45); // 45
- * ```
- */
-export async function rollbackSeconds(
-  plan: Plan,
-  requested: number | undefined,
-): Promise<number | undefined> {
-  if (requested !== undefined) return requested;
-  // A down plan is itself the rollback: there is no down of it to arm.
-  if (plan.direction !== "up" || !plan.hosts.some(firewallReloadIn)) return undefined;
-  return Math.max(FIREWALL_ROLLBACK_S, await minimumRollbackS(plan) + 30);
-}
-
-/** Time a new connection may need to disarm, beyond what the program itself waits for. */
-const DISARM_MARGIN_S = 10;
-
-/**
- * The shortest automatic-rollback timeout a plan allows: its longest settle
- * window, plus its longest readiness window (monitors of started services), plus
- * time for a new connection. A deadline the controller cannot meet would roll
- * back a good apply.
- *
- * @example
- * ```ts
- * import { minimumRollbackS } from "./mod.ts";
- * import { project } from "../dsl/mod.ts";
- * import { plan } from "../plan/mod.ts";
- *
- * const offline = await plan(project("demo", (p) => p.directory("/srv/app")));
- * await minimumRollbackS(offline); // 10: no service to watch, only the new connection
- * ```
- */
-export async function minimumRollbackS(plan: Plan): Promise<number> {
-  let settle = 0;
-  for (const host of plan.hosts) {
-    for (const change of host.changes) {
-      const r = change.resource;
-      if (r.kind === "systemd_service") settle = Math.max(settle, r.settle ?? 1);
-    }
-  }
-  return settle + await readinessWindowS(plan.hosts) + DISARM_MARGIN_S;
-}
-
-async function checkRollbackTimeout(plan: Plan, seconds: number): Promise<void> {
-  if (plan.direction !== "up") {
-    throw new HostkitError(
-      "usage",
-      "--auto-rollback undoes an up plan; a down plan is itself the rollback",
-    );
-  }
-  const minimum = await minimumRollbackS(plan);
-  if (!(seconds > minimum)) {
-    throw new HostkitError(
-      "usage",
-      `--auto-rollback ${seconds}s is too short: it must be longer than the settle and ` +
-        `readiness windows plus time for a new connection (${minimum}s for this plan)`,
-    );
-  }
 }
 
 /**

@@ -33,7 +33,7 @@ import {
 } from "./targets.ts";
 import { PACKAGE_FLAGS, packagePlanningFromFlags, WRITE_LOCK_FLAG } from "../packages/flags.ts";
 import { COMMANDS } from "./commands.ts";
-import { firewallReloadIn } from "../kinds/firewall_host.ts";
+import { rollbackSeconds } from "../apply/rollback_time.ts";
 
 export const spec: CommandSpec = {
   name: "plan",
@@ -109,16 +109,16 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
   const rollbackS = autoRollbackS(flags);
   // Resolved first: the hosts' handshakes then run while the planner loads.
   const targets = hasTargetFlags(flags) ? await resolveTargets(flags, project) : undefined;
-  const planning = await import("../plan/mod.ts");
-  if (flags["show-graph"]) {
-    const deps = planning.dependencies(project.resources);
-    const ids = project.resources.map(resourceId);
-    await Deno.stdout.write(
-      new TextEncoder().encode(planning.formatGraph(planning.order(ids, deps), deps)),
-    );
-    return 0;
-  }
   try {
+    const planning = await import("../plan/mod.ts");
+    if (flags["show-graph"]) {
+      const deps = planning.dependencies(project.resources);
+      const ids = project.resources.map(resourceId);
+      await Deno.stdout.write(
+        new TextEncoder().encode(planning.formatGraph(planning.order(ids, deps), deps)),
+      );
+      return 0;
+    }
     const planned = await planning.plan(project, {
       targets: targets?.targets,
       ignore: listFlag(flags, "ignore"),
@@ -128,10 +128,7 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
       packages,
     });
     // A firewall reload always runs under automatic rollback: the plan says so, and for how long.
-    // (apply's modules load only then: a plain plan never needs them.)
-    const seconds = rollbackS === undefined && !planned.hosts.some(firewallReloadIn)
-      ? undefined
-      : await (await import("../apply/mod.ts")).rollbackSeconds(planned, rollbackS);
+    const seconds = await rollbackSeconds(planned, rollbackS);
     const result = seconds === undefined
       ? planned
       : (await import("../down/mod.ts")).withAutoRollback(planned, seconds);
