@@ -291,9 +291,11 @@ async function evaluate(
     () =>
       new ConfigError(`the config sandbox did not start within ${START_LIMIT_MS / 1000} s`, entry),
   );
-  const readModule = moduleReader(entry, requires, policy);
-  // Looked up while the child starts: a config that did not change needs no transpiler.
+  // Each module is read once: the cache lookup's text is the one the child is served, and the
+  // one its transpiled module is cached under.
   const served = new Map<string, string>();
+  const readModule = moduleReader(entry, requires, policy, served);
+  // Looked up while the child starts: a config that did not change needs no transpiler.
   const cached = cachedGraph([...requires, entry], readModule, limits.cache);
   const writes: Promise<void>[] = [];
   const conversation = async (): Promise<ChildResponse | undefined> => {
@@ -315,9 +317,7 @@ async function evaluate(
           ));
       } else if (message.type === "read") {
         const path = String(message.path);
-        const text = readModule(path, message.from);
-        served.set(path, text);
-        await send({ type: "file", path, text });
+        await send({ type: "file", path, text: readModule(path, message.from) });
       } else if (message.type === "log") {
         limits.onLog(String(message.text));
       } else if (message.type === "done") {
@@ -345,18 +345,26 @@ async function evaluate(
   }
 }
 
-/** Reads a config module under the source policy; a refusal is the config's error. */
+/**
+ * Reads a config module under the source policy, once (kept in `read`); a refusal is the
+ * config's error.
+ */
 function moduleReader(
   entry: string,
   requires: string[],
   policy: SourcePolicy,
+  read: Map<string, string>,
 ): (path: string, from?: string) => string {
   const decoder = new TextDecoder("utf-8", { fatal: true });
   return (path, from) => {
+    const known = read.get(path);
+    if (known !== undefined) return known;
     try {
       // The config and --require files are the operator's choice, even when git ignores them.
       const named = path === entry || requires.includes(path);
-      return decoder.decode(policy.read(path, MODULE_LIMIT, { ignoredToo: named }));
+      const text = decoder.decode(policy.read(path, MODULE_LIMIT, { ignoredToo: named }));
+      read.set(path, text);
+      return text;
     } catch (error) {
       const why = error instanceof SourceRefused
         ? error.reason

@@ -5,11 +5,10 @@
  *
  * @module
  */
+import type { ModuleSource } from "./graph.ts";
 
 /** The hidden subcommand a compiled hostkit runs itself with to become this child. */
 export const CHILD_SUBCOMMAND = "__hostkit-config-child";
-
-import type { ModuleSource } from "./graph.ts";
 
 /** What the child answers at the end. */
 export type ChildResponse =
