@@ -80,15 +80,15 @@ hk_fast() { # "IDX<TAB>TYPE<TAB>PATH" lines (no control characters) on stdin: ON
   [ -s "$HK/fp" ] || return 0
   tr '\n' '\000' < "$HK/fp" | xargs -0 stat -c '%F|%U|%G|%a|%s|%n' -- > "$HK/fs" 2> "$HK/fe"
   # A path stat did not print is missing when every error said so; else hk_p sorts them out.
-  awk -F '\t' -v F="$HK/ff" -v I="$HK/ffi" -v M="$HK/fm" '
+  # What stat said of the others goes to hk_join (in $HK/fq, by index), as hk_p's paths do.
+  awk -F '\t' -v Q="$HK/fq" -v F="$HK/ff" -v I="$HK/ffi" -v M="$HK/fm" '
     part == 1 { s = $0; for (k = 0; k < 5; k++) sub(/^[^|]*[|]/, "", s); st[s] = $0; next }
     part == 2 { if ($0 !~ /No such file or directory$/) other++; next }
     !($3 in st) { missing[++nm] = $0; next }
     {
-      split(st[$3], f, "|"); t = f[1]
-      t = t ~ /^regular/ ? "file" : t == "directory" ? "directory" : t == "symbolic link" ? "symlink" : "other"
-      print $1 "\tpath\t" t " " f[2] " " f[3] " " f[4] " " (t == "file" ? f[5] : 0)
-      if ($2 == "f" && t == "file") { print $3 > F; print $1 > I }
+      split(st[$3], f, "|")
+      print $1 "\t" f[1] "|" f[2] "|" f[3] "|" f[4] "|" f[5] > Q
+      if ($2 == "f" && f[1] ~ /^regular/) { print $3 > F; print $1 > I }
     }
     END {
       for (i = 1; i <= nm; i++) {
@@ -104,7 +104,7 @@ hk_fast() { # "IDX<TAB>TYPE<TAB>PATH" lines (no control characters) on stdin: ON
   return 0
 }
 hk_stats() { # ONE stat, ONE sha256sum (files and env lines) and ONE awk, however many paths
-  [ -s "$HK/paths" ] || [ -s "$HK/files" ] || return 0
+  [ -s "$HK/paths" ] || [ -s "$HK/fq" ] || return 0
   : > "$HK/stats"; : > "$HK/sums"; : > "$HK/esums"
   [ -s "$HK/paths" ] && xargs -0 stat -c '%F|%U|%G|%a|%s' -- < "$HK/paths" > "$HK/stats" 2>/dev/null
   [ -s "$HK/files" ] && xargs -0 sha256sum -- < "$HK/files" > "$HK/sums" 2>/dev/null
@@ -122,7 +122,14 @@ hk_stats() { # ONE stat, ONE sha256sum (files and env lines) and ONE awk, howeve
   hk_join
 }
 hk_join() { # prints the path, sha256 and env lines; exits 1 / 2 / 3 when stats / sums are short
+  [ -f "$HK/fq" ] || : > "$HK/fq"
   awk -F '\t' '
+    function path(i, stat,    f, t) {
+      split(stat, f, "|"); t = f[1]
+      if (t == "ERR") { print i "\terror\tcannot stat it (permission denied?)"; return }
+      t = t ~ /^regular/ ? "file" : t == "directory" ? "directory" : t == "symbolic link" ? "symlink" : "other"
+      print i "\tpath\t" t " " f[2] " " f[3] " " f[4] " " (t == "file" ? f[5] : 0)
+    }
     part == 1 { pidx[++np] = $0; next }
     part == 2 { stat[++ns] = $0; next }
     part == 3 { fidx[++nf] = $0; next }
@@ -130,15 +137,12 @@ hk_join() { # prints the path, sha256 and env lines; exits 1 / 2 / 3 when stats 
     # The key last: the host file holds it (the text up to "="), and it may hold tabs.
     part == 5 { eidx[++ne] = $1; edecl[ne] = $2; k = $0; sub(/^[^\t]*\t[^\t]*\t/, "", k); ekey[ne] = k; next }
     part == 6 { esum[++nx] = $0; next }
+    part == 7 { qidx[++nq] = $1; qstat[nq] = $2; next }
     END {
       bad = (ns != np ? 1 : 0) + (nh != nf ? 2 : 0)
       if (bad) exit bad
-      for (i = 1; i <= np; i++) {
-        split(stat[i], f, "|"); t = f[1]
-        if (t == "ERR") { print pidx[i] "\terror\tcannot stat it (permission denied?)"; continue }
-        t = t ~ /^regular/ ? "file" : t == "directory" ? "directory" : t == "symbolic link" ? "symlink" : "other"
-        print pidx[i] "\tpath\t" t " " f[2] " " f[3] " " f[4] " " (t == "file" ? f[5] : 0)
-      }
+      for (i = 1; i <= nq; i++) path(qidx[i], qstat[i])
+      for (i = 1; i <= np; i++) path(pidx[i], stat[i])
       for (i = 1; i <= nf; i++) {
         split(sum[i], w, " "); h = w[1]; sub(/^\\/, "", h)
         if (h == "ERR") print fidx[i] "\terror\tcannot read the file"; else print fidx[i] "\tsha256\t" h
@@ -150,7 +154,7 @@ hk_join() { # prints the path, sha256 and env lines; exits 1 / 2 / 3 when stats 
         print eidx[i] "\tenv\t" ekey[i] " " (j <= nx && w[1] == edecl[i] ? "same" : "different")
       }
     }' part=1 "$HK/pidx" part=2 "$HK/stats" part=3 "$HK/fidx" part=4 "$HK/sums" \
-    part=5 "$HK/elist" part=6 "$HK/esums"
+    part=5 "$HK/elist" part=6 "$HK/esums" part=7 "$HK/fq"
 }
 hk_accounts() { # names…, their indexes in HK_ACCT_IDX: ONE getent and ONE id for all accounts
   getent passwd -- "$@" > "$HK/passwd" 2>/dev/null
@@ -301,8 +305,8 @@ export function probeScript(
 ): string {
   const builder = new Builder(options.runGuards ?? false);
   resources.forEach((resource, index) => handlerOf(resource).probe(resource, index, builder));
-  const { paths, plain, others, units, unitNames, packages, packageNames, accounts } = builder;
-  const { accountNames } = builder;
+  const { paths, plain, others, units, unitNames, packages, packageNames } = builder;
+  const { accounts, accountNames } = builder;
   if (accounts.length) {
     others.unshift(
       `HK_ACCT_IDX=${quote(accounts.join(" "))} HK_ACCT_NAMES=${
