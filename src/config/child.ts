@@ -274,11 +274,9 @@ export async function serveChild(): Promise<void> {
   const start = await next();
   if (start.type !== "start") throw new Error("expected start");
   const { entry, requires } = start;
-  if (!start.modules) {
-    // Before the lock-down: afterwards nothing may reach the module loader.
-    await import("sucrase");
-    await (await import("es-module-lexer")).init;
-  }
+  // Before the lock-down: afterwards nothing may reach the module loader.
+  const transpiler = start.modules ? undefined : await import("./transpiler.ts");
+  await transpiler?.ready;
   lockDown((text) => send({ type: "log", text }));
   send({ type: "ready" });
   let response: ChildResponse;
@@ -289,7 +287,7 @@ export async function serveChild(): Promise<void> {
       const file = await next();
       if (file.type !== "file" || file.path !== path) throw new Error("unexpected message");
       return file.text;
-    });
+    }, transpiler!);
     // Before any code of the config runs: what the loader caches is the transpiler's own work.
     if (!start.modules) { for (const module of modules) send({ type: "module", module }); }
     const urls = link(modules);

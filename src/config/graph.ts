@@ -29,21 +29,30 @@ export interface ModuleSource {
 /** Reads one module's text; `from` is the importing `file:line`. */
 export type ReadModule = (path: string, from: string | undefined) => Promise<string>;
 
+/** What readGraph transpiles and scans with: transpiler.ts, once its `ready` resolved. */
+export type Transpiler = Pick<typeof import("./transpiler.ts"), "transform" | "parse">;
+
 /** The bare specifier configs import the DSL from. */
 export const DSL_SPECIFIER = "hostkit";
 
 /**
- * Loads `entries` and everything they import, dependencies first.
+ * Loads `entries` and everything they import, dependencies first. The transpiler is the
+ * caller's to load (transpiler.ts): a literal import of it here would make every process that
+ * loads this module read sucrase's graph at start-up.
  *
  * @example
  * ```ts
  * import { readGraph } from "./graph.ts";
- * const modules = await readGraph(["/infra/config.ts"], (path) => Deno.readTextFile(path));
+ * const transpiler = await import("./transpiler.ts");
+ * await transpiler.ready;
+ * const modules = await readGraph(["/infra/config.ts"], (path) => Deno.readTextFile(path), transpiler);
  * ```
  */
-export async function readGraph(entries: string[], read: ReadModule): Promise<ModuleSource[]> {
-  const [{ transform }, lexer] = await Promise.all([import("sucrase"), import("es-module-lexer")]);
-  await lexer.init;
+export async function readGraph(
+  entries: string[],
+  read: ReadModule,
+  { transform, parse }: Transpiler,
+): Promise<ModuleSource[]> {
   const done = new Map<string, ModuleSource>();
   const ordered: ModuleSource[] = [];
   const visiting: string[] = [];
@@ -74,7 +83,7 @@ export async function readGraph(entries: string[], read: ReadModule): Promise<Mo
     const imports: ModuleSource["imports"] = [];
     const dynamic: ModuleSource["dynamic"] = [];
     const resolved: Record<string, string> = {};
-    const [found] = lexer.parse(code, path);
+    const [found] = parse(code, path);
     for (const spec of found) {
       if (spec.d >= 0) dynamic.push({ start: spec.ss, end: spec.d + 1 });
       if (spec.d === -2) continue; // import.meta
