@@ -26,7 +26,14 @@
  */
 export * from "./src/dsl/mod.ts";
 export { ConfigError, load } from "./src/config/mod.ts";
-export type { LoadOptions, ModuleCache, ModuleSource } from "./src/config/mod.ts";
+export type {
+  EvaluationKey,
+  EvaluationResult,
+  LoadOptions,
+  ModuleCache,
+  ModuleSource,
+  ResultCache,
+} from "./src/config/mod.ts";
 export { render, renderContent } from "./src/render/mod.ts";
 export type { RenderContext } from "./src/render/mod.ts";
 export {

@@ -257,6 +257,7 @@ async function breakdown(b: Bench): Promise<void> {
   row("module loading (config loader, ssh, plan, apply)", phases.modules);
   row("config sandbox with its start, a new config", phases.sandbox);
   row("config sandbox with its start, unchanged (module cache)", phases.sandboxCached);
+  row("config unchanged: its kept answer, no sandbox (result cache)", phases.answerCached);
   row("SSH handshake + first exec", phases.handshake);
   row("probe (plan's one read)", phases.probe);
   row("apply program, whole (stream, lock, steps, settle)", phases.program);

@@ -45,8 +45,9 @@ function overview(): string {
     "64 usage, 65 bad data file, 69 host unreachable, 76 host key, 77 authentication,",
     "78 missing input (secret).",
     "",
-    "Environment: HOSTKIT_CACHE_DIR (transpiled config modules; default $XDG_CACHE_HOME/hostkit",
-    "or ~/.cache/hostkit), HOSTKIT_RUN_GUARDS=1 (as --run-guards).",
+    "Environment: HOSTKIT_CACHE_DIR (transpiled config modules and the answers of unchanged",
+    "configs; default $XDG_CACHE_HOME/hostkit or ~/.cache/hostkit), HOSTKIT_RUN_GUARDS=1 (as",
+    "--run-guards).",
   ].join("\n");
 }
 
@@ -66,7 +67,9 @@ export async function main(argv: string[]): Promise<number> {
     // The sandbox's runtime boots while this process loads the command (not on the config's time).
     const memory = rest[rest.indexOf("--memory-limit") + 1];
     sandbox = await import("../config/load.ts");
-    sandbox.prestartSandbox(rest.includes("--memory-limit") ? Number(memory) : undefined);
+    // The config is most likely the first argument that names a module (flags come later).
+    const config = rest.find((arg) => !arg.startsWith("-") && /\.[cm]?[jt]s$/.test(arg));
+    sandbox.prestartSandbox(rest.includes("--memory-limit") ? Number(memory) : undefined, config);
   }
   try {
     if (name === undefined || name === "--help" || name === "-h" || name === "help") {

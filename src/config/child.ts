@@ -22,6 +22,7 @@ import { ProjectError, setDefaultConventions } from "../dsl/project.ts";
 import { ConfigError } from "./error.ts";
 import { DSL_SPECIFIER, type ModuleSource, readGraph } from "./graph.ts";
 import type { ChildMessage, ChildResponse, LoaderMessage } from "./protocol.ts";
+import { readsImportMeta, watchRepeatability } from "./repeatable.ts";
 
 const IMPORT_HOOK = "__hostkitImport";
 
@@ -294,6 +295,9 @@ export async function serveChild(): Promise<void> {
     installImportHook(modules, urls);
     pathOf = new Map([...urls].filter(([p]) => p !== DSL_SPECIFIER).map(([p, u]) => [u, p]));
     setOriginMapper((url) => pathOf.get(url));
+    // From here on config code runs: what it reads of clocks and chance decides whether the
+    // loader may keep this answer for the same modules next time.
+    const unchanging = watchRepeatability();
     for (const path of requires) {
       const required = await import(urls.get(path)!);
       if (dsl.isConventions(required.default)) setDefaultConventions(required.default);
@@ -306,7 +310,11 @@ export async function serveChild(): Promise<void> {
         origin: `${entry}:1`,
         message: "the config has no default export: end it with `export default project(...)`",
       }
-      : { ok: true, spec: JSON.parse(stringify(spec)) };
+      : {
+        ok: true,
+        spec: JSON.parse(stringify(spec)),
+        repeatable: unchanging() && !modules.some((module) => readsImportMeta(module.code)),
+      };
   } catch (error) {
     response = describe(error, pathOf);
   }

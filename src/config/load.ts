@@ -13,6 +13,7 @@ import { visible } from "../text/visible.ts";
 import { ConfigError } from "./error.ts";
 import { DSL_SPECIFIER, type ModuleSource } from "./graph.ts";
 import { type ModuleCache, moduleCache } from "./module_cache.ts";
+import { type EvaluationKey, type ResultCache, resultCache } from "./result_cache.ts";
 import { CHILD_SUBCOMMAND, type ChildMessage, type ChildResponse } from "./protocol.ts";
 import { MODULE_LIMIT, projectRootOf, SourcePolicy, SourceRefused } from "./sources.ts";
 
@@ -30,6 +31,11 @@ export interface LoadOptions {
   onLog?: (text: string) => void;
   /** Transpiled modules kept between runs (default: the user's cache dir; see module_cache.ts). */
   cache?: ModuleCache;
+  /**
+   * Evaluated configs kept between runs (default: the user's cache dir; see result_cache.ts);
+   * `false` evaluates every time.
+   */
+  results?: ResultCache | false;
 }
 
 /** The config did not finish in time. */
@@ -142,15 +148,54 @@ export async function load(path: string, options: LoadOptions = {}): Promise<Pro
   ]);
   const onLog = options.onLog ??
     ((text: string) => console.error(`config: ${visible(text)}`));
-  // The schema (zod) loads here while the child starts.
+  // The schema (zod) loads here while the child starts, or while the cached answer is read.
   const validation = import("./validate.ts");
+  // Each module is read once: the text the result cache compares, the module cache looks up,
+  // the child is served and its transpiled module is cached under are the same.
+  const served = new Map<string, string>();
+  const readModule = moduleReader(entry, requires, policy, served);
+  const results = options.results === false ? undefined : options.results ?? resultCache();
+  const key: EvaluationKey = { entry, requires, roots: policy.roots, memoryMb, timeoutMs };
+  const kept = await results?.get(key, readModule);
+  if (kept) {
+    const spec = await validated(validation, kept.spec, entry);
+    if (spec) {
+      disposePrestarted(); // not needed: free its CPU for the command
+      kept.logs.forEach(onLog);
+      return { ...spec, sourceRoots: policy.roots };
+    }
+  }
+  const logs: string[] = [];
+  const log = (text: string) => {
+    logs.push(text);
+    onLog(text);
+  };
   const cache = options.cache ?? moduleCache();
-  const response = await evaluate(entry, requires, policy, { timeoutMs, memoryMb, onLog, cache });
+  const response = await evaluate(entry, requires, readModule, served, {
+    timeoutMs,
+    memoryMb,
+    onLog: log,
+    cache,
+  });
   // Every failure names the config, even one no line of it can be blamed for.
   if (!response.ok) throw new ConfigError(response.message, response.origin ?? entry);
   const spec = (await validation).validateSpec(response.spec, entry);
+  if (response.repeatable) await results?.put(key, served, { spec: response.spec, logs });
   // Set here, never by the config: where file sources may be read from.
   return { ...spec, sourceRoots: policy.roots };
+}
+
+/** A kept answer validated as a fresh one is; undefined (evaluate again) when it fails. */
+async function validated(
+  validation: Promise<typeof import("./validate.ts")>,
+  spec: unknown,
+  entry: string,
+): Promise<ProjectSpec | undefined> {
+  try {
+    return (await validation).validateSpec(spec, entry);
+  } catch {
+    return undefined;
+  }
 }
 
 interface Limits {
@@ -208,27 +253,39 @@ function spawnSandbox(memoryMb: number): Sandbox {
 }
 
 let prestarted: Sandbox | undefined;
+/** A prestart still deciding whether it is needed (see prestartSandbox's `config`). */
+let deciding: Promise<void> | undefined;
 
 /**
  * Starts the sandbox's child process ahead of {@link load}, so the runtime
  * boots while the caller is still starting up (the CLI does this first thing).
  * A child no load() claims ends when this process does: its stdin closes.
+ * Given the `config` the caller is likely to load, it starts none when that
+ * config's answer is kept and still fresh (result_cache.ts): load() will not
+ * need a child, and starting one would only take CPU from the caller.
  *
  * @example
  * ```ts
  * import { load, prestartSandbox } from "./load.ts";
- * prestartSandbox();
+ * prestartSandbox(undefined, "infra/config.ts");
  * const project = await load("infra/config.ts");
  * ```
  */
-export function prestartSandbox(memoryMb = DEFAULT_MEMORY_MB): void {
-  if (prestarted) return;
-  try {
-    prestarted = spawnSandbox(memoryMb);
-    prestarted.child.unref();
-  } catch {
-    prestarted = undefined; // load() reports what is missing
-  }
+export function prestartSandbox(memoryMb = DEFAULT_MEMORY_MB, config?: string): void {
+  if (prestarted || deciding) return;
+  const start = () => {
+    try {
+      prestarted = spawnSandbox(memoryMb);
+      prestarted.child.unref();
+    } catch {
+      prestarted = undefined; // load() reports what is missing
+    }
+  };
+  if (config === undefined) return start();
+  const decision = resultCache().likelyKept(resolve(config)).then((kept) => {
+    if (deciding === decision && !kept) start();
+  });
+  deciding = decision;
 }
 
 /**
@@ -242,11 +299,14 @@ export function prestartSandbox(memoryMb = DEFAULT_MEMORY_MB): void {
  * ```
  */
 export function disposePrestarted(): void {
+  deciding = undefined; // a decision still pending starts nothing now
   if (prestarted) dispose(prestarted);
   prestarted = undefined;
 }
 
-function claimSandbox(memoryMb: number): Sandbox {
+async function claimSandbox(memoryMb: number): Promise<Sandbox> {
+  await deciding;
+  deciding = undefined;
   const ready = prestarted;
   prestarted = undefined;
   if (ready && ready.memoryMb === memoryMb) {
@@ -271,10 +331,11 @@ function dispose(sandbox: Sandbox): void {
 async function evaluate(
   entry: string,
   requires: string[],
-  policy: SourcePolicy,
+  readModule: (path: string, from?: string) => string,
+  served: Map<string, string>,
   limits: Limits,
 ): Promise<ChildResponse> {
-  const sandbox = claimSandbox(limits.memoryMb);
+  const sandbox = await claimSandbox(limits.memoryMb);
   const { child } = sandbox;
   const writer = child.stdin.getWriter();
   const encoder = new TextEncoder();
@@ -291,10 +352,6 @@ async function evaluate(
     () =>
       new ConfigError(`the config sandbox did not start within ${START_LIMIT_MS / 1000} s`, entry),
   );
-  // Each module is read once: the cache lookup's text is the one the child is served, and the
-  // one its transpiled module is cached under.
-  const served = new Map<string, string>();
-  const readModule = moduleReader(entry, requires, policy, served);
   // Looked up while the child starts: a config that did not change needs no transpiler.
   const cached = cachedGraph([...requires, entry], readModule, limits.cache);
   const writes: Promise<void>[] = [];

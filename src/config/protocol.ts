@@ -10,9 +10,12 @@ import type { ModuleSource } from "./graph.ts";
 /** The hidden subcommand a compiled hostkit runs itself with to become this child. */
 export const CHILD_SUBCOMMAND = "__hostkit-config-child";
 
-/** What the child answers at the end. */
+/**
+ * What the child answers at the end. `repeatable`: the config read no clock, randomness or
+ * timer (repeatable.ts), so the same modules would give the same answer.
+ */
 export type ChildResponse =
-  | { ok: true; spec: unknown }
+  | { ok: true; spec: unknown; repeatable?: boolean }
   | { ok: false; message: string; origin?: string };
 
 /**

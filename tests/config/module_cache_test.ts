@@ -1,7 +1,8 @@
 /**
  * The transpiled-module cache: an unchanged config is loaded from it (the child is handed
  * every module and reads nothing), with the same result; a changed module, a damaged entry
- * or an unreadable cache is a miss, never a different config.
+ * or an unreadable cache is a miss, never a different config. The evaluated-config cache is off
+ * here (`results: false`): it would answer before the module cache is asked.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -46,9 +47,9 @@ Deno.test("an unchanged config loads from the cache, with the same result and or
   await using dir = await tempDir();
   const config = await writeFiles(dir.path, CONFIG);
   const { cache, counts } = counted(join(dir.path, "cache"));
-  const first = await load(config, { cache });
+  const first = await load(config, { cache, results: false });
   assert.deepEqual(counts, { hits: 0, misses: 1, puts: 3 });
-  const second = await load(config, { cache });
+  const second = await load(config, { cache, results: false });
   // Every module came from the cache (three hits), and nothing was transpiled to write back.
   assert.deepEqual(counts, { hits: 3, misses: 1, puts: 3 });
   assert.deepEqual(second, first);
@@ -59,9 +60,9 @@ Deno.test("a changed module is a miss: the config is transpiled and evaluated ag
   await using dir = await tempDir();
   const config = await writeFiles(dir.path, CONFIG);
   const { cache, counts } = counted(join(dir.path, "cache"));
-  await load(config, { cache });
+  await load(config, { cache, results: false });
   await Deno.writeTextFile(join(dir.path, "lib/port.ts"), "export const port: number = 9090;\n");
-  const changed = await load(config, { cache });
+  const changed = await load(config, { cache, results: false });
   assert.equal(counts.puts, 6);
   const file = changed.resources[0] as { content?: { text?: string } };
   assert.equal(file.content?.text, "port 9090\n");
@@ -76,7 +77,7 @@ Deno.test("a damaged or foreign cache entry is a miss, never code the sandbox ru
     ),
   });
   const cacheDir = join(dir.path, "cache");
-  await load(config, { cache: moduleCache(cacheDir) });
+  await load(config, { cache: moduleCache(cacheDir), results: false });
   const [entry] = [...Deno.readDirSync(join(cacheDir, "modules"))];
   const file = join(cacheDir, "modules", entry.name);
   const good = JSON.parse(await Deno.readTextFile(file)) as ModuleSource;
@@ -91,7 +92,7 @@ Deno.test("a damaged or foreign cache entry is a miss, never code the sandbox ru
   for (const bad of damaged) {
     await Deno.writeTextFile(file, typeof bad === "string" ? bad : JSON.stringify(bad));
     const { cache, counts } = counted(cacheDir);
-    const spec = await load(config, { cache });
+    const spec = await load(config, { cache, results: false });
     assert.equal(counts.hits, 0, JSON.stringify(bad).slice(0, 80));
     assert.deepEqual(spec.resources.map((r) => r.kind), ["directory"]);
   }
@@ -103,7 +104,7 @@ Deno.test("a cache that cannot be written still loads the config", async () => {
   // A file where the cache dir would be: every write fails.
   await Deno.writeTextFile(join(dir.path, "blocked"), "");
   const cache = moduleCache(join(dir.path, "blocked"));
-  const spec = await load(config, { cache });
+  const spec = await load(config, { cache, results: false });
   assert.equal(spec.resources.length, 1);
   assert.equal(await cache.get(config, await Deno.readTextFile(config)), undefined);
 });
@@ -112,7 +113,7 @@ Deno.test("entries unused for 30 days are removed when a run writes new ones", a
   await using dir = await tempDir();
   const config = await writeFiles(dir.path, CONFIG);
   const cacheDir = join(dir.path, "cache");
-  await load(config, { cache: moduleCache(cacheDir) });
+  await load(config, { cache: moduleCache(cacheDir), results: false });
   const modules = join(cacheDir, "modules");
   const stale = join(modules, "0".repeat(64));
   await Deno.writeTextFile(stale, "{}");
@@ -120,7 +121,7 @@ Deno.test("entries unused for 30 days are removed when a run writes new ones", a
   await Deno.utime(stale, old, old);
   // A hit keeps its entries fresh; a miss writes, and prunes first.
   await Deno.writeTextFile(join(dir.path, "lib/port.ts"), "export const port = 1;\n");
-  await load(config, { cache: moduleCache(cacheDir) });
+  await load(config, { cache: moduleCache(cacheDir), results: false });
   assert.ok(!(await Deno.stat(stale).then(() => true, () => false)), "the stale entry is gone");
   assert.equal([...Deno.readDirSync(modules)].length, 4);
 });
