@@ -54,7 +54,7 @@ export async function sha256Hex(text: string): Promise<string> {
 export interface CacheShelf {
   /** The entry's parsed JSON, or undefined (missing, unreadable, not JSON). Marks it used. */
   read(name: string): Promise<unknown>;
-  /** Writes the entry aside and renames it into place; prunes old entries once per run. */
+  /** Writes the entry aside and renames it into place; prunes old entries (once a day). */
   write(name: string, value: unknown): Promise<void>;
 }
 
@@ -103,10 +103,21 @@ export function cacheShelf(name: string, root: string | undefined = cacheRoot())
   };
 }
 
-/** Removes entries (and temp files a killed run left) unused for {@link UNUSED_MS}. */
+/** How often a shelf is pruned at most: pruning stats every entry. */
+const PRUNE_EVERY_MS = 24 * 3600 * 1000;
+
+/**
+ * Removes entries (and temp files a killed run left) unused for {@link UNUSED_MS}, at most once
+ * a day: the time of the last pass is the mtime of the shelf's `.pruned` marker.
+ */
 async function prune(dir: string): Promise<void> {
+  const marker = join(dir, ".pruned");
+  const last = await Deno.stat(marker).then((s) => s.mtime?.getTime() ?? 0, () => 0);
+  if (Date.now() - last < PRUNE_EVERY_MS) return;
+  await Deno.writeTextFile(marker, "");
   const before = Date.now() - UNUSED_MS;
   for await (const entry of Deno.readDir(dir)) {
+    if (entry.name === ".pruned") continue;
     const file = join(dir, entry.name);
     const { mtime } = await Deno.stat(file).catch(() => ({ mtime: null }));
     if (mtime && mtime.getTime() < before) await Deno.remove(file).catch(() => {});

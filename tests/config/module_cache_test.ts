@@ -109,7 +109,7 @@ Deno.test("a cache that cannot be written still loads the config", async () => {
   assert.equal(await cache.get(config, await Deno.readTextFile(config)), undefined);
 });
 
-Deno.test("entries unused for 30 days are removed when a run writes new ones", async () => {
+Deno.test("entries unused for 30 days are removed by a run that writes, once a day", async () => {
   await using dir = await tempDir();
   const config = await writeFiles(dir.path, CONFIG);
   const cacheDir = join(dir.path, "cache");
@@ -119,9 +119,17 @@ Deno.test("entries unused for 30 days are removed when a run writes new ones", a
   await Deno.writeTextFile(stale, "{}");
   const old = new Date(Date.now() - 31 * 24 * 3600 * 1000);
   await Deno.utime(stale, old, old);
-  // A hit keeps its entries fresh; a miss writes, and prunes first.
+  const exists = (path: string) => Deno.stat(path).then(() => true, () => false);
+  // A miss writes, but the first run's pass was less than a day ago: nothing is pruned.
   await Deno.writeTextFile(join(dir.path, "lib/port.ts"), "export const port = 1;\n");
   await load(config, { cache: moduleCache(cacheDir), results: false });
-  assert.ok(!(await Deno.stat(stale).then(() => true, () => false)), "the stale entry is gone");
-  assert.equal([...Deno.readDirSync(modules)].length, 4);
+  assert.ok(await exists(stale), "pruned again within a day");
+  // A day later, the next run that writes prunes first; a hit had kept its entries fresh.
+  const yesterday = new Date(Date.now() - 25 * 3600 * 1000);
+  await Deno.utime(join(modules, ".pruned"), yesterday, yesterday);
+  await Deno.writeTextFile(join(dir.path, "lib/port.ts"), "export const port = 2;\n");
+  await load(config, { cache: moduleCache(cacheDir), results: false });
+  assert.ok(!await exists(stale), "the stale entry is gone");
+  const names = [...Deno.readDirSync(modules)].map((e) => e.name).filter((n) => n !== ".pruned");
+  assert.equal(names.length, 5); // config.ts, late.ts and three versions of port.ts
 });
