@@ -225,6 +225,21 @@ async function multiHost(b: Bench): Promise<void> {
       met: count === 4 ? seconds / one <= 1.5 : undefined,
     });
   }
+  // What the hosts' shared cores allow: the same host work with no hostkit in it, a login and a
+  // daemon-reload through the system ssh client, on 1 host and on 4 at once.
+  const reloads = async (count: number) =>
+    (await timed(() =>
+      Promise.all(b.hosts.slice(0, count).map((h) => ssh(h, "systemctl daemon-reload")))
+    ))[0];
+  if (b.hosts.length >= 4) {
+    const [single, four] = [await reloads(1), await reloads(4)];
+    b.rows.push({
+      case: "  the same host work without hostkit (ssh + daemon-reload): 4 hosts vs 1",
+      floor: single,
+      hostkit: four,
+      goal: "report (the hosts share 2 cores)",
+    });
+  }
 }
 
 /** Where a first service deploy's time goes (one fresh process, scripts/bench/phases.ts). */

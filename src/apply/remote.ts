@@ -365,6 +365,8 @@ hk_gate_event() { # start MAX_MS UNITS | ok MS | fail MS: the settle window is i
 # not success, NRestarts grows or its InvocationID changes: a restart loop looks "active" in
 # most single samples of ActiveState. A oneshot is judged by its Result; other units (timers)
 # only need to be active. A unit still activating has HK_START_TIMEOUT tenths of a second.
+# Units are sampled every 250 ms and once more as the longest window ends: a sample is a
+# systemctl call (and PID 1's work to answer it), which hosts sharing cores pay for each other.
 hk_gate() { # UNIT[=MS]…
   hk_clock; t0=$HK_MS; i=0; max=0; units=
   # The journal's --since wants the wall clock.
@@ -378,7 +380,7 @@ hk_gate() { # UNIT[=MS]…
     units="$units $u"
   done
   count=$i; [ "$max" -gt 0 ] && hk_gate_event start "$max" "\${units# }"
-  tick=0; failed=; pending=1
+  failed=; pending=1; wait_ms=$((HK_START_TIMEOUT * 100))
   while [ -n "$pending" ]; do
     pending=; hk_clock; elapsed=$(( HK_MS - t0 )); i=0
     state=$(hk_units_state $units)
@@ -398,11 +400,11 @@ hk_gate() { # UNIT[=MS]…
             [ "$result" = success ] || why="ended with result $result ($active/$sub)"
           elif [ "$result" != success ] && [ "$result" != - ]; then why="failed: result $result (now $active/$sub)"
           elif [ "$active" = activating ] || [ "$active" = reloading ]; then
-            if [ $tick -ge $HK_START_TIMEOUT ]; then why="did not become active (state: $active/$sub)"; else pending=1; continue; fi
+            if [ "$elapsed" -ge "$wait_ms" ]; then why="did not become active (state: $active/$sub)"; else pending=1; continue; fi
           elif [ "$active" != active ]; then why="left active: now $active/$sub"
           fi ;;
         *) if [ "$active" != active ]; then
-             if [ "$active" = activating ] && [ $tick -lt $HK_START_TIMEOUT ]; then pending=1; continue; fi
+             if [ "$active" = activating ] && [ "$elapsed" -lt "$wait_ms" ]; then pending=1; continue; fi
              why="did not become active (state: $active/$sub)"
            fi ;;
       esac
@@ -415,7 +417,10 @@ $state
 EOF
     [ -n "$failed" ] && break
     [ -z "$pending" ] && break
-    tick=$((tick + 1)); sleep 0.1
+    hk_clock; left=$(( max - (HK_MS - t0) ))
+    if [ "$left" -gt 0 ] && [ "$left" -lt 250 ]; then
+      case $left in ?) left=00$left ;; ??) left=0$left ;; esac; sleep "0.$left"
+    else sleep 0.25; fi
   done
   if [ -n "$failed" ]; then
     journalctl --sync 2>/dev/null || :
