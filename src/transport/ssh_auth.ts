@@ -61,12 +61,13 @@ export type CredentialOptions = Pick<
  * const credentials = await loadCredentials({ user: "root", identityFile: "~/.ssh/id_ed25519" });
  * ```
  */
+// deno-lint-ignore require-await -- async so that an unusable identity file rejects, not throws
 export async function loadCredentials(options: CredentialOptions): Promise<Credentials> {
   const identities: Identity[] = [];
   const skipped: string[] = [];
   if (options.identityFile !== undefined) {
     const path = expandHome(options.identityFile);
-    const loaded = await loadIdentity(path, options.identityPassphrase);
+    const loaded = loadIdentity(path, options.identityPassphrase);
     if (typeof loaded === "string") {
       throw new HostkitError("input", `cannot use identity file ${path}: ${loaded}`);
     }
@@ -74,7 +75,7 @@ export async function loadCredentials(options: CredentialOptions): Promise<Crede
   } else {
     for (const file of DEFAULT_IDENTITY_FILES) {
       const path = expandHome(file);
-      const loaded = await loadIdentity(path, options.identityPassphrase);
+      const loaded = loadIdentity(path, options.identityPassphrase);
       if (typeof loaded !== "string") identities.push(loaded);
       else if (loaded !== NOT_FOUND) skipped.push(`${path} (${loaded})`);
     }
@@ -87,11 +88,15 @@ export async function loadCredentials(options: CredentialOptions): Promise<Crede
 
 const NOT_FOUND = "the file does not exist";
 
-/** Loads one private key, or says in a few words why it cannot be used. */
-async function loadIdentity(path: string, passphrase?: string): Promise<Identity | string> {
+/**
+ * Loads one private key, or says in a few words why it cannot be used. Read synchronously (a
+ * key is a few hundred bytes): the handshake then starts in the same turn as the connection is
+ * asked for, before whatever the caller loads next can take the thread.
+ */
+function loadIdentity(path: string, passphrase?: string): Identity | string {
   let data: Uint8Array;
   try {
-    data = await Deno.readFile(path);
+    data = Deno.readFileSync(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return NOT_FOUND;
     return error instanceof Error ? error.message : String(error);
