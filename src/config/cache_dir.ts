@@ -108,16 +108,16 @@ const PRUNE_EVERY_MS = 24 * 3600 * 1000;
 
 /**
  * Removes entries (and temp files a killed run left) unused for {@link UNUSED_MS}, at most once
- * a day: the time of the last pass is the mtime of the shelf's `.pruned` marker.
+ * a day: the time of the last pass is the mtime of a marker beside the shelf (`NAME.pruned`),
+ * outside it, so the shelf holds entries only.
  */
 async function prune(dir: string): Promise<void> {
-  const marker = join(dir, ".pruned");
+  const marker = `${dir}.pruned`;
   const last = await Deno.stat(marker).then((s) => s.mtime?.getTime() ?? 0, () => 0);
   if (Date.now() - last < PRUNE_EVERY_MS) return;
   await Deno.writeTextFile(marker, "");
   const before = Date.now() - UNUSED_MS;
   for await (const entry of Deno.readDir(dir)) {
-    if (entry.name === ".pruned") continue;
     const file = join(dir, entry.name);
     const { mtime } = await Deno.stat(file).catch(() => ({ mtime: null }));
     if (mtime && mtime.getTime() < before) await Deno.remove(file).catch(() => {});
