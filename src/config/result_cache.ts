@@ -56,11 +56,16 @@ export interface ResultCache {
   put(key: EvaluationKey, modules: Map<string, string>, result: EvaluationResult): Promise<void>;
 }
 
-interface Entry {
+/** What says whether an entry still holds: its build and the digest of each module's text. */
+interface Stamp {
   format: string;
   build: string;
-  key: string;
   modules: [string, string][];
+}
+
+/** An entry: its stamp, the key it answers and the answer. */
+interface Entry extends Stamp {
+  key: string;
   result: EvaluationResult;
 }
 
@@ -99,14 +104,20 @@ function buildStamps(): string {
   return parts.join("\n");
 }
 
-const isEntry = (value: unknown): value is Entry => {
-  const e = value as Entry;
-  return typeof e === "object" && e !== null && Array.isArray(e.modules) &&
-    typeof e.result === "object" && e.result !== null && Array.isArray(e.result.logs) &&
-    e.result.logs.every((line) => typeof line === "string") &&
-    e.modules.every((m) =>
+const isStamp = (value: unknown): value is Stamp => {
+  const s = value as Stamp;
+  return typeof s === "object" && s !== null && typeof s.format === "string" &&
+    typeof s.build === "string" && Array.isArray(s.modules) &&
+    s.modules.every((m) =>
       Array.isArray(m) && typeof m[0] === "string" && typeof m[1] === "string"
     );
+};
+
+const isEntry = (value: unknown): value is Entry => {
+  const e = value as Entry;
+  return isStamp(e) && typeof e.key === "string" && typeof e.result === "object" &&
+    e.result !== null && Array.isArray(e.result.logs) &&
+    e.result.logs.every((line) => typeof line === "string");
 };
 
 /**
@@ -124,36 +135,36 @@ const isEntry = (value: unknown): value is Entry => {
  */
 export function resultCache(dir: string | undefined = cacheRoot()): ResultCache {
   const shelf = cacheShelf("results", dir);
-  // The name of the last entry kept for each config (by its path's digest).
+  // Per config path, the stamp of its last entry without the answer: what likelyKept reads.
   const latest = cacheShelf("results-latest", dir);
   const identify = async (key: EvaluationKey) => {
     const id = JSON.stringify(key);
     return { id, name: await sha256Hex(`${FORMAT}\0${await buildId()}\0${id}`) };
   };
-  /** The entry named `name`, when it is one of this build and its modules read the same. */
-  const fresh = async (name: string, read: (path: string) => string) => {
-    const entry = await shelf.read(name);
-    if (!isEntry(entry) || entry.format !== FORMAT || entry.build !== await buildId()) return;
-    for (const [path, digest] of entry.modules) {
-      if (await sha256Hex(read(path)) !== digest) return;
+  /** Whether a stamp is this build's and every module still reads as the same text. */
+  const holds = async (stamp: Stamp, read: (path: string) => string) => {
+    if (stamp.format !== FORMAT || stamp.build !== await buildId()) return false;
+    for (const [path, digest] of stamp.modules) {
+      if (await sha256Hex(read(path)) !== digest) return false;
     }
-    return entry;
+    return true;
   };
   return {
     async get(key, read) {
       try {
         const { id, name } = await identify(key);
-        const entry = await fresh(name, read);
-        return entry?.key === id ? entry.result : undefined;
+        const entry = await shelf.read(name);
+        if (!isEntry(entry) || entry.key !== id) return undefined;
+        return await holds(entry, read) ? entry.result : undefined;
       } catch {
         return undefined; // a module that cannot be read now: the sandbox reports it
       }
     },
     async likelyKept(entry) {
       try {
+        // The small index only: get() reads and parses the entry itself, once.
         const last = await latest.read(await sha256Hex(entry));
-        if (typeof last !== "string" || !/^[0-9a-f]{64}$/.test(last)) return false;
-        return await fresh(last, (path) => Deno.readTextFileSync(path)) !== undefined;
+        return isStamp(last) && await holds(last, (path) => Deno.readTextFileSync(path));
       } catch {
         return false;
       }
@@ -167,15 +178,9 @@ export function resultCache(dir: string | undefined = cacheRoot()): ResultCache 
             await sha256Hex(text),
           ]),
         );
-        const entry: Entry = {
-          format: FORMAT,
-          build: await buildId(),
-          key: id,
-          modules: digests,
-          result,
-        };
-        await shelf.write(name, entry);
-        await latest.write(await sha256Hex(key.entry), name);
+        const stamp: Stamp = { format: FORMAT, build: await buildId(), modules: digests };
+        await shelf.write(name, { ...stamp, key: id, result } satisfies Entry);
+        await latest.write(await sha256Hex(key.entry), stamp);
       } catch { /* best effort: the next run evaluates again */ }
     },
   };
