@@ -12,6 +12,7 @@ import type { ProjectSpec } from "../model/project.ts";
 import { visible } from "../text/visible.ts";
 import { ConfigError } from "./error.ts";
 import { DSL_SPECIFIER, type ModuleSource } from "./graph.ts";
+import { userCacheDir } from "./cache_dir.ts";
 import { type ModuleCache, moduleCache } from "./module_cache.ts";
 import { type EvaluationKey, type ResultCache, resultCache } from "./result_cache.ts";
 import { CHILD_SUBCOMMAND, type ChildMessage, type ChildResponse } from "./protocol.ts";
@@ -60,13 +61,12 @@ function granted(descriptor: Deno.PermissionDescriptor): boolean {
 }
 
 function denoDir(): string | undefined {
+  let explicit: string | undefined;
   try {
-    const home = Deno.env.get("HOME");
-    return Deno.env.get("DENO_DIR") ??
-      (Deno.env.get("XDG_CACHE_HOME") ?? (home ? `${home}/.cache` : undefined))?.concat("/deno");
-  } catch {
-    return undefined;
-  }
+    explicit = Deno.env.get("DENO_DIR");
+  } catch { /* no env permission: the child finds its own */ }
+  const user = userCacheDir();
+  return explicit ?? (user === undefined ? undefined : `${user}/deno`);
 }
 
 /** The command that starts the child: hostkit's own binary, or `deno run` on child.ts. */
