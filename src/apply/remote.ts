@@ -335,17 +335,43 @@ hk_as() { # user cwd argv…
   if [ -z "$user" ] || [ "$user" = "$(id -un)" ]; then "$@"; return; fi
   if command -v runuser >/dev/null 2>&1; then runuser -u "$user" -- "$@"; else sudo -n -u "$user" -- "$@"; fi
 }
-hk_activate() { # reload enable… -- start… -- (start words: UNIT or UNIT=SETTLE_MS; names never need quoting)
+hk_activate() { # reload written… -- enable… -- start… -- (start words: UNIT or UNIT=SETTLE_MS; names never need quoting)
   reload=$1; shift
-  enable=; start=; gate=
+  written=; enable=; start=; gate=
+  while [ "$1" != -- ]; do written="$written $1"; shift; done; shift
   while [ "$1" != -- ]; do enable="$enable $1"; shift; done; shift
   while [ "$1" != -- ]; do start="$start \${1%%=*}"; gate="$gate $1"; shift; done
-  if [ -n "$enable" ]; then systemctl enable --no-reload --quiet -- $enable || return 1; reload=1; fi
+  [ -n "$written$enable" ] && reload=1
+  # The daemon-reload (~0.3 s of PID 1's work) runs during the settle window when no start needs
+  # it first: systemd reads a unit it has not loaded, or knows only as not found, from its file
+  # when asked for it. A unit it holds from an older text or another file needs the reload first.
+  if [ "$reload" = 1 ] && [ -n "$start" ] && { [ -z "$written" ] || hk_units_fresh $written; }; then
+    reload=later
+  fi
+  if [ -n "$enable" ]; then systemctl enable --no-reload --quiet -- $enable || return 1; fi
   if [ "$reload" = 1 ]; then systemctl daemon-reload || return 1; fi
   [ -n "$start" ] || return 0
   # restart waits for each start job: a Type=notify unit is READY when it returns.
-  systemctl restart -- $start || { for u in $start; do hk_journal "$u"; done; return 1; }
-  hk_gate $gate
+  if ! systemctl restart -- $start; then
+    for u in $start; do hk_journal "$u"; done
+    [ "$reload" = later ] && systemctl daemon-reload
+    return 1
+  fi
+  [ "$reload" = later ] || { hk_gate $gate; return; }
+  systemctl daemon-reload & reloading=$!
+  gated=0; hk_gate $gate || gated=1
+  wait "$reloading" || { echo "systemctl daemon-reload failed"; return 1; }
+  return $gated
+}
+hk_units_fresh() { # units…: true when systemd holds each as loaded from its file here, as it is now
+  systemctl show -p Id,LoadState,NeedDaemonReload,FragmentPath -- "$@" 2>/dev/null |
+    awk -F= -v want=$# 'function out() {
+        if (seen) fresh += v["LoadState"] == "loaded" && v["NeedDaemonReload"] == "no" &&
+          v["FragmentPath"] == "/etc/systemd/system/" v["Id"]
+        seen = 0; split("", v)
+      }
+      NF == 0 { out(); next } { seen = 1; v[$1] = substr($0, length($1) + 2) }
+      END { out(); exit fresh == want ? 0 : 1 }'
 }
 hk_units_state() { # units…: ONE systemctl show; a line per unit: active sub result restarts invocation type
   systemctl show -p ActiveState,SubState,Result,NRestarts,InvocationID,Type -- "$@" 2>/dev/null |

@@ -58,28 +58,34 @@ function isChange(action: Verdict["action"]): boolean {
   return action === "create" || action === "update" || action === "delete";
 }
 
-/** Activates every changed unit at once: enable, daemon-reload, restart, wait until active. */
+/**
+ * Activates every changed unit at once: enable, daemon-reload, restart, wait until active. The
+ * host decides when the reload runs (`hk_activate`): before the restart when systemd holds an
+ * older text of a written unit, else during the settle window.
+ */
 export const SYSTEMD_ACTIVATION: ActivationGroup = {
   key: "systemd",
   placement: "end",
   compile(members) {
-    const reload = members.some((c) => c.action === "delete" || writesContent(c));
+    const deletes = members.some((c) => c.action === "delete");
+    const written = members.filter((c) => c.action !== "delete" && writesContent(c));
     const enable = members.filter((c) => c.after?.enable && c.action !== "delete");
     const start = members.filter((c) =>
       c.action !== "delete" &&
       (c.after?.restart || (c.resource.kind === "systemd_timer" && c.after?.enable))
     );
-    if (!reload && !enable.length && !start.length) return undefined;
+    if (!deletes && !written.length && !enable.length && !start.length) return undefined;
     const what = [
-      reload && "daemon-reload",
+      (deletes || written.length) && "daemon-reload",
       enable.length && `enable ${enable.length}`,
       start.length && `start ${start.length}`,
     ];
+    const words = [written.map(unitName), enable.map(unitName), start.map(gateWord)];
     return {
       ids: [...new Set([...enable, ...start].map((c) => c.id))],
       label: `systemd: ${what.filter(Boolean).join(", ")}`,
-      command: `hk_activate ${reload ? 1 : 0} ${
-        [...enable.map(unitName), "--", ...start.map(gateWord), "--"].join(" ")
+      command: `hk_activate ${deletes ? 1 : 0} ${
+        words.map((w) => [...w, "--"].join(" ")).join(" ")
       }`,
     };
   },

@@ -387,7 +387,7 @@ Deno.test("a fractional start timeout compiles to a whole number of tenths that 
 systemctl() { case $1 in show) printf 'ActiveState=activating\\nSubState=start\\n' ;; esac; }
 journalctl() { for a; do case $a in _SYSTEMD_UNIT=*) echo "last lines of \${a#*=}" ;; esac; done; }
 HK_START_TIMEOUT=${await timeoutOf(0.25)}
-hk_activate 0 -- app.service --
+hk_activate 0 -- -- app.service --
 `;
   const output = await new Deno.Command("sh", {
     args: ["-c", script],

@@ -448,7 +448,7 @@ Deno.test("units: one activation after the last unit file, before after_start co
   const activation = program.steps[2];
   assert.equal(
     activation.command,
-    "hk_activate 1 app.service app.timer -- app.service app.timer --",
+    "hk_activate 0 app.service app.timer -- app.service app.timer -- app.service app.timer --",
   );
   assert.deepEqual(activation.ids, ["systemd_service:app.service", "systemd_timer:app.timer"]);
   assert.equal(program.steps[0].command, "hk_as '' '' /srv/app/bin migrate");
@@ -468,7 +468,7 @@ Deno.test("units: one activation after the last unit file, before after_start co
       after: textAfter("x"),
     }),
   ]);
-  assert.equal(noAfterStart.steps.at(-1)!.command, "hk_activate 1 app.service -- app.service --");
+  assert.equal(noAfterStart.steps.at(-1)!.command, "hk_activate 0 app.service -- app.service -- app.service --");
 });
 
 Deno.test("daemon-reload only when a unit file's content changes", async () => {
@@ -488,7 +488,7 @@ Deno.test("daemon-reload only when a unit file's content changes", async () => {
   ]);
   assert.deepEqual(commands(program), [
     "hk_write /etc/systemd/system/app.service - '' '' ''",
-    "hk_activate 0 app.service -- app.service --",
+    "hk_activate 0 -- app.service -- app.service --",
   ]);
   assert.deepEqual(payload(program), {});
   assert.equal(program.steps[1].label, "systemd: enable 1, start 1");
@@ -517,7 +517,7 @@ Deno.test("deleted units are stopped and disabled before their files go", async 
     "hk_rm /srv/app/a",
     "hk_rm /etc/systemd/system/app.timer",
     "hk_rm /etc/systemd/system/app.service",
-    "hk_activate 1 -- --",
+    "hk_activate 1 -- -- --",
   ]);
 });
 

@@ -39,17 +39,26 @@ function showBlock(unit: string, state: UnitState): string {
  * Runs `hk_activate ARGS` with systemctl and journalctl replaced by shell functions. `answers`
  * are what successive `systemctl show` calls report per unit (the last one repeats; none: every
  * unit healthy). Settle windows are given in the args (`a.service=0`), so tests need not wait.
+ * `stale` units are held by systemd from an older text (NeedDaemonReload=yes); `reloadFails`
+ * makes `daemon-reload` fail.
  */
 async function activate(
   args: string,
-  options: { answers?: Record<string, UnitState>[]; timeout?: number } = {},
+  options: {
+    answers?: Record<string, UnitState>[];
+    timeout?: number;
+    stale?: string[];
+    reloadFails?: boolean;
+  } = {},
 ): Promise<{ code: number; calls: string[]; output: string; events: string }> {
   await using tmp = await tempDir();
   await Deno.writeTextFile(`${tmp.path}/lib.sh`, REMOTE_LIB);
   await Deno.writeTextFile(`${tmp.path}/events.log`, "");
   const answers = options.answers ?? [{}];
   for (const [i, answer] of answers.entries()) {
-    const units = args.split(" -- ")[1]?.split(" ").filter((w) => w && w !== "--") ?? [];
+    // ARGS: reload written… -- enable… -- start… --
+    const segments = args.split(" ").slice(1).join(" ").split("--").map((w) => w.trim());
+    const units = segments[2]?.split(" ").filter(Boolean) ?? [];
     const text = units.map((w) => w.split("=")[0]).map((u) => showBlock(u, answer[u] ?? {}))
       .join("\n");
     await Deno.writeTextFile(`${tmp.path}/show.${i}`, text);
@@ -61,7 +70,16 @@ D=$T n=2
 systemctl() {
   printf '%s\\n' "$*" >> "$T/calls"
   case $1 in
+    daemon-reload) [ -z "$RELOAD_FAILS" ] ;;
     show)
+      case $3 in Id,*)
+        shift 4
+        for u; do
+          case " $STALE " in *" $u "*) r=yes ;; *) r=no ;; esac
+          printf 'Id=%s\nLoadState=loaded\nNeedDaemonReload=%s\nFragmentPath=/etc/systemd/system/%s\n\n' "$u" "$r" "$u"
+        done
+        return ;;
+      esac
       i=$(cat "$T/shown" 2>/dev/null || echo 0)
       [ -f "$T/show.$i" ] || i=${answers.length - 1}
       cat "$T/show.$i"; echo $((i + 1)) > "$T/shown" ;;
@@ -73,7 +91,11 @@ hk_activate ${args}
 `;
   const output = await new Deno.Command("sh", {
     args: ["-c", script],
-    env: { T: tmp.path },
+    env: {
+      T: tmp.path,
+      STALE: (options.stale ?? []).join(" "),
+      RELOAD_FAILS: options.reloadFails ? "1" : "",
+    },
   }).output();
   const calls = await Deno.readTextFile(`${tmp.path}/calls`).catch(() => "");
   return {
@@ -86,13 +108,19 @@ hk_activate ${args}
 
 const SHOW = "show -p ActiveState,SubState,Result,NRestarts,InvocationID,Type --";
 
-Deno.test("hk_activate: one enable, one daemon-reload, one restart, then ONE systemctl show per poll for all units", async () => {
+const FRESH = "show -p Id,LoadState,NeedDaemonReload,FragmentPath --";
+
+Deno.test("hk_activate: a written unit systemd holds from an older text is reloaded before ONE restart, then ONE systemctl show per poll", async () => {
   const run = await activate(
-    "0 a.service b.service c.timer -- a.service=0 b.service=0 c.timer --",
-    { answers: [{ "b.service": { active: "activating", sub: "start" } }, {}] },
+    "0 a.service b.service c.timer -- a.service b.service c.timer -- a.service=0 b.service=0 c.timer --",
+    {
+      answers: [{ "b.service": { active: "activating", sub: "start" } }, {}],
+      stale: ["b.service"],
+    },
   );
   assert.equal(run.code, 0, run.output);
   assert.deepEqual(run.calls, [
+    `${FRESH} a.service b.service c.timer`,
     "enable --no-reload --quiet -- a.service b.service c.timer",
     "daemon-reload",
     "restart -- a.service b.service c.timer",
@@ -103,17 +131,43 @@ Deno.test("hk_activate: one enable, one daemon-reload, one restart, then ONE sys
   assert.equal(run.events, "", "no settle window: no progress step");
 });
 
-Deno.test("hk_activate: daemon-reload only when asked or when enabling; nothing else to do ends there", async () => {
-  assert.deepEqual((await activate("1 -- --")).calls, ["daemon-reload"]);
-  assert.deepEqual((await activate("0 -- --")).calls, []);
-  const restartOnly = await activate("0 -- a.service=0 --");
+Deno.test("hk_activate: new units start first; their one daemon-reload runs during the settle window", async () => {
+  const run = await activate("0 a.service -- a.service -- a.service=0 --");
+  assert.equal(run.code, 0, run.output);
+  const reload = run.calls.indexOf("daemon-reload");
+  assert.deepEqual(run.calls.slice(0, 3), [
+    `${FRESH} a.service`,
+    "enable --no-reload --quiet -- a.service",
+    "restart -- a.service",
+  ]);
+  assert.ok(reload > 2, run.calls.join("\n"));
+  assert.equal(run.calls.filter((c) => c === "daemon-reload").length, 1);
+  // Only enabling (no unit text written): nothing to check, the reload still comes, after.
+  const enabled = await activate("0 -- a.service -- a.service=0 --");
+  assert.deepEqual(enabled.calls.slice(0, 2), [
+    "enable --no-reload --quiet -- a.service",
+    "restart -- a.service",
+  ]);
+  assert.equal(enabled.calls.filter((c) => c === "daemon-reload").length, 1);
+  // A reload that fails fails the activation even when the unit is healthy.
+  const failed = await activate("0 a.service -- -- a.service=0 --", { reloadFails: true });
+  assert.equal(failed.code, 1);
+  assert.match(failed.output, /daemon-reload failed/);
+});
+
+Deno.test("hk_activate: daemon-reload only when asked, written or enabling; nothing else to do ends there", async () => {
+  assert.deepEqual((await activate("1 -- -- --")).calls, ["daemon-reload"]);
+  // Nothing to start: no freshness check, the reload runs at once.
+  assert.deepEqual((await activate("0 a.service -- -- --")).calls, ["daemon-reload"]);
+  assert.deepEqual((await activate("0 -- -- --")).calls, []);
+  const restartOnly = await activate("0 -- -- a.service=0 --");
   assert.equal(restartOnly.code, 0, restartOnly.output);
   assert.deepEqual(restartOnly.calls.slice(0, 1), ["restart -- a.service"]);
   assert.ok(!restartOnly.calls.includes("daemon-reload"));
 });
 
 Deno.test("health gate: all units are watched together for the longest window, reported as its own step", async () => {
-  const run = await activate("0 -- a.service=300 b.service=0 --");
+  const run = await activate("0 -- -- a.service=300 b.service=0 --");
   assert.equal(run.code, 0, run.output);
   const events = run.events.trim().split("\n").map((l) => l.split("\t"));
   assert.deepEqual(events[0], ["hk", "settle", "2", "start", "300", "a.service b.service"]);
@@ -149,7 +203,7 @@ Deno.test("health gate: a restart, a new invocation, a failed result or leaving 
     ],
   ];
   for (const [what, later, message] of cases) {
-    const run = await activate("0 -- a.service=60000 --", {
+    const run = await activate("0 -- -- a.service=60000 --", {
       answers: [{}, { "a.service": later }],
     });
     assert.equal(run.code, 1, `${what}: ${run.output}`);
@@ -166,18 +220,18 @@ Deno.test("health gate: a restart, a new invocation, a failed result or leaving 
 });
 
 Deno.test("health gate: a oneshot is judged by its result; a timer only needs to be active", async () => {
-  const done = await activate("0 -- job.service --", {
+  const done = await activate("0 -- -- job.service --", {
     answers: [{ "job.service": { type: "oneshot", active: "inactive", sub: "dead" } }],
   });
   assert.equal(done.code, 0, done.output);
-  const failed = await activate("0 -- job.service --", {
+  const failed = await activate("0 -- -- job.service --", {
     answers: [{
       "job.service": { type: "oneshot", active: "failed", sub: "failed", result: "exit-code" },
     }],
   });
   assert.equal(failed.code, 1);
   assert.match(failed.output, /^job\.service ended with result exit-code \(failed\/failed\)$/m);
-  const timer = await activate("0 -- t.timer --", {
+  const timer = await activate("0 -- -- t.timer --", {
     answers: [{ "t.timer": { active: "inactive" } }],
   });
   assert.equal(timer.code, 1);
@@ -185,7 +239,7 @@ Deno.test("health gate: a oneshot is judged by its result; a timer only needs to
 });
 
 Deno.test("hk_activate: a service that never becomes active times out with its journal", async () => {
-  const slow = await activate("0 -- a.service=0 --", {
+  const slow = await activate("0 -- -- a.service=0 --", {
     answers: [{ "a.service": { active: "activating", sub: "start" } }],
     timeout: 2,
   });

@@ -69,6 +69,61 @@ Deno.test("apply starts services, re-plans clean, and restarts only what changed
   assert.match(await root(`cat /etc/it-${tag}/a.env`), /MODE=prod/);
 });
 
+Deno.test("units run their declared text: a new one, one shadowing a running vendor unit, an edited one; systemd is left needing no reload", async () => {
+  const tag = unique();
+  const vendor = `it-${tag}-v.service`;
+  const fresh = `it-${tag}-n.service`;
+  await root(
+    `printf '[Service]\\nExecStart=/usr/bin/sleep 1111\\n' > /lib/systemd/system/${vendor} && ` +
+      `systemctl daemon-reload && systemctl start ${vendor}`,
+  );
+  const unit = (name: string, seconds: string) => `
+    s.daemon("${name}", (d) => {
+      d.execStart(["/usr/bin/sleep", "${seconds}"]);
+      d.wantedBy("multi_user");
+    });`;
+  const body = (seconds: string) =>
+    `p.service("u", (s) => { ${unit(vendor, "2222")} ${unit(fresh, seconds)} });`;
+  const show = (name: string) =>
+    root(`systemctl show -p FragmentPath,NeedDaemonReload,ExecStart ${name}`);
+  try {
+    const first = await hostkit([
+      "apply",
+      await writeConfig(host, body("3333")),
+      "--host",
+      "it",
+      "--confirm",
+    ]);
+    assert.equal(first.code, 0, first.stdout + first.stderr);
+    const shadowing = await show(vendor);
+    assert.match(shadowing, new RegExp(`^FragmentPath=/etc/systemd/system/${vendor}$`, "m"));
+    assert.match(shadowing, /argv\[\]=\/usr\/bin\/sleep 2222 ;/);
+    assert.match(await show(fresh), /argv\[\]=\/usr\/bin\/sleep 3333 ;/);
+    // The reload that ran during the settle window: the target knows what was enabled.
+    const wants = await root("systemctl show -p Wants --value multi-user.target");
+    assert.ok(wants.split(" ").includes(fresh) && wants.split(" ").includes(vendor), wants);
+
+    const edited = await hostkit([
+      "apply",
+      await writeConfig(host, body("4444")),
+      "--host",
+      "it",
+      "--confirm",
+    ]);
+    assert.equal(edited.code, 0, edited.stdout + edited.stderr);
+    const now = await show(fresh);
+    assert.match(now, /argv\[\]=\/usr\/bin\/sleep 4444 ;/);
+    assert.equal(await root(`pgrep -fc 'sleep (1111|3333)' || true`), "0");
+    for (const text of [now, await show(vendor)]) assert.match(text, /^NeedDaemonReload=no$/m);
+  } finally {
+    await root(
+      `systemctl disable --now ${vendor} ${fresh} 2>/dev/null; ` +
+        `rm -f /etc/systemd/system/${vendor} /etc/systemd/system/${fresh} /lib/systemd/system/${vendor}; ` +
+        "systemctl daemon-reload",
+    );
+  }
+});
+
 Deno.test("1000 files apply in one exec and re-plan to noop", async () => {
   const dir = `/srv/it-many-${unique()}`;
   const body =

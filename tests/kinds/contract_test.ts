@@ -131,7 +131,7 @@ const FIXTURES: { [K in ResourceKind]: Fixture } = {
       action: "update",
       drift: ["content", "not_enabled", "not_running"],
     },
-    compiles: /hk_activate 1 app\.service -- app\.service --/,
+    compiles: /hk_activate 0 app\.service -- app\.service -- app\.service --/,
   },
   systemd_timer: {
     resource: {
@@ -150,7 +150,7 @@ const FIXTURES: { [K in ResourceKind]: Fixture } = {
       action: "update",
       drift: ["content"],
     },
-    compiles: /hk_activate 1 app\.timer -- app\.timer --/,
+    compiles: /hk_activate 0 app\.timer -- app\.timer -- app\.timer --/,
   },
   command: {
     resource: { kind: "command", name: "seed", exec: ["/bin/seed"], creates: "/srv/seeded" },
