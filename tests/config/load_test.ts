@@ -130,3 +130,26 @@ Deno.test("a relative file source resolves against the declaring config", async 
     source: `${dir.path}/files/motd`,
   });
 });
+
+Deno.test("the sandbox keeps its compiled code apart from the CLI's: its own DENO_DIR in hostkit's cache", async () => {
+  // V8 refuses code cached under other flags, and the child runs with one the CLI lacks: a
+  // shared DENO_DIR would make each process recompile what the other cached, every run.
+  await using dir = await tempDir();
+  const config = await writeFiles(dir.path, {
+    "config.ts": lines(
+      'import { project } from "hostkit";',
+      'export default project("apart", (p) => { p.directory("/srv/apart"); });',
+    ),
+  });
+  const before = Deno.env.get("HOSTKIT_CACHE_DIR");
+  Deno.env.set("HOSTKIT_CACHE_DIR", join(dir.path, "cache"));
+  try {
+    const spec = await load(config, { results: false });
+    assert.equal(spec.resources.length, 1);
+  } finally {
+    if (before === undefined) Deno.env.delete("HOSTKIT_CACHE_DIR");
+    else Deno.env.set("HOSTKIT_CACHE_DIR", before);
+  }
+  const kept = [...Deno.readDirSync(join(dir.path, "cache", "sandbox-deno"))];
+  assert.ok(kept.length > 0, "the child's runtime wrote its caches there");
+});
