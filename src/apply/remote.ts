@@ -30,8 +30,9 @@ else
 fi
 pid=$!
 printf 'hk\tstarted\t%s\t%s\n' "$pid" "$d/events.log"
-# -s: GNU tail checks --pid (and, without inotify, the file) once a second by default.
-tail -s 0.05 -n +1 --pid="$pid" -f "$d/events.log" 2>/dev/null || { wait "$pid"; cat "$d/events.log"; }
+# -s: GNU tail checks --pid (and, without inotify, the file) once a second by default; the
+# check is a kill(pid, 0), and the apply's end waits for it.
+tail -s 0.01 -n +1 --pid="$pid" -f "$d/events.log" 2>/dev/null || { wait "$pid"; cat "$d/events.log"; }
 wait "$pid" 2>/dev/null
 status=$(cat "$d/status" 2>/dev/null || echo 1)
 exit "$status"
