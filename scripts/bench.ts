@@ -26,6 +26,9 @@ import { loadAverage, type Row, table } from "./bench/report.ts";
 import { ansibleFiles, ansibleService } from "./bench/ansible.ts";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
+// In every name a case gives the host: hosts kept from an earlier run (--keep) must not turn this
+// run's first deploys into no-ops.
+const RUN = crypto.randomUUID().slice(0, 6);
 
 async function timed<T>(work: () => Promise<T>): Promise<[number, T]> {
   const start = performance.now();
@@ -101,12 +104,12 @@ async function files(b: Bench, count: number, trials: number): Promise<void> {
   const applies: number[] = [];
   const replans: number[] = [];
   for (let t = 0; t < trials; t++) {
-    floors.push(await floor(host, local, `/srv/floor-${count}-${t}`));
+    floors.push(await floor(host, local, `/srv/floor-${count}-${t}-${RUN}`));
     const config = await writeConfig(
       b.work,
-      `files-${count}-${t}`,
+      `files-${count}-${t}-${RUN}`,
       { bench: host },
-      filesBody(`/srv/hk-${count}-${t}`, count),
+      filesBody(`/srv/hk-${count}-${t}-${RUN}`, count),
     );
     applies.push((await cli(["apply", config, "--host", "bench", "--confirm"]))[0]);
     replans.push((await cli(["plan", config, "--host", "bench"]))[0]);
@@ -138,7 +141,7 @@ async function files(b: Bench, count: number, trials: number): Promise<void> {
 async function tracked(b: Bench, count: number): Promise<void> {
   const host = b.hosts[0];
   const write = (version: number) =>
-    writeConfig(b.work, "update", { bench: host }, filesBody("/srv/update", count, version));
+    writeConfig(b.work, "update", { bench: host }, filesBody(`/srv/update-${RUN}`, count, version));
   await cli(["apply", await write(0), "--host", "bench", "--confirm"]);
   const plain: number[] = [];
   const tracking: number[] = [];
@@ -168,7 +171,12 @@ async function service(b: Bench, trials: number): Promise<void> {
   for (let t = 0; t < trials; t++) {
     // What any no-op costs at least: one login and one command through the system ssh client.
     logins.push((await timed(() => ssh(host, "true")))[0]);
-    const config = await writeConfig(b.work, `svc${t}`, { bench: host }, serviceBody(`svc${t}`));
+    const config = await writeConfig(
+      b.work,
+      `svc${t}`,
+      { bench: host },
+      serviceBody(`svc${t}x${RUN}`),
+    );
     const [first, events] = await cli(["apply", config, "--host", "bench", "--confirm", "--json"]);
     firsts.push(first);
     settles.push(settleMs(events) / 1000);
@@ -209,7 +217,12 @@ async function multiHost(b: Bench): Promise<void> {
   const all = Object.fromEntries(b.hosts.map((h, i) => [names[i], h]));
   let one = 0;
   for (const count of [1, 4, 8].filter((c) => c <= b.hosts.length)) {
-    const config = await writeConfig(b.work, `multi${count}`, all, serviceBody(`multi${count}`));
+    const config = await writeConfig(
+      b.work,
+      `multi${count}`,
+      all,
+      serviceBody(`multi${count}x${RUN}`),
+    );
     const [seconds] = await cli([
       "apply",
       config,
@@ -245,7 +258,7 @@ async function multiHost(b: Bench): Promise<void> {
 /** Where a first service deploy's time goes (one fresh process, scripts/bench/phases.ts). */
 async function breakdown(b: Bench): Promise<void> {
   const host = b.hosts[0];
-  const config = await writeConfig(b.work, "phases", { bench: host }, serviceBody("phases"));
+  const config = await writeConfig(b.work, "phases", { bench: host }, serviceBody(`phases${RUN}`));
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", `${REPO}/scripts/bench/phases.ts`, config, JSON.stringify(host)],
     cwd: REPO,

@@ -468,7 +468,10 @@ Deno.test("units: one activation after the last unit file, before after_start co
       after: textAfter("x"),
     }),
   ]);
-  assert.equal(noAfterStart.steps.at(-1)!.command, "hk_activate 0 app.service -- app.service -- app.service --");
+  assert.equal(
+    noAfterStart.steps.at(-1)!.command,
+    "hk_activate 0 app.service -- app.service -- app.service --",
+  );
 });
 
 Deno.test("daemon-reload only when a unit file's content changes", async () => {
