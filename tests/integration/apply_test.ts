@@ -86,15 +86,13 @@ Deno.test("units run their declared text: a new one, one shadowing a running ven
     `p.service("u", (s) => { ${unit(vendor, "2222")} ${unit(fresh, seconds)} });`;
   const show = (name: string) =>
     root(`systemctl show -p FragmentPath,NeedDaemonReload,ExecStart ${name}`);
+  const applyWith = async (seconds: string) => {
+    const config = await writeConfig(host, body(seconds));
+    const run = await hostkit(["apply", config, "--host", "it", "--confirm"]);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+  };
   try {
-    const first = await hostkit([
-      "apply",
-      await writeConfig(host, body("3333")),
-      "--host",
-      "it",
-      "--confirm",
-    ]);
-    assert.equal(first.code, 0, first.stdout + first.stderr);
+    await applyWith("3333");
     const shadowing = await show(vendor);
     assert.match(shadowing, new RegExp(`^FragmentPath=/etc/systemd/system/${vendor}$`, "m"));
     assert.match(shadowing, /argv\[\]=\/usr\/bin\/sleep 2222 ;/);
@@ -103,14 +101,7 @@ Deno.test("units run their declared text: a new one, one shadowing a running ven
     const wants = await root("systemctl show -p Wants --value multi-user.target");
     assert.ok(wants.split(" ").includes(fresh) && wants.split(" ").includes(vendor), wants);
 
-    const edited = await hostkit([
-      "apply",
-      await writeConfig(host, body("4444")),
-      "--host",
-      "it",
-      "--confirm",
-    ]);
-    assert.equal(edited.code, 0, edited.stdout + edited.stderr);
+    await applyWith("4444");
     const now = await show(fresh);
     assert.match(now, /argv\[\]=\/usr\/bin\/sleep 4444 ;/);
     assert.equal(await root(`pgrep -fc 'sleep (1111|3333)' || true`), "0");
