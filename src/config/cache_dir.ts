@@ -15,28 +15,8 @@ import { join } from "node:path";
 const UNUSED_MS = 30 * 24 * 3600 * 1000;
 
 /**
- * The user's cache directory (`$XDG_CACHE_HOME`, else `~/.cache`), or undefined when the
- * environment names none or may not be read. hostkit's cache and Deno's own live under it.
- *
- * @example
- * ```ts
- * import { userCacheDir } from "./cache_dir.ts";
- * console.log(userCacheDir()); // e.g. "/home/me/.cache"
- * ```
- */
-export function userCacheDir(): string | undefined {
-  try {
-    const xdg = Deno.env.get("XDG_CACHE_HOME");
-    if (xdg) return xdg;
-    const home = Deno.env.get("HOME");
-    return home ? join(home, ".cache") : undefined;
-  } catch {
-    return undefined; // no env permission
-  }
-}
-
-/**
- * hostkit's cache directory, or undefined when no environment names one (or may not be read).
+ * hostkit's cache directory (`$HOSTKIT_CACHE_DIR`, else `$XDG_CACHE_HOME/hostkit`, else
+ * `~/.cache/hostkit`), or undefined when the environment names none or may not be read.
  *
  * @example
  * ```ts
@@ -45,13 +25,16 @@ export function userCacheDir(): string | undefined {
  * ```
  */
 export function cacheRoot(): string | undefined {
-  let explicit: string | undefined;
   try {
-    explicit = Deno.env.get("HOSTKIT_CACHE_DIR");
-  } catch { /* no env permission: no cache */ }
-  if (explicit) return explicit;
-  const user = userCacheDir();
-  return user === undefined ? undefined : join(user, "hostkit");
+    const explicit = Deno.env.get("HOSTKIT_CACHE_DIR");
+    if (explicit) return explicit;
+    const xdg = Deno.env.get("XDG_CACHE_HOME");
+    if (xdg) return join(xdg, "hostkit");
+    const home = Deno.env.get("HOME");
+    return home ? join(home, ".cache", "hostkit") : undefined;
+  } catch {
+    return undefined; // no env permission: no cache
+  }
 }
 
 /**
