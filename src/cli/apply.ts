@@ -181,7 +181,7 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
       "apply changes hosts: pass --confirm (or --dry-run to see the steps)",
     );
   }
-  preloadTransport(flags);
+  preloadTransport(flags, positionals[0]);
   if (planFile && hasPackageFlags(flags)) {
     throw new HostkitError(
       "usage",

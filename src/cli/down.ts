@@ -7,7 +7,7 @@ import { HostkitError } from "../errors.ts";
 import type { Plan } from "../plan/types.ts";
 import { type CommandSpec, type Flags, listFlag, stringFlag } from "./args.ts";
 import { CONFIG_FLAGS, loadFromFlags, RUNS_FLAGS, runsRootOf } from "./common.ts";
-import { hasTargetFlags, resolveTargets, TARGET_FLAGS } from "./targets.ts";
+import { hasTargetFlags, preloadTransport, resolveTargets, TARGET_FLAGS } from "./targets.ts";
 import { COMMANDS } from "./commands.ts";
 
 export const spec: CommandSpec = {
@@ -53,6 +53,7 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
     throw new HostkitError("usage", "--last and --run cannot be combined");
   }
   if (positionals.length > 1) throw new HostkitError("usage", `usage: ${spec.usage}`);
+  if (fromRun) preloadTransport(flags, positionals[0]);
   const { down } = await import("../down/mod.ts");
   const planning = await import("../plan/mod.ts");
   const options = { only: listFlag(flags, "only"), except: listFlag(flags, "except") };

@@ -9,6 +9,7 @@ import { HostkitError } from "../errors.ts";
 import { visible } from "../text/visible.ts";
 import { type CommandSpec, type Flags, helpText, parseCommand } from "./args.ts";
 import { COMMANDS } from "./commands.ts";
+import { closeEarlyTargets } from "./early_targets.ts";
 
 /** A subcommand module: its spec and its runner. */
 interface CommandModule {
@@ -45,9 +46,9 @@ function overview(): string {
     "64 usage, 65 bad data file, 69 host unreachable, 76 host key, 77 authentication,",
     "78 missing input (secret).",
     "",
-    "Environment: HOSTKIT_CACHE_DIR (transpiled config modules and the answers of unchanged",
-    "configs; default $XDG_CACHE_HOME/hostkit or ~/.cache/hostkit), HOSTKIT_RUN_GUARDS=1 (as",
-    "--run-guards).",
+    "Environment: HOSTKIT_CACHE_DIR (transpiled config modules, the answers of unchanged",
+    "configs and the hosts each config last reached, connected early on its next run; default",
+    "$XDG_CACHE_HOME/hostkit or ~/.cache/hostkit), HOSTKIT_RUN_GUARDS=1 (as --run-guards).",
   ].join("\n");
 }
 
@@ -97,6 +98,7 @@ export async function main(argv: string[]): Promise<number> {
     return report(error);
   } finally {
     sandbox?.disposePrestarted();
+    void closeEarlyTargets(); // not awaited: a connection still trying would hold the exit
   }
 }
 

@@ -50,7 +50,7 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
   if (!hasTargetFlags(flags)) {
     throw new HostkitError("usage", "monitor needs a target: --host NAME, --all-hosts or --local");
   }
-  preloadTransport(flags);
+  preloadTransport(flags, positionals[0]);
   const project = await loadFromFlags(positionals[0], flags);
   const { monitorChecks, runChecks } = await import("../ops/monitor.ts");
   const checks = monitorChecks(project);

@@ -103,7 +103,7 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
   } else {
     refuseTargetlessFlags(flags);
   }
-  preloadTransport(flags);
+  preloadTransport(flags, config);
   const packages = packagePlanningFromFlags(flags);
   const project = onlyServices(await loadFromFlags(config, flags), listFlag(flags, "service"));
   const rollbackS = autoRollbackS(flags);

@@ -7,7 +7,7 @@ import { HostkitError } from "../errors.ts";
 import type { RunRecord } from "../runs/record.ts";
 import { type CommandSpec, type Flags, stringFlag } from "./args.ts";
 import { CONFIG_FLAGS, loadFromFlags, RUNS_FLAGS, runsRootOf } from "./common.ts";
-import { hasTargetFlags, resolveTargets, TARGET_FLAGS } from "./targets.ts";
+import { hasTargetFlags, preloadTransport, resolveTargets, TARGET_FLAGS } from "./targets.ts";
 import { COMMANDS } from "./commands.ts";
 
 export const spec: CommandSpec = {
@@ -82,6 +82,7 @@ export async function run(flags: Flags, positionals: string[]): Promise<number> 
   if (flags.prune && flags.keep === undefined) {
     throw new HostkitError("usage", "--prune needs --keep N");
   }
+  preloadTransport(flags, positionals[0]);
   const project = positionals[0] ? await loadFromFlags(positionals[0], flags) : undefined;
   const runsRoot = runsRootOf(flags, project);
   const { listRuns, pruneRuns } = await import("../runs/mod.ts");

@@ -10,6 +10,14 @@ import { resolveSecret, type SecretRef } from "../model/secret.ts";
 import type { Target } from "../transport/target.ts";
 import type { TargetRef } from "../plan/types.ts";
 import { type Flags, type FlagSpec, listFlag, numberFlag, stringFlag } from "./args.ts";
+import {
+  closeEarlyTargets,
+  type EarlyTarget,
+  type HostConnection,
+  openEarlyTargets,
+  rememberHosts,
+  takeEarlyTarget,
+} from "./early_targets.ts";
 
 /** The flags of {@link resolveTargets}. */
 export const TARGET_FLAGS: Record<string, FlagSpec> = {
@@ -88,7 +96,11 @@ function warnOnce(message: string): void {
 }
 
 /** The host-key policy: the operator's flags, or the config's wish when the operator allows it. */
-function hostKeyPolicy(host: HostSpec, flags: Flags): "strict" | "accept-new" | "accept-any" {
+function hostKeyPolicy(
+  host: HostConnection,
+  flags: Flags,
+  warn: boolean,
+): "strict" | "accept-new" | "accept-any" {
   const wish = host.ssh.silentlyAcceptHosts
     ? "accept-any" as const
     : host.ssh.acceptNewHostKeys
@@ -97,7 +109,7 @@ function hostKeyPolicy(host: HostSpec, flags: Flags): "strict" | "accept-new" | 
   if (flags["silently-accept-hosts"]) return "accept-any";
   const allowed = env(ALLOW_CONFIG_HOST_KEYS) === "1";
   if (wish && allowed) return wish;
-  if (wish) {
+  if (wish && warn) {
     warnOnce(
       `host ${host.name}: the config asks to ${
         wish === "accept-any" ? "accept any host key" : "trust new host keys"
@@ -130,10 +142,10 @@ function secretFromFlag(flags: Flags, flag: string): string | undefined {
   return resolveSecret(ref, env, `--${flag}`);
 }
 
-function sshFromHost(host: HostSpec, flags: Flags) {
+function sshFromHost(host: HostConnection, flags: Flags, warn = true) {
   const secret = (ref: SecretRef | undefined, purpose: string) =>
     ref ? resolveSecret(ref, env, `${purpose} of host ${host.name}`) : undefined;
-  const policy = hostKeyPolicy(host, flags);
+  const policy = hostKeyPolicy(host, flags, warn);
   return {
     name: host.name,
     host: host.hostname,
@@ -154,11 +166,43 @@ function sshFromHost(host: HostSpec, flags: Flags) {
 }
 
 /**
- * Starts loading the SSH transport (ssh2 takes ~50 ms to import) while the
- * config loads, when the flags will need it.
+ * Starts loading the SSH transport (ssh2 takes ~50 ms to import) while the config loads, when
+ * the flags will need it, and opens the connections early: to the `--remote` host, or to the
+ * `--host`/`--all-hosts` hosts that `config`'s last run connected to (early_targets.ts). Only
+ * under strict host-key checking: an early connection never records a key. The config's own
+ * hosts, once evaluated, take a connection only if it was opened with exactly their options.
+ * Returns the names of the hosts it connects to early (callers need not wait for it).
+ *
+ * @example
+ * ```ts
+ * import { preloadTransport } from "./targets.ts";
+ * const early = await preloadTransport({ host: ["prod"] }, "infra/config.ts");
+ * console.log(early); // ["prod"] once a run of this config has connected to prod
+ * ```
  */
-export function preloadTransport(flags: Flags): void {
-  if (hasTargetFlags(flags) && !flags.local) import("../transport/ssh.ts").catch(() => {});
+export function preloadTransport(flags: Flags, config?: string): Promise<string[]> {
+  if (!hasTargetFlags(flags) || flags.local) return Promise.resolve([]);
+  const transport = import("../transport/ssh.ts");
+  transport.catch(() => {});
+  const names = listFlag(flags, "host");
+  const opened = openEarlyTargets(flags.remote ? undefined : config, async (recorded) => {
+    const hosts = flags.remote
+      ? [rawHost(flags)]
+      : recorded.filter((host) => flags["all-hosts"] || names.includes(host.name));
+    const { sshTarget } = await transport;
+    const early: EarlyTarget[] = [];
+    for (const host of hosts.slice(0, numberFlag(flags, "parallel", 10))) {
+      try {
+        const input = sshFromHost(host, flags, false);
+        if (input.hostKeyPolicy !== "strict") continue;
+        const target = sshTarget(input);
+        target.open?.();
+        early.push({ key: JSON.stringify(input), target });
+      } catch { /* resolveTargets reports what is wrong with it */ }
+    }
+    return early;
+  });
+  return opened.then((early) => early.map(({ target }) => target.name));
 }
 
 /**
@@ -237,6 +281,27 @@ export function refuseTargetlessFlags(flags: Flags): void {
   }
 }
 
+/** The `--remote HOST` target with `--user`, `--port` and `--identity-file`. */
+function rawHost(flags: Flags): HostConnection {
+  const port = stringFlag(flags, "port");
+  if (port !== undefined && !/^\d+$/.test(port)) {
+    throw new HostkitError("usage", `--port wants a number, got ${JSON.stringify(port)}`);
+  }
+  return {
+    name: stringFlag(flags, "remote")!,
+    hostname: stringFlag(flags, "remote")!,
+    user: stringFlag(flags, "user"),
+    sudo: false,
+    ssh: {
+      port: port === undefined ? undefined : Number(port),
+      identityFile: stringFlag(flags, "identity-file"),
+      silentlyAcceptHosts: false,
+      acceptNewHostKeys: false,
+      knownHostsFiles: [],
+    },
+  };
+}
+
 /** Whether any target flag was given. */
 export function hasTargetFlags(flags: Flags): boolean {
   return Boolean(
@@ -294,24 +359,7 @@ export async function resolveTargets(
   const { sshTarget } = await import("../transport/ssh.ts");
   let inputs: ReturnType<typeof sshFromHost>[];
   if (flags.remote) {
-    const port = stringFlag(flags, "port");
-    if (port !== undefined && !/^\d+$/.test(port)) {
-      throw new HostkitError("usage", `--port wants a number, got ${JSON.stringify(port)}`);
-    }
-    const raw: HostSpec = {
-      name: stringFlag(flags, "remote")!,
-      hostname: stringFlag(flags, "remote")!,
-      user: stringFlag(flags, "user"),
-      sudo: false,
-      ssh: {
-        port: port === undefined ? undefined : Number(port),
-        identityFile: stringFlag(flags, "identity-file"),
-        silentlyAcceptHosts: false,
-        acceptNewHostKeys: false,
-        knownHostsFiles: [],
-      },
-    };
-    inputs = [sshFromHost(raw, flags)];
+    inputs = [sshFromHost(rawHost(flags), flags)];
   } else {
     if (!project) {
       throw new HostkitError("usage", "--host and --all-hosts need a CONFIG that declares hosts");
@@ -333,8 +381,12 @@ export async function resolveTargets(
       }
       return sshFromHost(host, flags);
     });
+    await rememberHosts(names.map((name) => declared.get(name)!));
   }
-  const targets = inputs.map((input) => sshTarget(input));
+  const targets = await Promise.all(
+    inputs.map(async (input) => await takeEarlyTarget(JSON.stringify(input)) ?? sshTarget(input)),
+  );
+  void closeEarlyTargets(); // the ones the config no longer asks for
   // The first hosts' handshakes run while the caller loads the planner (as many as run at once).
   for (const target of targets.slice(0, numberFlag(flags, "parallel", 10))) target.open?.();
   return { targets, close: async () => void await Promise.all(targets.map((t) => t.close())) };
