@@ -105,9 +105,11 @@ async function files(b: Bench, count: number, trials: number): Promise<void> {
   const replans: number[] = [];
   for (let t = 0; t < trials; t++) {
     floors.push(await floor(host, local, `/srv/floor-${count}-${t}-${RUN}`));
+    // One config file, edited between trials (as an operator edits one): from the second trial
+    // on, its hosts are connected while the changed config is evaluated (src/cli/early_targets.ts).
     const config = await writeConfig(
       b.work,
-      `files-${count}-${t}-${RUN}`,
+      `files-${count}-${RUN}`,
       { bench: host },
       filesBody(`/srv/hk-${count}-${t}-${RUN}`, count),
     );

@@ -185,6 +185,8 @@ export function preloadTransport(flags: Flags, config?: string): Promise<string[
   const transport = import("../transport/ssh.ts");
   transport.catch(() => {});
   const names = listFlag(flags, "host");
+  // Target flags resolveTargets will refuse: nothing is opened for a bad command line.
+  if (flags.remote && (names.length || flags["all-hosts"])) return Promise.resolve([]);
   const opened = openEarlyTargets(flags.remote ? undefined : config, async (recorded) => {
     const hosts = flags.remote
       ? [rawHost(flags)]

@@ -210,7 +210,13 @@ hk_packages() {
 
 /** The host-level facts every probe prints first (index `host`). */
 const HOST_FACTS = String.raw`
-( . /etc/os-release 2>/dev/null; printf 'host\tos\t%s %s\n' "\${ID:-unknown}" "\${VERSION_ID:-}" )
+# Read, not sourced: no subshell (a fork each probe). ID and VERSION_ID are plain words.
+hk_id=; hk_version=
+while IFS='=' read -r k v || [ -n "$k" ]; do
+  v=\${v#[\"\']}; v=\${v%[\"\']}
+  case $k in ID) hk_id=$v ;; VERSION_ID) hk_version=$v ;; esac
+done 2>/dev/null < /etc/os-release
+printf 'host\tos\t%s %s\n' "\${hk_id:-unknown}" "$hk_version"
 HK_PM=
 for pm in apt-get:apt dnf:dnf apk:apk pacman:pacman; do
   if command -v "\${pm%%:*}" >/dev/null 2>&1; then HK_PM=\${pm#*:}; break; fi
@@ -335,7 +341,7 @@ export function probeScript(
     "HK=$(mktemp -d) || exit 1",
     "trap 'rm -rf \"$HK\"' EXIT",
     "hk_env_n=0",
-    "HK_TAB=$(printf '\\t')",
+    "HK_TAB='\t'", // a literal tab: $(printf) would fork
     "{ :",
     // Quoted: the shell expands nothing in it; every line holds a tab, so none ends it.
     ...(plain.length ? ["hk_fast <<'HK_PLAIN_PATHS'", ...plain, "HK_PLAIN_PATHS"] : []),

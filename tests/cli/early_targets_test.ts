@@ -122,6 +122,7 @@ Deno.test("only the hosts the flags name, only with strict host keys, only for t
         [],
       );
       assert.deepEqual(await preloadTransport({ host: ["a"], local: true }, config), []);
+      assert.deepEqual(await preloadTransport({ host: ["a"], remote: "127.0.0.1" }, config), []);
       assert.deepEqual(await preloadTransport({ host: ["a"] }, `${config}.other.ts`), []);
       assert.deepEqual(await preloadTransport({ host: ["a"] }, undefined), []);
       assert.equal(host.count, 1, "none of those connected");
