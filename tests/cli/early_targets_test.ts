@@ -86,100 +86,85 @@ const KEY = await (async () => {
   return path;
 })();
 
-async function resolved(flags: Flags, spec: ReturnType<typeof declaring>) {
-  const targets = await resolveTargets(flags, spec);
-  await targets.close();
+/** What a run does with its targets: connect early, then resolve the config's (and record them). */
+async function run(config: string, flags: Flags, spec: ReturnType<typeof declaring>) {
+  const early = await preloadTransport(flags, config);
+  await (await resolveTargets(flags, spec)).close();
+  return early;
 }
 
-Deno.test("a first run opens nothing early; the next run of the config opens what it reached", async () => {
+/** Runs `fn` with a fresh cache and a counting host; closes what it left open. */
+async function withHost(
+  fn: (config: string, host: ReturnType<typeof countingHost>) => Promise<void>,
+): Promise<void> {
   await withCache(async (config) => {
     const host = countingHost();
     try {
-      assert.deepEqual(await preloadTransport({ host: ["a"] }, config), []);
-      await resolved({ host: ["a"] }, declaring(host.port));
-      await host.connections(1); // the run itself connected
-      assert.deepEqual((await recordedHosts(config)).map((h) => h.name), ["a"]);
-
-      // The next run: connected while its config would still be evaluating.
-      assert.deepEqual(await preloadTransport({ host: ["a"] }, config), ["a"]);
-      await host.connections(2);
-      await closeEarlyTargets();
+      await fn(config, host);
     } finally {
+      await closeEarlyTargets();
       await host.close();
     }
+  });
+}
+
+Deno.test("a first run opens nothing early; the next run of the config opens what it reached", async () => {
+  await withHost(async (config, host) => {
+    assert.deepEqual(await run(config, { host: ["a"] }, declaring(host.port)), []);
+    await host.connections(1); // the run itself connected
+    assert.deepEqual((await recordedHosts(config)).map((h) => h.name), ["a"]);
+
+    // The next run: connected while its config would still be evaluating.
+    assert.deepEqual(await preloadTransport({ host: ["a"] }, config), ["a"]);
+    await host.connections(2);
   });
 });
 
 Deno.test("only the hosts the flags name, only with strict host keys, only for this config", async () => {
-  await withCache(async (config) => {
-    const host = countingHost();
-    try {
-      await preloadTransport({ host: ["a"] }, config); // a first run: records what it reaches
-      await resolved({ host: ["a"] }, declaring(host.port));
-      assert.deepEqual(await preloadTransport({ host: ["b"] }, config), []);
-      assert.deepEqual(
-        await preloadTransport({ host: ["a"], "accept-new-host-key": true }, config),
-        [],
-      );
-      assert.deepEqual(await preloadTransport({ host: ["a"], local: true }, config), []);
-      assert.deepEqual(await preloadTransport({ host: ["a"], remote: "127.0.0.1" }, config), []);
-      assert.deepEqual(await preloadTransport({ host: ["a"] }, `${config}.other.ts`), []);
-      assert.deepEqual(await preloadTransport({ host: ["a"] }, undefined), []);
-      assert.equal(host.count, 1, "none of those connected");
-      assert.deepEqual(await preloadTransport({ "all-hosts": true }, config), ["a"]);
-      await host.connections(2);
-    } finally {
-      await closeEarlyTargets();
-      await host.close();
-    }
+  await withHost(async (config, host) => {
+    await run(config, { host: ["a"] }, declaring(host.port)); // a first run records what it reached
+    assert.deepEqual(await preloadTransport({ host: ["b"] }, config), []);
+    assert.deepEqual(
+      await preloadTransport({ host: ["a"], "accept-new-host-key": true }, config),
+      [],
+    );
+    assert.deepEqual(await preloadTransport({ host: ["a"], local: true }, config), []);
+    assert.deepEqual(await preloadTransport({ host: ["a"], remote: "127.0.0.1" }, config), []);
+    assert.deepEqual(await preloadTransport({ host: ["a"] }, `${config}.other.ts`), []);
+    assert.deepEqual(await preloadTransport({ host: ["a"] }, undefined), []);
+    assert.equal(host.count, 1, "none of those connected");
+    assert.deepEqual(await preloadTransport({ "all-hosts": true }, config), ["a"]);
+    await host.connections(2);
   });
 });
 
 Deno.test("a host whose secret is missing now is not opened early", async () => {
-  await withCache(async (config) => {
-    const host = countingHost();
-    try {
-      await preloadTransport({ host: ["a"] }, config); // a first run: records what it reaches
-      await resolved({ host: ["a"] }, declaring(host.port));
-      // The operator's --password-env names a variable that is not set: resolveTargets reports it.
-      assert.deepEqual(
-        await preloadTransport({ host: ["a"], "password-env": "HOSTKIT_TEST_UNSET_VAR" }, config),
-        [],
-      );
-    } finally {
-      await host.close();
-    }
+  await withHost(async (config, host) => {
+    await run(config, { host: ["a"] }, declaring(host.port)); // a first run records what it reached
+    // The operator's --password-env names a variable that is not set: resolveTargets reports it.
+    assert.deepEqual(
+      await preloadTransport({ host: ["a"], "password-env": "HOSTKIT_TEST_UNSET_VAR" }, config),
+      [],
+    );
   });
 });
 
 Deno.test("--remote connects before the config loads, with no record needed", async () => {
-  await withCache(async () => {
-    const host = countingHost();
-    try {
-      const flags = { remote: "127.0.0.1", port: String(host.port), "identity-file": KEY };
-      assert.deepEqual(await preloadTransport(flags, undefined), ["127.0.0.1"]);
-      await host.connections(1);
-    } finally {
-      await closeEarlyTargets();
-      await host.close();
-    }
+  await withHost(async (_config, host) => {
+    const flags = { remote: "127.0.0.1", port: String(host.port), "identity-file": KEY };
+    assert.deepEqual(await preloadTransport(flags, undefined), ["127.0.0.1"]);
+    await host.connections(1);
   });
 });
 
 Deno.test("the record changes when the run reaches other hosts, and keeps no secrets", async () => {
-  await withCache(async (config) => {
-    const host = countingHost();
-    try {
-      await preloadTransport({ host: ["a"] }, config);
-      await resolved({ host: ["a"] }, declaring(host.port, "deploy"));
-      await preloadTransport({ host: ["a"] }, config); // opened early, as deploy
-      await resolved({ host: ["a"] }, declaring(host.port, "ops"));
-      const [recorded] = await recordedHosts(config);
-      assert.equal(recorded.user, "ops");
-      assert.deepEqual(Object.keys(recorded).sort(), ["hostname", "name", "ssh", "sudo", "user"]);
-    } finally {
-      await host.close();
-    }
+  await withHost(async (config, host) => {
+    await run(config, { host: ["a"] }, declaring(host.port, "deploy"));
+    // Opened early as deploy, then closed unused: the config now logs in as ops.
+    assert.deepEqual(await run(config, { host: ["a"] }, declaring(host.port, "ops")), ["a"]);
+    const [recorded] = await recordedHosts(config);
+    assert.equal(recorded.user, "ops");
+    assert.deepEqual(Object.keys(recorded).sort(), ["hostname", "name", "ssh", "sudo", "user"]);
   });
 });
 
