@@ -5,8 +5,9 @@
  * Which hosts: those the same config's last run connected to, recorded per config path in
  * hostkit's cache (`hosts-latest/`), never a host the config names only now. A connection is
  * used only when the config, once evaluated, asks for exactly the same connection (address,
- * user, key, known_hosts, secrets, policy); any other is closed unused. Opening one sends
- * nothing that the same run would not send anyway.
+ * user, key, known_hosts, secrets, policy); any other is closed unused. Only a host this
+ * config led hostkit to before is opened, under strict host-key checking, so credentials go
+ * only to a host known_hosts vouches for.
  *
  * @module
  */
