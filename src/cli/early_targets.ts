@@ -28,7 +28,7 @@ export interface EarlyTarget {
 }
 
 interface Pending {
-  /** The config's record name, when the run has a config. */
+  /** The config's record name (the digest of its absolute path), when the run has a config. */
   record: Promise<string | undefined>;
   /** What the record held at the start (to write it only when it changes). */
   recorded: Promise<HostConnection[]>;
@@ -39,8 +39,21 @@ let pending: Pending | undefined;
 
 const shelf = () => cacheShelf("hosts-latest");
 
+/** A record is read from a file: an entry without a name, address and ssh block is dropped. */
+function isHostConnection(value: unknown): value is HostConnection {
+  const host = value as Partial<HostConnection> | null;
+  return typeof host === "object" && host !== null && typeof host.name === "string" &&
+    typeof host.hostname === "string" && typeof host.ssh === "object" && host.ssh !== null;
+}
+
+async function readRecord(name: string | undefined): Promise<HostConnection[]> {
+  if (name === undefined) return [];
+  const hosts = (await shelf().read(name) as { hosts?: unknown } | undefined)?.hosts;
+  return Array.isArray(hosts) ? hosts.filter(isHostConnection) : [];
+}
+
 /**
- * The hosts the last run of `config` connected to (none when there is no record).
+ * The hosts the last run of `config` connected to (none when there is no usable record).
  *
  * @example
  * ```ts
@@ -49,9 +62,7 @@ const shelf = () => cacheShelf("hosts-latest");
  * ```
  */
 export async function recordedHosts(config: string): Promise<HostConnection[]> {
-  const value = await shelf().read(await sha256Hex(resolve(config)));
-  const hosts = (value as { hosts?: unknown } | undefined)?.hosts;
-  return Array.isArray(hosts) ? hosts : [];
+  return readRecord(await sha256Hex(resolve(config)));
 }
 
 /**
@@ -71,14 +82,9 @@ export function openEarlyTargets(
   open: (hosts: HostConnection[]) => Promise<EarlyTarget[]>,
 ): Promise<EarlyTarget[]> {
   void closeEarlyTargets(); // a second call replaces the first
-  const recorded = config === undefined
-    ? Promise.resolve([])
-    : recordedHosts(config).catch(() => []);
-  pending = {
-    record: config === undefined ? Promise.resolve(undefined) : sha256Hex(resolve(config)),
-    recorded,
-    opened: recorded.then(open).catch(() => []),
-  };
+  const record = config === undefined ? Promise.resolve(undefined) : sha256Hex(resolve(config));
+  const recorded = record.then(readRecord).catch(() => []);
+  pending = { record, recorded, opened: recorded.then(open).catch(() => []) };
   // A copy: takeEarlyTarget removes from the list the caller does not see.
   return pending.opened.then((opened) => [...opened]);
 }

@@ -13,6 +13,7 @@ import {
   takeEarlyTarget,
 } from "../../src/cli/early_targets.ts";
 import { project } from "../../src/dsl/mod.ts";
+import { sha256Hex } from "../../src/config/cache_dir.ts";
 import type { Target } from "../../src/transport/target.ts";
 import type { Forwarding } from "../../src/transport/ssh.ts";
 import type { Flags } from "../../src/cli/args.ts";
@@ -165,6 +166,28 @@ Deno.test("the record changes when the run reaches other hosts, and keeps no sec
     const [recorded] = await recordedHosts(config);
     assert.equal(recorded.user, "ops");
     assert.deepEqual(Object.keys(recorded).sort(), ["hostname", "name", "ssh", "sudo", "user"]);
+  });
+});
+
+Deno.test("a damaged record opens nothing, and the run writes a good one", async () => {
+  await withHost(async (config, host) => {
+    const file = join(Deno.env.get("HOSTKIT_CACHE_DIR")!, "hosts-latest", await sha256Hex(config));
+    await Deno.mkdir(join(file, ".."), { recursive: true });
+    const damaged = [
+      "not json",
+      JSON.stringify({ hosts: "a" }),
+      JSON.stringify({
+        hosts: [null, 5, "a", { name: "a" }, { name: "a", hostname: "x", ssh: null }],
+      }),
+    ];
+    for (const text of damaged) {
+      await Deno.writeTextFile(file, text);
+      assert.deepEqual(await recordedHosts(config), [], text);
+      assert.deepEqual(await preloadTransport({ "all-hosts": true }, config), [], text);
+    }
+    assert.equal(host.count, 0, "nothing connected");
+    await run(config, { host: ["a"] }, declaring(host.port));
+    assert.deepEqual((await recordedHosts(config)).map((h) => h.hostname), ["127.0.0.1"]);
   });
 });
 
