@@ -169,7 +169,8 @@ function sshFromHost(host: HostConnection, flags: Flags, warn = true) {
  * Starts loading the SSH transport (ssh2 takes ~50 ms to import) while the config loads, when
  * the flags will need it, and opens the connections early: to the `--remote` host, or to the
  * `--host`/`--all-hosts` hosts that `config`'s last run connected to (early_targets.ts). Only
- * under strict host-key checking: an early connection never records a key. The config's own
+ * under strict host-key checking and with keys (no SSH or sudo password): an early connection
+ * never records a host key and never sends a password. The config's own
  * hosts, once evaluated, take a connection only if it was opened with exactly their options.
  * Returns the names of the hosts it connects to early (callers need not wait for it).
  *
@@ -196,7 +197,9 @@ export function preloadTransport(flags: Flags, config?: string): Promise<string[
     for (const host of hosts.slice(0, numberFlag(flags, "parallel", 10))) {
       try {
         const input = sshFromHost(host, flags, false);
-        if (input.hostKeyPolicy !== "strict") continue;
+        // Keys only: a signature is bound to its session, a password is not. A record names
+        // its own known_hosts files, so a tampered one must not be able to collect a password.
+        if (input.hostKeyPolicy !== "strict" || input.password || input.sudoPassword) continue;
         const target = sshTarget(input);
         target.open?.();
         early.push({ key: JSON.stringify(input), target });

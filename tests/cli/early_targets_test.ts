@@ -139,7 +139,7 @@ Deno.test("only the hosts the flags name, only with strict host keys, only for t
   });
 });
 
-Deno.test("a host whose secret is missing now is not opened early", async () => {
+Deno.test("no early connection carries a password, and none waits on a missing secret", async () => {
   await withHost(async (config, host) => {
     await run(config, { host: ["a"] }, declaring(host.port)); // a first run records what it reached
     // The operator's --password-env names a variable that is not set: resolveTargets reports it.
@@ -147,6 +147,16 @@ Deno.test("a host whose secret is missing now is not opened early", async () => 
       await preloadTransport({ host: ["a"], "password-env": "HOSTKIT_TEST_UNSET_VAR" }, config),
       [],
     );
+    Deno.env.set("HOSTKIT_TEST_PASSWORD", "hunter2");
+    try {
+      for (const flag of ["password-env", "sudo-password-env"]) {
+        const flags = { host: ["a"], [flag]: "HOSTKIT_TEST_PASSWORD" };
+        assert.deepEqual(await preloadTransport(flags, config), [], flag);
+      }
+    } finally {
+      Deno.env.delete("HOSTKIT_TEST_PASSWORD");
+    }
+    assert.equal(host.count, 1, "only the first run connected");
   });
 });
 
